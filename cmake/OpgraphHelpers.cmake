@@ -1,0 +1,16 @@
+# opgraph_test(<source>): one GoogleTest executable per test file, named
+# after the file, registered with ctest.
+function(opgraph_test source)
+  get_filename_component(name ${source} NAME_WE)
+  file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR}/tests ${CMAKE_CURRENT_SOURCE_DIR}/${source})
+  get_filename_component(dir ${rel} DIRECTORY)
+  string(REPLACE "/" "_" prefix "${dir}")
+  if(prefix)
+    set(name "${prefix}_${name}")
+  endif()
+  add_executable(${name} ${source})
+  target_link_libraries(${name} PRIVATE opgraph ${ARGN} GTest::gtest GTest::gtest_main)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES
+    ENVIRONMENT "OPGRAPH_SOURCE_DIR=${PROJECT_SOURCE_DIR};OPGRAPH_BINARY_DIR=${PROJECT_BINARY_DIR}")
+endfunction()

@@ -1,0 +1,114 @@
+#include "core/net.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/registry.h"
+#include "core/workspace.h"
+
+namespace opgraph {
+namespace {
+
+std::string NetLabel(const NetDef& net) {
+  return net.name().empty() ? std::string("net <unnamed>")
+                            : absl::StrCat("net '", net.name(), "'");
+}
+
+}  // namespace
+
+std::string DescribeOperator(const NetDef& net, int index, const TypeMap& types) {
+  const OperatorDef& op = net.op(index);
+  std::vector<std::string> ins;
+  for (const std::string& in : op.input()) {
+    auto it = types.find(in);
+    ins.push_back(absl::StrCat(in, " ", it == types.end() ? "<unknown>" : it->second.ToString()));
+  }
+  return absl::StrCat(NetLabel(net), " operator #", index, " ", op.type(),
+                      op.name().empty() ? "" : " '" + op.name() + "'", " (inputs: ",
+                      ins.empty() ? "none" : absl::StrJoin(ins, ", "), ")");
+}
+
+absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs) {
+  TypeMap types = inputs;
+  const std::set<std::string> external(net.external_input().begin(),
+                                       net.external_input().end());
+  for (int i = 0; i < net.op_size(); ++i) {
+    const OperatorDef& op = net.op(i);
+    auto fail = [&](const absl::Status& s) {
+      return absl::Status(s.code(),
+                          absl::StrCat(DescribeOperator(net, i, types), ": ", s.message()));
+    };
+    const OpSchema* schema = OpRegistry::Global().FindSchema(op.type());
+    if (schema == nullptr) {
+      return fail(absl::NotFoundError(absl::StrCat("unknown operator type '", op.type(), "'")));
+    }
+    absl::Status s = schema->Verify(op);
+    if (!s.ok()) return fail(s);
+    std::vector<TensorType> in_types;
+    for (const std::string& in : op.input()) {
+      auto it = types.find(in);
+      if (it == types.end()) {
+        return fail(absl::NotFoundError(absl::StrCat(
+            "input blob '", in, "' ",
+            external.count(in) ? "is declared in external_input but is not in the workspace"
+                               : "is neither in the workspace nor written by an earlier "
+                                 "operator")));
+      }
+      in_types.push_back(it->second);
+    }
+    absl::StatusOr<std::vector<TensorType>> out = schema->InferTensors(op, in_types);
+    if (!out.ok()) return fail(out.status());
+    for (int o = 0; o < op.output_size(); ++o) {
+      absl::StatusOr<int64_t> n = CheckedNumElements((*out)[o].dims, (*out)[o].dtype);
+      if (!n.ok()) {
+        return fail(absl::Status(n.status().code(),
+                                 absl::StrCat("output '", op.output(o), "': ",
+                                              n.status().message())));
+      }
+      types[op.output(o)] = (*out)[o];
+    }
+  }
+  return types;
+}
+
+absl::Status Net::CheckInputTypes() {
+  bool changed = false;
+  for (size_t i = 0; i < input_tensors_.size(); ++i) {
+    const Tensor* t = input_tensors_[i];
+    if (!t->initialized()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          NetLabel(def_), ": input blob '", input_names_[i], "' holds no tensor"));
+    }
+    if (t->dtype() != input_types_[i].dtype || t->dims() != input_types_[i].dims) {
+      changed = true;
+    }
+  }
+  if (!changed) return absl::OkStatus();
+  TypeMap inputs;
+  for (size_t i = 0; i < input_tensors_.size(); ++i) {
+    inputs[input_names_[i]] = input_tensors_[i]->type();
+  }
+  absl::StatusOr<TypeMap> types = InferNetTypes(def_, inputs);
+  if (!types.ok()) return types.status();
+  for (size_t i = 0; i < input_tensors_.size(); ++i) {
+    input_types_[i] = input_tensors_[i]->type();
+  }
+  types_ = std::move(*types);
+  return absl::OkStatus();
+}
+
+absl::Status Net::Run() {
+  absl::Status s = CheckInputTypes();
+  if (!s.ok()) return s;
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    s = ops_[i]->RunOnDevice();
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(DescribeOperator(def_, static_cast<int>(i), types_),
+                                                 " failed: ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace opgraph

@@ -1,0 +1,78 @@
+// Net: a validated, runnable NetDef bound to one Workspace.
+//
+// Nets are made by Workspace::CreateNet, which checks everything that can
+// be checked before running (see there). Run() executes the operators in
+// order ("simple" semantics; the Caffe2 types "dag", "async_dag",
+// "async_scheduling" and "async_simple" are accepted and run the same way,
+// since a NetDef lists its operators in a valid order).
+//
+// Thread safety: a Net and its Workspace are used by one thread at a time.
+// Different workspaces, each with its own nets, may run concurrently.
+#ifndef OPGRAPH_CORE_NET_H_
+#define OPGRAPH_CORE_NET_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/operator.h"
+#include "core/tensor.h"
+#include "proto/opgraph.pb.h"
+
+namespace opgraph {
+
+class Workspace;
+
+// Blob name -> type and shape.
+using TypeMap = std::map<std::string, TensorType>;
+
+// Infers the type and shape of every blob that `net` writes, from the types
+// of the blobs it reads (`inputs`: workspace contents or declared shapes).
+// The result holds `inputs` plus every output. Checks, in operator order:
+// the type is registered, the schema verifies, every input is known, the
+// schema's inference succeeds. Errors name the net, the operator's index,
+// type and name, and its input blobs with their types.
+absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs);
+
+// "net 'name' operator #3 Softmax 'sm' (inputs: x float32[2, 3])".
+std::string DescribeOperator(const NetDef& net, int index, const TypeMap& types);
+
+class Net {
+ public:
+  // Runs every operator in order. Before the first operator, re-checks the
+  // types of the blobs the net reads and re-runs inference if they changed
+  // since the last run. On an operator's failure, returns its status (same
+  // code) with the operator's context; the blobs that operator did not
+  // write are untouched, and the net can run again.
+  absl::Status Run();
+
+  const NetDef& def() const { return def_; }
+  const std::string& name() const { return def_.name(); }
+  int num_ops() const { return static_cast<int>(ops_.size()); }
+  OperatorBase* op(int i) const { return ops_[i].get(); }
+  // Blobs read by the net before any of its operators writes them.
+  const std::vector<std::string>& inputs() const { return input_names_; }
+  // Every blob the net reads or writes.
+  const std::vector<std::string>& blobs() const { return blob_names_; }
+
+ private:
+  friend class Workspace;
+  Net() = default;
+  absl::Status CheckInputTypes();
+
+  NetDef def_;
+  Workspace* ws_ = nullptr;
+  std::vector<std::unique_ptr<OperatorBase>> ops_;
+  std::vector<std::string> input_names_;
+  std::vector<const Tensor*> input_tensors_;
+  std::vector<TensorType> input_types_;  // As of the last successful check.
+  std::vector<std::string> blob_names_;
+  TypeMap types_;                        // Inferred at the last check.
+};
+
+}  // namespace opgraph
+
+#endif  // OPGRAPH_CORE_NET_H_

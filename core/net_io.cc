@@ -1,0 +1,155 @@
+#include "core/net_io.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/text_format.h"
+
+namespace opgraph {
+namespace {
+
+class TextErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (first_.empty()) {
+      // Protobuf counts from 0.
+      first_ = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message);
+    }
+  }
+  void AddWarning(int, int, const std::string&) override {}
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string first_;
+};
+
+}  // namespace
+
+ProtoLimits& GetProtoLimits() {
+  static ProtoLimits* limits = new ProtoLimits();
+  return *limits;
+}
+
+bool IsTextProtoPath(const std::string& path) {
+  return absl::EndsWith(path, ".pbtxt") || absl::EndsWith(path, ".prototxt") ||
+         absl::EndsWith(path, ".txt");
+}
+
+absl::Status ParseProto(const std::string& bytes, const std::string& source,
+                        bool text_only, google::protobuf::Message* msg) {
+  const ProtoLimits& limits = GetProtoLimits();
+  if (static_cast<int64_t>(bytes.size()) > limits.max_file_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        source, ": ", bytes.size(), " bytes exceeds the limit of ", limits.max_file_bytes));
+  }
+  std::string binary_error;
+  if (!text_only) {
+    google::protobuf::io::ArrayInputStream raw(bytes.data(), static_cast<int>(bytes.size()));
+    google::protobuf::io::CodedInputStream in(&raw);
+    in.SetRecursionLimit(limits.max_recursion_depth);
+    in.SetTotalBytesLimit(static_cast<int>(std::min<int64_t>(limits.max_file_bytes, INT32_MAX)));
+    msg->Clear();
+    if (msg->MergePartialFromCodedStream(&in) && in.ConsumedEntireMessage() &&
+        msg->IsInitialized()) {
+      return absl::OkStatus();
+    }
+    binary_error = msg->IsInitialized() ? "not a valid binary " + msg->GetTypeName()
+                                        : "binary " + msg->GetTypeName() +
+                                              " is missing required fields: " +
+                                              msg->InitializationErrorString();
+  }
+  msg->Clear();
+  TextErrors errors;
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  parser.SetRecursionLimit(limits.max_recursion_depth);
+  if (parser.ParseFromString(bytes, msg)) return absl::OkStatus();
+  msg->Clear();
+  if (text_only) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": not a valid text-format ", msg->GetTypeName(), ": ", errors.first()));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      source, ": cannot parse as ", msg->GetTypeName(), ": ", binary_error,
+      "; as text format: ", errors.first()));
+}
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    const int err = errno;
+    if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(err)));
+  }
+  std::string out;
+  char buf[1 << 16];
+  const int64_t limit = GetProtoLimits().max_file_bytes;
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
+    out.append(buf, n);
+    if (static_cast<int64_t>(out.size()) > limit) {
+      std::fclose(f);
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path, ": larger than the limit of ", limit, " bytes"));
+    }
+  }
+  const bool failed = std::ferror(f);
+  std::fclose(f);
+  if (failed) return absl::InternalError(absl::StrCat(path, ": read error"));
+  return out;
+}
+
+absl::Status WriteStringToFile(const std::string& path, const std::string& bytes) {
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(path, ": cannot open for writing: ", std::strerror(errno)));
+  }
+  const size_t n = std::fwrite(bytes.data(), 1, bytes.size(), f);
+  const bool ok = n == bytes.size() && std::fclose(f) == 0;
+  if (!ok) return absl::InternalError(absl::StrCat(path, ": write error"));
+  return absl::OkStatus();
+}
+
+absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* msg) {
+  absl::StatusOr<std::string> bytes = ReadFileToString(path);
+  if (!bytes.ok()) return bytes.status();
+  return ParseProto(*bytes, path, IsTextProtoPath(path), msg);
+}
+
+absl::StatusOr<NetDef> ReadNetFile(const std::string& path) {
+  NetDef net;
+  absl::Status s = ReadProtoFile(path, &net);
+  if (!s.ok()) return s;
+  return net;
+}
+
+std::string SerializeDeterministic(const google::protobuf::Message& msg) {
+  std::string out;
+  google::protobuf::io::StringOutputStream raw(&out);
+  google::protobuf::io::CodedOutputStream coded(&raw);
+  coded.SetSerializationDeterministic(true);
+  msg.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+absl::Status WriteProtoFile(const std::string& path, const google::protobuf::Message& msg) {
+  std::string bytes;
+  if (IsTextProtoPath(path)) {
+    if (!google::protobuf::TextFormat::PrintToString(msg, &bytes)) {
+      return absl::InternalError(absl::StrCat(path, ": cannot print as text"));
+    }
+  } else {
+    bytes = SerializeDeterministic(msg);
+  }
+  return WriteStringToFile(path, bytes);
+}
+
+}  // namespace opgraph

@@ -1,0 +1,51 @@
+// Reading and writing NetDef files.
+//
+// A file is read as binary protobuf, and when that fails, as text format.
+// Names ending in ".pbtxt", ".prototxt" or ".txt" are read as text only.
+#ifndef OPGRAPH_CORE_NET_IO_H_
+#define OPGRAPH_CORE_NET_IO_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+#include "proto/opgraph.pb.h"
+
+namespace opgraph {
+
+// Limits on what a message file may be; see docs/SECURITY.md.
+struct ProtoLimits {
+  int64_t max_file_bytes = int64_t{1} << 30;  // 1 GiB
+  int max_recursion_depth = 64;              // Nets nested inside arguments.
+};
+ProtoLimits& GetProtoLimits();
+
+// True when `path` names a text-format file by its extension.
+bool IsTextProtoPath(const std::string& path);
+
+// Parses `bytes` into `msg`, binary then text. On failure, InvalidArgument
+// naming `source` and the reason (for text, protobuf's line and column).
+absl::Status ParseProto(const std::string& bytes, const std::string& source,
+                        bool text_only, google::protobuf::Message* msg);
+
+// Reads a message file. NotFound when it cannot be opened; InvalidArgument
+// when it does not parse; ResourceExhausted when over the size limit.
+absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* msg);
+absl::StatusOr<NetDef> ReadNetFile(const std::string& path);
+
+// Writes `msg` as text when IsTextProtoPath(path), else binary. Binary
+// output is deterministic (fields in number order), so a round trip is byte
+// stable. Returns an error naming the path on I/O failure.
+absl::Status WriteProtoFile(const std::string& path, const google::protobuf::Message& msg);
+
+// Serializes deterministically to binary.
+std::string SerializeDeterministic(const google::protobuf::Message& msg);
+
+// Reads a whole file. NotFound / ResourceExhausted (over max_file_bytes) /
+// Internal on a read error.
+absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+absl::Status WriteStringToFile(const std::string& path, const std::string& bytes);
+
+}  // namespace opgraph
+
+#endif  // OPGRAPH_CORE_NET_IO_H_

@@ -1,0 +1,109 @@
+// OperatorBase: what every kernel derives from.
+//
+// Life cycle, driven by Net (core/net.h):
+//   1. The registry constructs the operator from its OperatorDef and schema.
+//      Constructors must not fail and must not touch any workspace.
+//   2. Init() reads and validates argument values; an error here stops net
+//      creation before anything in the workspace changes.
+//   3. Bind() gives it its input and output tensors.
+//   4. RunOnDevice() runs any number of times. By then the net has checked
+//      arity, arguments, in-place pairs and the input types and shapes
+//      (shape inference), so kernels may rely on those and DCHECK them.
+//
+// An operator is used by one thread at a time.
+#ifndef OPGRAPH_CORE_OPERATOR_H_
+#define OPGRAPH_CORE_OPERATOR_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/op_schema.h"
+#include "core/tensor.h"
+#include "proto/opgraph.pb.h"
+
+namespace opgraph {
+
+class Workspace;
+
+class OperatorBase {
+ public:
+  OperatorBase(const OperatorDef& def, const OpSchema& schema)
+      : def_(def), schema_(&schema) {}
+  virtual ~OperatorBase() = default;
+  OperatorBase(const OperatorBase&) = delete;
+  OperatorBase& operator=(const OperatorBase&) = delete;
+
+  // Reads and checks argument values. Returns InvalidArgument naming the
+  // argument on a bad value. The default accepts everything.
+  virtual absl::Status Init() { return absl::OkStatus(); }
+
+  // Computes the outputs from the inputs. Returns a non-OK status on a
+  // failure the checks before running could not rule out (for example an
+  // allocation beyond the limit); the net adds the operator's context.
+  virtual absl::Status RunOnDevice() = 0;
+
+  // Called by Net once, before the first run.
+  void Bind(std::vector<const Tensor*> inputs, std::vector<Tensor*> outputs,
+            Workspace* ws) {
+    inputs_ = std::move(inputs);
+    outputs_ = std::move(outputs);
+    ws_ = ws;
+  }
+
+  const Tensor& Input(int i) const { return *inputs_[i]; }
+  Tensor* Output(int i) { return outputs_[i]; }
+  int InputSize() const { return static_cast<int>(inputs_.size()); }
+  int OutputSize() const { return static_cast<int>(outputs_.size()); }
+  // True when input `in` and output `out` are the same blob.
+  bool IsInplace(int in, int out) const { return inputs_[in] == outputs_[out]; }
+
+  const OperatorDef& def() const { return def_; }
+  const OpSchema& schema() const { return *schema_; }
+  const std::string& type() const { return def_.type(); }
+  Workspace* workspace() const { return ws_; }
+
+  // The argument `name` from the definition, else the schema's default.
+  // T is float, double, int, int64_t, bool or std::string. Asking for an
+  // argument the schema does not declare, or one that is absent with no
+  // default, is a programmer error (CHECK): Verify rules out the rest.
+  template <typename T>
+  T Arg(absl::string_view name) const;
+  // A repeated argument (floats, ints, strings); empty when absent.
+  template <typename T>
+  std::vector<T> RepeatedArg(absl::string_view name) const;
+  bool HasArgument(absl::string_view name) const {
+    return FindArgument(def_, name) != nullptr;
+  }
+
+ private:
+  const Argument& ArgOrDefault(absl::string_view name) const;
+
+  OperatorDef def_;
+  const OpSchema* schema_;
+  std::vector<const Tensor*> inputs_;
+  std::vector<Tensor*> outputs_;
+  Workspace* ws_ = nullptr;
+};
+
+template <> float OperatorBase::Arg<float>(absl::string_view name) const;
+template <> double OperatorBase::Arg<double>(absl::string_view name) const;
+template <> int64_t OperatorBase::Arg<int64_t>(absl::string_view name) const;
+template <> int OperatorBase::Arg<int>(absl::string_view name) const;
+template <> bool OperatorBase::Arg<bool>(absl::string_view name) const;
+template <> std::string OperatorBase::Arg<std::string>(absl::string_view name) const;
+template <> std::vector<float> OperatorBase::RepeatedArg<float>(absl::string_view name) const;
+template <> std::vector<int64_t> OperatorBase::RepeatedArg<int64_t>(absl::string_view name) const;
+template <> std::vector<std::string> OperatorBase::RepeatedArg<std::string>(
+    absl::string_view name) const;
+
+// Normalizes an axis argument against a rank: a negative axis counts from
+// the end. InvalidArgument when it falls outside [-ndim, ndim).
+absl::StatusOr<int> CanonicalAxis(int64_t axis, int ndim);
+
+// Product of dims[begin, end).
+int64_t DimsProduct(absl::Span<const int64_t> dims, int begin, int end);
+
+}  // namespace opgraph
+
+#endif  // OPGRAPH_CORE_OPERATOR_H_

@@ -1,0 +1,168 @@
+#include "core/tensor.h"
+
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "absl/strings/str_join.h"
+
+namespace opgraph {
+namespace {
+
+constexpr size_t kAlignment = 64;
+// Buffers at least this large are aligned to a huge page and advised to use
+// transparent huge pages: first touch of 4 KiB pages is the dominant cost of
+// a fresh large output on the machines we measure (docs/PERFORMANCE.md).
+constexpr size_t kHugePage = size_t{2} << 20;
+
+void* AllocateAligned(size_t bytes) {
+  if (bytes == 0) bytes = kAlignment;
+  const size_t align = bytes >= kHugePage ? kHugePage : kAlignment;
+  const size_t rounded = (bytes + align - 1) / align * align;
+  void* p = std::aligned_alloc(align, rounded);
+  if (p != nullptr && align == kHugePage) {
+    madvise(p, rounded, MADV_HUGEPAGE);  // Advisory; failure is harmless.
+  }
+  return p;
+}
+
+}  // namespace
+
+size_t DTypeSize(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return 4;
+    case DType::kFloat64: return 8;
+    case DType::kInt32: return 4;
+    case DType::kInt64: return 8;
+    case DType::kBool: return 1;
+    case DType::kUint8: return 1;
+    case DType::kUndefined: return 0;
+  }
+  return 0;
+}
+
+const char* DTypeName(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return "float32";
+    case DType::kFloat64: return "float64";
+    case DType::kInt32: return "int32";
+    case DType::kInt64: return "int64";
+    case DType::kBool: return "bool";
+    case DType::kUint8: return "uint8";
+    case DType::kUndefined: return "undefined";
+  }
+  return "invalid";
+}
+
+absl::StatusOr<DType> DTypeFromProto(int32_t data_type) {
+  switch (data_type) {
+    case 1: return DType::kFloat32;
+    case 2: return DType::kInt32;
+    case 5: return DType::kBool;
+    case 6: return DType::kUint8;
+    case 10: return DType::kInt64;
+    case 13: return DType::kFloat64;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unsupported data_type ", data_type,
+          " (supported: FLOAT 1, INT32 2, BOOL 5, UINT8 6, INT64 10, DOUBLE 13)"));
+  }
+}
+
+TensorLimits& GetTensorLimits() {
+  static TensorLimits* limits = new TensorLimits();
+  return *limits;
+}
+
+std::string DimsToString(absl::Span<const int64_t> dims) {
+  return absl::StrCat("[", absl::StrJoin(dims, ", "), "]");
+}
+
+std::string TensorType::ToString() const {
+  return absl::StrCat(DTypeName(dtype), DimsToString(dims));
+}
+
+absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims,
+                                           DType dtype) {
+  const TensorLimits& limits = GetTensorLimits();
+  if (static_cast<int64_t>(dims.size()) > limits.max_rank) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rank ", dims.size(), " exceeds the limit of ",
+                     limits.max_rank));
+  }
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("negative dimension in shape ", DimsToString(dims)));
+    }
+    if (d != 0 && n > INT64_MAX / d) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the element count of shape ", DimsToString(dims), " overflows int64"));
+    }
+    n *= d;
+  }
+  // A zero dim after an overflowing prefix is not an overflow, but the loop
+  // above already rejected it; that is the conservative choice.
+  const int64_t elem = static_cast<int64_t>(DTypeSize(dtype));
+  if (elem > 0 && n > limits.max_bytes / elem) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "shape ", DimsToString(dims), " of ", DTypeName(dtype), " needs ",
+        n, " elements, over the allocation limit of ", limits.max_bytes,
+        " bytes"));
+  }
+  return n;
+}
+
+void Tensor::FreeDeleter::operator()(void* p) const { std::free(p); }
+
+Tensor::Tensor(const Tensor& other) { *this = other; }
+
+Tensor& Tensor::operator=(const Tensor& other) {
+  if (this == &other) return *this;
+  if (!other.initialized()) {
+    *this = Tensor();
+    return *this;
+  }
+  OPGRAPH_CHECK_OK(Resize(other.dtype_, other.dims_));
+  if (other.nbytes() > 0) {
+    std::memcpy(raw_mutable_data(), other.raw_data(), other.nbytes());
+  }
+  return *this;
+}
+
+absl::Status Tensor::Resize(DType dtype, absl::Span<const int64_t> dims) {
+  if (dtype == DType::kUndefined) {
+    return absl::InvalidArgumentError("cannot resize a tensor to dtype undefined");
+  }
+  absl::StatusOr<int64_t> n = CheckedNumElements(dims, dtype);
+  if (!n.ok()) return n.status();
+  const size_t bytes = static_cast<size_t>(*n) * DTypeSize(dtype);
+  if (storage_ == nullptr || bytes > capacity_) {
+    void* p = AllocateAligned(bytes);
+    if (p == nullptr) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("out of memory allocating ", bytes, " bytes for ",
+                       DTypeName(dtype), DimsToString(dims)));
+    }
+    storage_.reset(p);
+    capacity_ = bytes;
+  }
+  dtype_ = dtype;
+  dims_.assign(dims.begin(), dims.end());
+  numel_ = *n;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Tensor> Tensor::Zeros(DType dtype, absl::Span<const int64_t> dims) {
+  Tensor t;
+  absl::Status s = t.Resize(dtype, dims);
+  if (!s.ok()) return s;
+  if (t.nbytes() > 0) std::memset(t.raw_mutable_data(), 0, t.nbytes());
+  return t;
+}
+
+}  // namespace opgraph

@@ -1,0 +1,174 @@
+// Tensor: a typed, dense, C-order array with 64-byte-aligned storage.
+//
+// Thread safety: a Tensor is not synchronized. Concurrent const access is
+// safe; any mutation needs exclusive access.
+#ifndef OPGRAPH_CORE_TENSOR_H_
+#define OPGRAPH_CORE_TENSOR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "glog/logging.h"
+
+namespace opgraph {
+
+// Element types. The values are those of TensorProto::DataType, so a dtype
+// converts to and from the wire format by a cast.
+enum class DType : int32_t {
+  kUndefined = 0,
+  kFloat32 = 1,
+  kInt32 = 2,
+  kBool = 5,
+  kUint8 = 6,
+  kInt64 = 10,
+  kFloat64 = 13,
+};
+
+// Size in bytes of one element; 0 for kUndefined.
+size_t DTypeSize(DType dtype);
+// "float32", "float64", "int32", "int64", "bool", "uint8" or "undefined".
+const char* DTypeName(DType dtype);
+// The dtype for a TensorProto::DataType value, or InvalidArgument naming the
+// value when opgraph does not support it.
+absl::StatusOr<DType> DTypeFromProto(int32_t data_type);
+
+template <typename T> struct DTypeOf;
+template <> struct DTypeOf<float> { static constexpr DType value = DType::kFloat32; };
+template <> struct DTypeOf<double> { static constexpr DType value = DType::kFloat64; };
+template <> struct DTypeOf<int32_t> { static constexpr DType value = DType::kInt32; };
+template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::kInt64; };
+template <> struct DTypeOf<bool> { static constexpr DType value = DType::kBool; };
+template <> struct DTypeOf<uint8_t> { static constexpr DType value = DType::kUint8; };
+
+// Limits on what a tensor may hold. They guard against hostile files that
+// declare absurd shapes; see docs/SECURITY.md.
+struct TensorLimits {
+  int max_rank = 32;
+  // Largest single allocation, in bytes. Default 16 GiB.
+  int64_t max_bytes = int64_t{16} << 30;
+};
+// The process-wide limits. Set them before creating workspaces; reading and
+// writing them concurrently with running nets is not synchronized.
+TensorLimits& GetTensorLimits();
+
+// The number of elements of `dims`: InvalidArgument for a negative dim or a
+// rank above the limit, ResourceExhausted when the product overflows int64
+// or `dims` times the element size exceeds TensorLimits::max_bytes.
+absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims,
+                                           DType dtype);
+
+// "[2, 3, 4]".
+std::string DimsToString(absl::Span<const int64_t> dims);
+
+// The type and shape of a tensor, without data. Used by shape inference.
+struct TensorType {
+  DType dtype = DType::kUndefined;
+  std::vector<int64_t> dims;
+
+  bool operator==(const TensorType& o) const {
+    return dtype == o.dtype && dims == o.dims;
+  }
+  bool operator!=(const TensorType& o) const { return !(*this == o); }
+  // "float32[2, 3]".
+  std::string ToString() const;
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  // Copies share nothing: the data is duplicated.
+  Tensor(const Tensor& other);
+  Tensor& operator=(const Tensor& other);
+  Tensor(Tensor&&) noexcept = default;
+  Tensor& operator=(Tensor&&) noexcept = default;
+
+  // Sets dtype and dims. Existing storage is kept when it is large enough
+  // (its contents are then unspecified), so rewriting an output of the same
+  // size allocates nothing. Returns the errors of CheckedNumElements; on
+  // error the tensor is unchanged.
+  absl::Status Resize(DType dtype, absl::Span<const int64_t> dims);
+  absl::Status ResizeLike(const Tensor& other) {
+    return Resize(other.dtype(), other.dims());
+  }
+  absl::Status Resize(const TensorType& type) {
+    return Resize(type.dtype, type.dims);
+  }
+
+  // Makes a tensor of the given type and shape, zero-filled.
+  static absl::StatusOr<Tensor> Zeros(DType dtype,
+                                      absl::Span<const int64_t> dims);
+  // Makes a tensor holding `values` with the given dims; InvalidArgument when
+  // the counts differ.
+  template <typename T>
+  static absl::StatusOr<Tensor> FromVector(absl::Span<const int64_t> dims,
+                                           absl::Span<const T> values);
+
+  DType dtype() const { return dtype_; }
+  const std::vector<int64_t>& dims() const { return dims_; }
+  int ndim() const { return static_cast<int>(dims_.size()); }
+  int64_t dim(int i) const { return dims_[i]; }
+  int64_t numel() const { return numel_; }
+  size_t nbytes() const { return static_cast<size_t>(numel_) * DTypeSize(dtype_); }
+  TensorType type() const { return TensorType{dtype_, dims_}; }
+  // True once Resize succeeded at least once.
+  bool initialized() const { return dtype_ != DType::kUndefined; }
+
+  template <typename T>
+  bool IsType() const { return dtype_ == DTypeOf<T>::value; }
+
+  // Typed access. The dtype must match T (checked: a mismatch is a
+  // programmer error, since kernels run only after type inference).
+  template <typename T>
+  const T* data() const {
+    CHECK(IsType<T>()) << "tensor holds " << DTypeName(dtype_);
+    return static_cast<const T*>(raw_data());
+  }
+  template <typename T>
+  T* mutable_data() {
+    CHECK(IsType<T>()) << "tensor holds " << DTypeName(dtype_);
+    return static_cast<T*>(raw_mutable_data());
+  }
+  const void* raw_data() const { return storage_.get(); }
+  void* raw_mutable_data() { return storage_.get(); }
+  // Bytes of storage held, which may exceed nbytes().
+  size_t capacity() const { return capacity_; }
+
+  // "float32[2, 3]".
+  std::string DebugString() const { return type().ToString(); }
+
+ private:
+  struct FreeDeleter {
+    void operator()(void* p) const;
+  };
+  DType dtype_ = DType::kUndefined;
+  std::vector<int64_t> dims_;
+  int64_t numel_ = 0;
+  std::unique_ptr<void, FreeDeleter> storage_;
+  size_t capacity_ = 0;
+};
+
+template <typename T>
+absl::StatusOr<Tensor> Tensor::FromVector(absl::Span<const int64_t> dims,
+                                          absl::Span<const T> values) {
+  Tensor t;
+  absl::Status s = t.Resize(DTypeOf<T>::value, dims);
+  if (!s.ok()) return s;
+  if (static_cast<size_t>(t.numel()) != values.size()) {
+    return absl::InvalidArgumentError(
+        "shape " + DimsToString(dims) + " holds " + std::to_string(t.numel()) +
+        " elements but " + std::to_string(values.size()) + " values were given");
+  }
+  T* out = t.mutable_data<T>();
+  for (size_t i = 0; i < values.size(); ++i) out[i] = values[i];
+  return t;
+}
+
+}  // namespace opgraph
+
+#endif  // OPGRAPH_CORE_TENSOR_H_

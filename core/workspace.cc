@@ -1,0 +1,208 @@
+#include "core/workspace.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/registry.h"
+
+namespace opgraph {
+namespace {
+
+bool IsKnownNetType(const std::string& type) {
+  static const std::set<std::string> kTypes = {"", "simple", "dag", "async_dag",
+                                               "async_scheduling", "async_simple"};
+  return kTypes.count(type) > 0;
+}
+
+}  // namespace
+
+Workspace::Workspace() = default;
+Workspace::~Workspace() = default;
+
+bool Workspace::HasBlob(absl::string_view name) const {
+  return blobs_.find(name) != blobs_.end();
+}
+
+const Tensor* Workspace::GetBlob(absl::string_view name) const {
+  auto it = blobs_.find(name);
+  return it == blobs_.end() ? nullptr : it->second.get();
+}
+
+Tensor* Workspace::GetMutableBlob(absl::string_view name) {
+  auto it = blobs_.find(name);
+  return it == blobs_.end() ? nullptr : it->second.get();
+}
+
+Tensor* Workspace::CreateBlob(const std::string& name) {
+  std::unique_ptr<Tensor>& slot = blobs_[name];
+  if (slot == nullptr) slot = std::make_unique<Tensor>();
+  return slot.get();
+}
+
+absl::Status Workspace::FeedBlob(const std::string& name, Tensor value) {
+  if (name.empty()) return absl::InvalidArgumentError("cannot feed a blob with an empty name");
+  if (!value.initialized()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot feed blob '", name, "' with an uninitialized tensor"));
+  }
+  // Assigning into the existing Tensor keeps pointers held by nets valid.
+  *CreateBlob(name) = std::move(value);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Tensor> Workspace::FetchBlob(absl::string_view name) const {
+  const Tensor* t = GetBlob(name);
+  if (t == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no blob named '", name, "' in the workspace"));
+  }
+  if (!t->initialized()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("blob '", name, "' exists but has never been written"));
+  }
+  return *t;
+}
+
+absl::Status Workspace::RemoveBlob(absl::string_view name) {
+  auto it = blobs_.find(name);
+  if (it == blobs_.end()) {
+    return absl::NotFoundError(absl::StrCat("no blob named '", name, "' in the workspace"));
+  }
+  for (const auto& [net_name, net] : nets_) {
+    for (const std::string& b : net->blobs()) {
+      if (b == name) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "blob '", name, "' is used by net '", net_name, "'; delete the net first"));
+      }
+    }
+  }
+  blobs_.erase(it);
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Workspace::Blobs() const {
+  std::vector<std::string> out;
+  for (const auto& [name, t] : blobs_) out.push_back(name);
+  return out;
+}
+
+TypeMap Workspace::BlobTypes() const {
+  TypeMap out;
+  for (const auto& [name, t] : blobs_) {
+    if (t->initialized()) out[name] = t->type();
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Net>> Workspace::BuildNet(const NetDef& def) {
+  const std::string label =
+      def.name().empty() ? std::string("net <unnamed>") : absl::StrCat("net '", def.name(), "'");
+  if (!IsKnownNetType(def.type())) {
+    return absl::UnimplementedError(absl::StrCat(
+        label, " has type '", def.type(),
+        "'; opgraph runs simple, dag, async_dag, async_scheduling and async_simple nets"));
+  }
+  if (def.has_device_option() && def.device_option().device_type() != 0) {
+    return absl::UnimplementedError(absl::StrCat(
+        label, " asks for device type ", def.device_option().device_type(),
+        "; opgraph runs on the CPU (device type 0) only"));
+  }
+  // Every check that can fail runs before the workspace is touched.
+  absl::StatusOr<TypeMap> types = InferNetTypes(def, BlobTypes());
+  if (!types.ok()) return types.status();
+
+  auto net = std::unique_ptr<Net>(new Net());
+  net->def_ = def;
+  net->ws_ = this;
+  net->types_ = *types;
+  std::set<std::string> written;
+  std::set<std::string> seen;
+  for (int i = 0; i < def.op_size(); ++i) {
+    const OperatorDef& op = def.op(i);
+    if (op.has_device_option() && op.device_option().device_type() != 0) {
+      return absl::UnimplementedError(absl::StrCat(
+          DescribeOperator(def, i, *types), " asks for device type ",
+          op.device_option().device_type(), "; opgraph runs on the CPU (device type 0) only"));
+    }
+    absl::StatusOr<std::unique_ptr<OperatorBase>> created =
+        OpRegistry::Global().CreateOperator(op);
+    if (!created.ok()) {
+      return absl::Status(created.status().code(),
+                          absl::StrCat(DescribeOperator(def, i, *types), ": ",
+                                       created.status().message()));
+    }
+    for (const std::string& in : op.input()) {
+      if (!written.count(in) && seen.insert(in).second) net->input_names_.push_back(in);
+    }
+    for (const std::string& out : op.output()) {
+      written.insert(out);
+      seen.insert(out);
+    }
+    net->ops_.push_back(std::move(*created));
+  }
+  net->blob_names_.assign(seen.begin(), seen.end());
+
+  // Commit: from here on nothing fails.
+  for (const std::string& in : net->input_names_) {
+    const Tensor* t = GetBlob(in);
+    net->input_tensors_.push_back(t);
+    net->input_types_.push_back(t->type());
+  }
+  for (int i = 0; i < def.op_size(); ++i) {
+    const OperatorDef& op = def.op(i);
+    std::vector<const Tensor*> ins;
+    std::vector<Tensor*> outs;
+    for (const std::string& out : op.output()) outs.push_back(CreateBlob(out));
+    for (const std::string& in : op.input()) ins.push_back(GetBlob(in));
+    net->ops_[i]->Bind(std::move(ins), std::move(outs), this);
+  }
+  return net;
+}
+
+absl::StatusOr<Net*> Workspace::CreateNet(const NetDef& def, bool overwrite) {
+  if (!overwrite && nets_.count(def.name())) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("a net named '", def.name(), "' already exists in the workspace"));
+  }
+  absl::StatusOr<std::unique_ptr<Net>> net = BuildNet(def);
+  if (!net.ok()) return net.status();
+  Net* raw = net->get();
+  nets_[def.name()] = std::move(*net);
+  return raw;
+}
+
+Net* Workspace::GetNet(absl::string_view name) {
+  auto it = nets_.find(name);
+  return it == nets_.end() ? nullptr : it->second.get();
+}
+
+absl::Status Workspace::RunNet(absl::string_view name) {
+  Net* net = GetNet(name);
+  if (net == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no net named '", name, "' in the workspace"));
+  }
+  return net->Run();
+}
+
+absl::Status Workspace::DeleteNet(absl::string_view name) {
+  auto it = nets_.find(name);
+  if (it == nets_.end()) {
+    return absl::NotFoundError(absl::StrCat("no net named '", name, "' in the workspace"));
+  }
+  nets_.erase(it);
+  return absl::OkStatus();
+}
+
+absl::Status Workspace::RunNetOnce(const NetDef& def) {
+  absl::StatusOr<std::unique_ptr<Net>> net = BuildNet(def);
+  if (!net.ok()) return net.status();
+  return (*net)->Run();
+}
+
+std::vector<std::string> Workspace::Nets() const {
+  std::vector<std::string> out;
+  for (const auto& [name, net] : nets_) out.push_back(name);
+  return out;
+}
+
+}  // namespace opgraph

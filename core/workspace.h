@@ -1,0 +1,78 @@
+// Workspace: named tensors ("blobs") and the nets that run on them.
+//
+// Thread safety: a Workspace is not synchronized; use each one from one
+// thread at a time. Separate workspaces are independent and may be used
+// concurrently (the operator registry they share is synchronized).
+#ifndef OPGRAPH_CORE_WORKSPACE_H_
+#define OPGRAPH_CORE_WORKSPACE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/net.h"
+#include "core/tensor.h"
+#include "proto/opgraph.pb.h"
+
+namespace opgraph {
+
+class Workspace {
+ public:
+  Workspace();
+  ~Workspace();
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
+  bool HasBlob(absl::string_view name) const;
+  // The blob, or nullptr. The pointer stays valid until the blob is removed
+  // or the workspace destroyed.
+  const Tensor* GetBlob(absl::string_view name) const;
+  Tensor* GetMutableBlob(absl::string_view name);
+  // The blob `name`, created empty (uninitialized) when absent.
+  Tensor* CreateBlob(const std::string& name);
+  // Sets blob `name` to `value`, creating it when absent. InvalidArgument
+  // for an empty name or an uninitialized tensor.
+  absl::Status FeedBlob(const std::string& name, Tensor value);
+  // A copy of blob `name`. NotFound when absent, FailedPrecondition when it
+  // was created but never written.
+  absl::StatusOr<Tensor> FetchBlob(absl::string_view name) const;
+  // Deletes blob `name`. NotFound when absent; FailedPrecondition naming the
+  // net when a net of this workspace uses it (delete the net first).
+  absl::Status RemoveBlob(absl::string_view name);
+  // Every blob name, sorted.
+  std::vector<std::string> Blobs() const;
+  // The type of every initialized blob.
+  TypeMap BlobTypes() const;
+
+  // Validates `def` and makes a runnable net named def.name(). Checks, before
+  // touching anything: the net type; every operator type is registered with
+  // a CPU kernel; every operator verifies against its schema (arity,
+  // arguments, in-place pairs) and accepts its argument values; every input
+  // is a blob of this workspace or written by an earlier operator
+  // (external_input names that are absent are reported by name); shape and
+  // type inference succeeds over the whole net. Then it creates the output
+  // blobs. On any error nothing in the workspace changes.
+  // AlreadyExists when a net of that name exists and !overwrite.
+  absl::StatusOr<Net*> CreateNet(const NetDef& def, bool overwrite = false);
+  // The net named `name`, or nullptr.
+  Net* GetNet(absl::string_view name);
+  // NotFound when there is no such net.
+  absl::Status RunNet(absl::string_view name);
+  absl::Status DeleteNet(absl::string_view name);
+  // Creates, runs and deletes a net; the net's name may be taken already.
+  absl::Status RunNetOnce(const NetDef& def);
+  std::vector<std::string> Nets() const;
+
+ private:
+  absl::StatusOr<std::unique_ptr<Net>> BuildNet(const NetDef& def);
+
+  std::map<std::string, std::unique_ptr<Tensor>, std::less<>> blobs_;
+  std::map<std::string, std::unique_ptr<Net>, std::less<>> nets_;
+};
+
+}  // namespace opgraph
+
+#endif  // OPGRAPH_CORE_WORKSPACE_H_

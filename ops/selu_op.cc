@@ -1,0 +1,157 @@
+// Selu and SeluGradient: the scaled exponential linear unit
+// (Klambauer et al., "Self-Normalizing Neural Networks", 2017).
+//
+//   y  = scale * x                    for x > 0
+//   y  = scale * alpha * expm1(x)     otherwise
+//   dx = scale * dy                   where y > 0
+//   dx = dy * (y + scale * alpha)     otherwise
+//
+// The gradient reads the forward output, not the input, so Selu may run in
+// place. The defaults are the constants that make the activation
+// self-normalizing.
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "core/registry.h"
+
+namespace opgraph {
+namespace {
+
+constexpr double kDefaultAlpha = 1.6732632423543772848170429916717;
+constexpr double kDefaultScale = 1.0507009873554804934193349852946;
+
+// Reads and checks alpha and scale for Selu and SeluGradient alike.
+absl::Status ReadSeluArgs(const OperatorBase& op, double* alpha, double* scale) {
+  // An absent argument takes the exact constant, not its float rounding, so
+  // float64 tensors get the full-precision default.
+  *alpha = op.HasArgument("alpha") ? op.Arg<float>("alpha") : kDefaultAlpha;
+  *scale = op.HasArgument("scale") ? op.Arg<float>("scale") : kDefaultScale;
+  if (!(*scale > 1.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument 'scale' must be greater than 1, got ", *scale));
+  }
+  if (!std::isfinite(*alpha)) {
+    return absl::InvalidArgumentError(absl::StrCat("argument 'alpha' must be finite, got ", *alpha));
+  }
+  return absl::OkStatus();
+}
+
+class SeluOp final : public OperatorBase {
+ public:
+  using OperatorBase::OperatorBase;
+  static constexpr int kInputX = 0;
+  static constexpr int kOutputY = 0;
+
+  absl::Status Init() override { return ReadSeluArgs(*this, &alpha_, &scale_); }
+
+  absl::Status RunOnDevice() override {
+    const Tensor& x = Input(kInputX);
+    Tensor* y = Output(kOutputY);
+    absl::Status s = y->ResizeLike(x);
+    if (!s.ok()) return s;
+    if (x.IsType<float>()) return Compute<float>(x, y);
+    return Compute<double>(x, y);
+  }
+
+ private:
+  template <typename T>
+  absl::Status Compute(const Tensor& x, Tensor* y) {
+    const T* in = x.data<T>();
+    T* out = y->mutable_data<T>();
+    const T alpha = static_cast<T>(alpha_);
+    const T scale = static_cast<T>(scale_);
+    const T scale_alpha = scale * alpha;
+    for (int64_t i = 0, n = x.numel(); i < n; ++i) {
+      const T v = in[i];
+      out[i] = v > T(0) ? scale * v : scale_alpha * std::expm1(v);
+    }
+    return absl::OkStatus();
+  }
+
+  double alpha_ = kDefaultAlpha;
+  double scale_ = kDefaultScale;
+};
+
+class SeluGradientOp final : public OperatorBase {
+ public:
+  using OperatorBase::OperatorBase;
+  static constexpr int kInputY = 0;
+  static constexpr int kInputDY = 1;
+  static constexpr int kOutputDX = 0;
+
+  absl::Status Init() override { return ReadSeluArgs(*this, &alpha_, &scale_); }
+
+  absl::Status RunOnDevice() override {
+    const Tensor& y = Input(kInputY);
+    const Tensor& dy = Input(kInputDY);
+    Tensor* dx = Output(kOutputDX);
+    absl::Status s = dx->ResizeLike(dy);
+    if (!s.ok()) return s;
+    if (y.IsType<float>()) return Compute<float>(y, dy, dx);
+    return Compute<double>(y, dy, dx);
+  }
+
+ private:
+  template <typename T>
+  absl::Status Compute(const Tensor& y, const Tensor& dy, Tensor* dx) {
+    const T* yv = y.data<T>();
+    const T* g = dy.data<T>();
+    T* out = dx->mutable_data<T>();
+    const T scale = static_cast<T>(scale_);
+    const T scale_alpha = scale * static_cast<T>(alpha_);
+    for (int64_t i = 0, n = y.numel(); i < n; ++i) {
+      out[i] = yv[i] > T(0) ? scale * g[i] : g[i] * (yv[i] + scale_alpha);
+    }
+    return absl::OkStatus();
+  }
+
+  double alpha_ = kDefaultAlpha;
+  double scale_ = kDefaultScale;
+};
+
+class GetSeluGradient final : public GradientMakerBase {
+ public:
+  using GradientMakerBase::GradientMakerBase;
+  absl::StatusOr<std::vector<OperatorDef>> GetGradientDefs() override {
+    return SingleGradientDef("SeluGradient", "", {O(0), GO(0)}, {GI(0)});
+  }
+};
+
+constexpr char kAlphaDoc[] =
+    "Coefficient of the negative part; the default makes the activation self-normalizing.";
+constexpr char kScaleDoc[] = "Overall scale; must be greater than 1.";
+
+}  // namespace
+
+OPERATOR_SCHEMA(Selu)
+    .NumInputs(1)
+    .NumOutputs(1)
+    .AllowInplace({{0, 0}})
+    .AllowedTypes({DType::kFloat32, DType::kFloat64})
+    .IdenticalTypeAndShape()
+    .Arg("alpha", static_cast<float>(kDefaultAlpha), kAlphaDoc)
+    .Arg("scale", static_cast<float>(kDefaultScale), kScaleDoc)
+    .Input(0, "X", "Input tensor, float32 or float64.")
+    .Output(0, "Y", "selu(X), same type and shape as X.")
+    .SetDoc("Y = scale * X where X > 0, else scale * alpha * (exp(X) - 1), elementwise.");
+
+OPERATOR_SCHEMA(SeluGradient)
+    .NumInputs(2)
+    .NumOutputs(1)
+    .AllowInplace({{1, 0}})
+    .AllowedTypes({DType::kFloat32, DType::kFloat64})
+    .InputsHaveSameTypeAndShape()
+    .IdenticalTypeAndShapeOfInput(1)
+    .Arg("alpha", static_cast<float>(kDefaultAlpha), kAlphaDoc)
+    .Arg("scale", static_cast<float>(kDefaultScale), kScaleDoc)
+    .Input(0, "Y", "Output of the forward Selu.")
+    .Output(0, "dX", "Gradient with respect to the forward input.")
+    .Input(1, "dY", "Gradient with respect to Y, same type and shape as Y.")
+    .SetDoc("dX = scale * dY where Y > 0, else dY * (Y + scale * alpha).");
+
+REGISTER_CPU_OPERATOR(Selu, SeluOp);
+REGISTER_CPU_OPERATOR(SeluGradient, SeluGradientOp);
+REGISTER_GRADIENT(Selu, GetSeluGradient);
+SHOULD_NOT_DO_GRADIENT(SeluGradient);
+
+}  // namespace opgraph

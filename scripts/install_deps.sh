@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages opgraph needs, skipping those already present.
+# Usage: scripts/install_deps.sh [--fuzz] [--torch] [--graphviz]
+#   --fuzz      clang and its runtimes, for libFuzzer targets and sanitizers
+#   --torch     python3-torch and python3-numpy, for bench/compare_torch
+#   --graphviz  Graphviz, to render `opgraph dot` output
+set -euo pipefail
+
+packages=(g++ cmake ninja-build pkg-config libprotobuf-dev protobuf-compiler libabsl-dev
+          libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev)
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) packages+=(clang libclang-rt-14-dev llvm) ;;
+    --torch) packages+=(python3-torch python3-numpy) ;;
+    --graphviz) packages+=(graphviz) ;;
+    *) echo "install_deps.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "Installing: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

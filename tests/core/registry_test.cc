@@ -1,0 +1,70 @@
+#include "core/registry.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace opgraph {
+namespace {
+
+// The operators opgraph ships. Each must be registered with a schema and a
+// CPU kernel as soon as libopgraph is loaded, whatever links it.
+TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
+  const std::vector<std::string> kBuiltins = {"Selu", "SeluGradient"};
+  for (const std::string& type : kBuiltins) {
+    SCOPED_TRACE(type);
+    const OpSchema* schema = OpRegistry::Global().FindSchema(type);
+    ASSERT_NE(schema, nullptr);
+    EXPECT_EQ(schema->type(), type);
+    EXPECT_TRUE(OpRegistry::Global().HasKernel(type));
+    EXPECT_EQ(OpRegistry::Global().SourceOf(type), "built-in");
+  }
+}
+
+TEST(RegistryTest, UnknownTypeIsNotFound) {
+  OperatorDef def;
+  def.set_type("NoSuchOp");
+  def.add_input("x");
+  def.add_output("y");
+  auto op = OpRegistry::Global().CreateOperator(def);
+  ASSERT_FALSE(op.ok());
+  EXPECT_EQ(op.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(op.status().message().find("NoSuchOp"), std::string::npos);
+}
+
+TEST(RegistryTest, BatchIsAllOrNothing) {
+  RegistrationBatch batch("test-batch");
+  auto schema = std::make_unique<OpSchema>("BatchOnlyOp", __FILE__, __LINE__);
+  ASSERT_TRUE(batch.AddSchema(std::move(schema)).ok());
+  // A second part of the batch collides with a built-in: nothing applies.
+  ASSERT_TRUE(batch.AddKernel("Selu", nullptr).ok());
+  absl::Status s = OpRegistry::Global().Apply(std::move(batch));
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(s.message().find("test-batch"), std::string::npos);
+  EXPECT_NE(s.message().find("built-in"), std::string::npos);
+  EXPECT_EQ(OpRegistry::Global().FindSchema("BatchOnlyOp"), nullptr);
+}
+
+TEST(RegistryTest, KernelWithoutSchemaIsRejected) {
+  RegistrationBatch batch("test-batch");
+  ASSERT_TRUE(batch.AddKernel("KernelOnlyOp", [](const OperatorDef&, const OpSchema&) {
+    return std::unique_ptr<OperatorBase>();
+  }).ok());
+  absl::Status s = OpRegistry::Global().Apply(std::move(batch));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(OpRegistry::Global().HasKernel("KernelOnlyOp"));
+}
+
+TEST(RegistryTest, DuplicateWithinBatchIsRecorded) {
+  RegistrationBatch batch("dup");
+  ASSERT_TRUE(batch.AddSchema(std::make_unique<OpSchema>("DupOp", "f", 1)).ok());
+  EXPECT_EQ(batch.AddSchema(std::make_unique<OpSchema>("DupOp", "f", 2)).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_FALSE(batch.first_error().ok());
+  EXPECT_FALSE(OpRegistry::Global().Apply(std::move(batch)).ok());
+  EXPECT_EQ(OpRegistry::Global().FindSchema("DupOp"), nullptr);
+}
+
+}  // namespace
+}  // namespace opgraph
