@@ -9,6 +9,7 @@ function(opgraph_test source)
     set(name "${prefix}_${name}")
   endif()
   add_executable(${name} ${source})
+  target_link_libraries(${name} PRIVATE opgraph_test_util)
   target_link_libraries(${name} PRIVATE opgraph ${ARGN} GTest::gtest GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES
