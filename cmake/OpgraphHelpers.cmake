@@ -11,6 +11,10 @@ function(opgraph_test source)
   add_executable(${name} ${source})
   target_link_libraries(${name} PRIVATE opgraph_test_util)
   target_link_libraries(${name} PRIVATE opgraph ${ARGN} GTest::gtest GTest::gtest_main)
+  # Tests under tests/tools/ exercise the command-line library.
+  if(dir MATCHES "^tools" AND TARGET opgraph_tools)
+    target_link_libraries(${name} PRIVATE opgraph_tools)
+  endif()
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES
     ENVIRONMENT "OPGRAPH_SOURCE_DIR=${PROJECT_SOURCE_DIR};OPGRAPH_BINARY_DIR=${PROJECT_BINARY_DIR}")
