@@ -1,0 +1,814 @@
+// Selu / Softmax kernels, compiled once per Highway target.
+//
+// This file includes itself through hwy/foreach_target.h: everything inside
+// HWY_NAMESPACE is compiled for every target; the dispatching public
+// functions at the bottom are compiled once (HWY_ONCE).
+
+#include "ops/kernels/activation_kernels.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "ops/kernels/activation_kernels.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace opgraph {
+namespace kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Constants of the exp/expm1 approximations.
+//
+// Both functions reduce x = n * ln2 + r with n = round(x / ln2), |r| <=
+// ln2 / 2, and approximate expm1(r) = r + r^2 * q(r), where q is a
+// near-minimax (Chebyshev) fit of (expm1(r) - r) / r^2 on |r| <= 0.348 with
+// coefficients rounded to T; the fit alone contributes < 0.41 ULP (float)
+// and < 0.38 ULP (double) to expm1(r).
+//
+// n is obtained without a float->int conversion: adding kRound = 1.5 * 2^m
+// (m = mantissa bits) rounds x / ln2 to an integer that then sits in the low
+// mantissa bits, so shifting the bit pattern left by m yields the exponent
+// field of 2^n directly. The exponent bias is folded into kRound.
+template <typename T>
+struct ExpConsts;
+
+template <>
+struct ExpConsts<float> {
+  using Int = int32_t;
+  static constexpr int kMantBits = 23;
+  static constexpr int kBias = 127;
+  static constexpr float kLog2e = 1.44269504088896341f;
+  // ln2 split so that n * kLn2Hi is exact for |n| < 2^8.
+  static constexpr float kLn2Hi = 0.693145751953125f;
+  static constexpr float kLn2Lo = 1.4286068203094172e-06f;
+  static constexpr float kRound = 12582912.0f;  // 1.5 * 2^23
+  // exp(x) rounds to +0 below this; expm1(x) rounds to -1 below the other.
+  static constexpr float kExpLowest = -104.0f;
+  static constexpr float kExpm1Lowest = -30.0f;
+  // Exp results may be subnormal (x < -87.3). Evaluating the polynomial
+  // pre-scaled by 2^-kSubShift and multiplying by the normal number
+  // 2^(n + kSubShift) rounds those results correctly with one multiply.
+  static constexpr int kSubShift = 64;
+  static constexpr float kSub = 0x1p-64f;
+  static constexpr int kQDegree = 4;
+  static constexpr float kQ[kQDegree + 1] = {
+      0.5f, 0.16666576266288757f, 0.04166655242443085f,
+      0.008363345637917519f, 0.0013926392421126366f};
+};
+
+template <>
+struct ExpConsts<double> {
+  using Int = int64_t;
+  static constexpr int kMantBits = 52;
+  static constexpr int kBias = 1023;
+  static constexpr double kLog2e = 1.4426950408889634074;
+  // ln2 split so that n * kLn2Hi is exact for |n| < 2^21.
+  static constexpr double kLn2Hi = 6.93147180369123816490e-01;
+  static constexpr double kLn2Lo = 1.90821492927058770002e-10;
+  static constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52
+  static constexpr double kExpLowest = -746.0;
+  static constexpr double kExpm1Lowest = -50.0;
+  static constexpr int kSubShift = 600;
+  static constexpr double kSub = 0x1p-600;
+  static constexpr int kQDegree = 9;
+  static constexpr double kQ[kQDegree + 1] = {
+      0.5000000000000001,    0.16666666666666669,   0.04166666666662317,
+      0.008333333333329989,  0.0013888888917690603, 0.0001984126986342035,
+      2.480152055701783e-05, 2.755726789174553e-06, 2.762043894863442e-07,
+      2.510065503606659e-08};
+};
+
+// Splits x into n (as float, returned in *n) and the reduced argument r.
+// `bias` is added to n inside the returned bit pattern source t.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V Reduce(D d, V x, hn::TFromD<D> round_plus_bias, V* t, V* r) {
+  using C = ExpConsts<hn::TFromD<D>>;
+  const V round = hn::Set(d, round_plus_bias);
+  *t = hn::MulAdd(x, hn::Set(d, C::kLog2e), round);
+  const V n = hn::Sub(*t, round);
+  V rr = hn::NegMulAdd(n, hn::Set(d, C::kLn2Hi), x);
+  *r = hn::NegMulAdd(n, hn::Set(d, C::kLn2Lo), rr);
+  return n;
+}
+
+// 2^(n + bias) from the t of Reduce (bias was folded into its rounding
+// constant; must keep n + bias within the normal exponent range).
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V Pow2FromT(D d, V t) {
+  using C = ExpConsts<hn::TFromD<D>>;
+  const hn::RebindToSigned<D> di;
+  return hn::BitCast(d, hn::ShiftLeft<C::kMantBits>(hn::BitCast(di, t)));
+}
+
+// q(r) by Horner's rule, optionally with every coefficient times kSub. The
+// pack expansion unrolls it so the coefficients become constants; a plain
+// loop was left rolled by GCC in the fused kernels.
+template <bool kScaled, class D, class V = hn::Vec<D>, size_t... I>
+HWY_INLINE V EvalQ(D d, V r, std::index_sequence<I...>) {
+  using T = hn::TFromD<D>;
+  using C = ExpConsts<T>;
+  constexpr T kFactor = kScaled ? C::kSub : T(1);
+  V p = hn::Set(d, C::kQ[C::kQDegree] * kFactor);
+  ((p = hn::MulAdd(p, r, hn::Set(d, C::kQ[C::kQDegree - 1 - I] * kFactor))),
+   ...);
+  return p;
+}
+
+// exp(x) for x <= 0 (x > 0 is allowed up to about 40 and stays accurate).
+// NaN -> NaN, -inf -> +0, subnormal results rounded (not flushed).
+// Error <= 1.5 ULP (see the tests).
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V ExpNonPositive(D d, V x) {
+  using T = hn::TFromD<D>;
+  using C = ExpConsts<T>;
+  const V lowest = hn::Set(d, C::kExpLowest);
+  // Lt is false for NaN, so NaN passes through unclamped and propagates.
+  x = hn::IfThenElse(hn::Lt(x, lowest), lowest, x);
+  V t, r;
+  Reduce(d, x, static_cast<T>(C::kRound + C::kBias + C::kSubShift), &t, &r);
+  // 2^-kSubShift * (1 + r + r^2 q(r)) in Horner form; scaling every
+  // coefficient by a power of two changes no rounding.
+  V p = EvalQ<true>(d, r, std::make_index_sequence<C::kQDegree>());
+  p = hn::MulAdd(p, r, hn::Set(d, C::kSub));
+  p = hn::MulAdd(p, r, hn::Set(d, C::kSub));
+  return hn::Mul(p, Pow2FromT(d, t));
+}
+
+// expm1(x) for x <= 0 (any value, including -inf; NaN gives an unspecified
+// value, callers mask it). Relative accuracy is kept near 0: for tiny and
+// subnormal x the result is x exactly.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V Expm1NonPositive(D d, V x) {
+  using T = hn::TFromD<D>;
+  using C = ExpConsts<T>;
+  x = hn::Max(x, hn::Set(d, C::kExpm1Lowest));
+  V t, r;
+  Reduce(d, x, static_cast<T>(C::kRound + C::kBias), &t, &r);
+  const V q = EvalQ<false>(d, r, std::make_index_sequence<C::kQDegree>());
+  const V p1 = hn::MulAdd(hn::Mul(r, r), q, r);  // expm1(r)
+  // expm1(x) = 2^n * expm1(r) + (2^n - 1): 2^n - 1 is exact for n >= -24
+  // (float) and the scaled term is small, so only the final add rounds.
+  const V s = Pow2FromT(d, t);
+  return hn::MulAdd(s, p1, hn::Sub(s, hn::Set(d, T(1))));
+}
+
+// selu(x) given broadcast scale and sa = T(scale * alpha). Selecting on
+// x < 0 sends +-0 and NaN to scale * x, which keeps the sign of zero and
+// propagates NaN.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V SeluVec(D d, V x, V scale, V sa) {
+  const V neg = hn::Mul(sa, Expm1NonPositive(d, x));
+  return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), neg, hn::Mul(scale, x));
+}
+
+// Loads the first `count` (< Lanes(d)) elements at p; other lanes are 0.
+// Goes through a stack buffer so it never reads past p + count.
+template <class D, typename T = hn::TFromD<D>>
+HWY_INLINE hn::Vec<D> LoadTail(D d, const T* p, size_t count) {
+  HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)] = {};
+  for (size_t i = 0; i < count; ++i) buf[i] = p[i];
+  return hn::Load(d, buf);
+}
+
+// Stores the first `count` (< Lanes(d)) lanes of v to p.
+template <class D, typename T = hn::TFromD<D>>
+HWY_INLINE void StoreTail(D d, hn::Vec<D> v, T* p, size_t count) {
+  HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)];
+  hn::Store(v, d, buf);
+  for (size_t i = 0; i < count; ++i) p[i] = buf[i];
+}
+
+// ---------------------------------------------------------------------------
+// Elementwise Selu and its gradient.
+
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V SeluGradVec(D d, V y, V dy, V scale, V sa) {
+  return hn::IfThenElse(hn::Gt(y, hn::Zero(d)), hn::Mul(dy, scale),
+                        hn::Mul(dy, hn::Add(y, sa)));
+}
+
+template <typename T>
+void SeluGradientLoop(const T* y, const T* dy, T* dx, size_t n, T alpha,
+                      T scale) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const auto vscale = hn::Set(d, scale);
+  const auto vsa = hn::Set(d, static_cast<T>(scale * alpha));
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const auto a = SeluGradVec(d, hn::LoadU(d, y + i), hn::LoadU(d, dy + i),
+                               vscale, vsa);
+    const auto b = SeluGradVec(d, hn::LoadU(d, y + i + N),
+                               hn::LoadU(d, dy + i + N), vscale, vsa);
+    hn::StoreU(a, d, dx + i);
+    hn::StoreU(b, d, dx + i + N);
+  }
+  for (; i + N <= n; i += N) {
+    hn::StoreU(SeluGradVec(d, hn::LoadU(d, y + i), hn::LoadU(d, dy + i),
+                           vscale, vsa),
+               d, dx + i);
+  }
+  if (i < n) {
+    const size_t c = n - i;
+    StoreTail(d,
+              SeluGradVec(d, LoadTail(d, y + i, c), LoadTail(d, dy + i, c),
+                          vscale, vsa),
+              dx + i, c);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Softmax. The per-element transform applied before the softmax is either
+// the identity or selu; keeping it a template parameter is what fuses
+// Selu+Softmax into the same passes.
+
+struct IdentityFn {
+  template <class D, class V>
+  HWY_INLINE V operator()(D, V v) const {
+    return v;
+  }
+  // Non-decreasing, so max(f(x)) == f(max(x)).
+  bool Monotone() const { return true; }
+};
+
+template <typename T>
+struct SeluFn {
+  T scale;
+  T sa;
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V v) const {
+    return SeluVec(d, v, hn::Set(d, scale), hn::Set(d, sa));
+  }
+  // selu is non-decreasing iff scale >= 0 and scale * alpha >= 0; NaN
+  // arguments take the general path.
+  bool Monotone() const { return scale >= T(0) && sa >= T(0); }
+};
+
+// y = f(x) elementwise over n elements; y may equal x.
+template <class D, class F, typename T = hn::TFromD<D>>
+HWY_INLINE void ApplyFn(D d, const F& f, const T* x, T* y, size_t n) {
+  const size_t N = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const auto a = f(d, hn::LoadU(d, x + i));
+    const auto b = f(d, hn::LoadU(d, x + i + N));
+    hn::StoreU(a, d, y + i);
+    hn::StoreU(b, d, y + i + N);
+  }
+  for (; i + N <= n; i += N) hn::StoreU(f(d, hn::LoadU(d, x + i)), d, y + i);
+  if (i < n) StoreTail(d, f(d, LoadTail(d, x + i, n - i)), y + i, n - i);
+}
+
+// dst = exp(src - m) over n elements, added into s0..s3 (lane-wise; the
+// element-to-accumulator assignment depends only on i mod 4N and on the
+// end of the range). dst may equal src.
+template <class D, typename T = hn::TFromD<D>, class V = hn::Vec<D>>
+HWY_INLINE void ExpStoreSum(D d, const T* src, T* dst, size_t n, V m, V& s0,
+                            V& s1, V& s2, V& s3) {
+  const size_t N = hn::Lanes(d);
+  const size_t tail = n % N;
+  const size_t body = n - tail;
+  size_t i = 0;
+  for (; i + 4 * N <= body; i += 4 * N) {
+    const V e0 = ExpNonPositive(d, hn::Sub(hn::LoadU(d, src + i), m));
+    const V e1 = ExpNonPositive(d, hn::Sub(hn::LoadU(d, src + i + N), m));
+    const V e2 = ExpNonPositive(d, hn::Sub(hn::LoadU(d, src + i + 2 * N), m));
+    const V e3 = ExpNonPositive(d, hn::Sub(hn::LoadU(d, src + i + 3 * N), m));
+    hn::StoreU(e0, d, dst + i);
+    hn::StoreU(e1, d, dst + i + N);
+    hn::StoreU(e2, d, dst + i + 2 * N);
+    hn::StoreU(e3, d, dst + i + 3 * N);
+    s0 = hn::Add(s0, e0);
+    s1 = hn::Add(s1, e1);
+    s2 = hn::Add(s2, e2);
+    s3 = hn::Add(s3, e3);
+  }
+  for (; i < body; i += N) {
+    const V e = ExpNonPositive(d, hn::Sub(hn::LoadU(d, src + i), m));
+    hn::StoreU(e, d, dst + i);
+    s0 = hn::Add(s0, e);
+  }
+  if (tail != 0) {
+    const V e = hn::IfThenElseZero(
+        hn::FirstN(d, tail),
+        ExpNonPositive(d, hn::Sub(LoadTail(d, src + body, tail), m)));
+    StoreTail(d, e, dst + body, tail);
+    s1 = hn::Add(s1, e);
+  }
+}
+
+// One contiguous row of length n: three passes (max; exp, store and sum;
+// scale). The row is re-read from L1/L2 in the last two passes.
+template <class D, class F, typename T = hn::TFromD<D>>
+HWY_INLINE void SoftmaxRow(D d, const F& f, const T* HWY_RESTRICT x,
+                           T* HWY_RESTRICT y, size_t n) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  const V neg_inf = hn::Set(d, -std::numeric_limits<T>::infinity());
+  const size_t tail = n % N;
+  const size_t body = n - tail;
+
+  // Pass 1: the row maximum m (of f(x)). NaN handling is not needed here:
+  // a NaN anywhere makes its exp NaN and thereby the sum and the whole row.
+  V m;
+  const bool monotone = f.Monotone();
+  {
+    V m0 = neg_inf, m1 = neg_inf, m2 = neg_inf, m3 = neg_inf;
+    size_t i = 0;
+    if (monotone) {
+      for (; i + 4 * N <= body; i += 4 * N) {
+        m0 = hn::Max(m0, hn::LoadU(d, x + i));
+        m1 = hn::Max(m1, hn::LoadU(d, x + i + N));
+        m2 = hn::Max(m2, hn::LoadU(d, x + i + 2 * N));
+        m3 = hn::Max(m3, hn::LoadU(d, x + i + 3 * N));
+      }
+      for (; i < body; i += N) m0 = hn::Max(m0, hn::LoadU(d, x + i));
+      if (tail != 0) {
+        m1 = hn::Max(m1, hn::IfThenElse(hn::FirstN(d, tail),
+                                        LoadTail(d, x + body, tail), neg_inf));
+      }
+    } else {
+      for (; i < body; i += N) m0 = hn::Max(m0, f(d, hn::LoadU(d, x + i)));
+      if (tail != 0) {
+        m1 = hn::Max(m1, hn::IfThenElse(hn::FirstN(d, tail),
+                                        f(d, LoadTail(d, x + body, tail)),
+                                        neg_inf));
+      }
+    }
+    m = hn::MaxOfLanes(d, hn::Max(hn::Max(m0, m1), hn::Max(m2, m3)));
+    // f(max x) computed by the same vector code as f(x_i), so the argmax
+    // element gets exactly exp(0) = 1.
+    if (monotone) m = f(d, m);
+  }
+
+  // Pass 2: e = exp(f(x) - m), stored to y and summed. A non-identity f is
+  // applied chunk by chunk into y first and exponentiated from there while
+  // the chunk is in L1: two short loops run faster than one loop with both
+  // long dependency chains, and the summation order (hence the result) is
+  // the same as for Selu followed by Softmax.
+  V s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+  if constexpr (std::is_same<F, IdentityFn>::value) {
+    ExpStoreSum(d, x, y, n, m, s0, s1, s2, s3);
+  } else {
+    constexpr size_t kChunk = 8192 / sizeof(T);  // a multiple of 4 * N
+    for (size_t c = 0; c < n; c += kChunk) {
+      const size_t len = HWY_MIN(kChunk, n - c);
+      ApplyFn(d, f, x + c, y + c, len);
+      ExpStoreSum(d, y + c, y + c, len, m, s0, s1, s2, s3);
+    }
+  }
+  const V sum = hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)));
+  const V inv = hn::Div(hn::Set(d, T(1)), sum);
+
+  // Pass 3: normalize in place.
+  size_t i = 0;
+  for (; i + 2 * N <= body; i += 2 * N) {
+    hn::StoreU(hn::Mul(hn::LoadU(d, y + i), inv), d, y + i);
+    hn::StoreU(hn::Mul(hn::LoadU(d, y + i + N), inv), d, y + i + N);
+  }
+  for (; i < body; i += N) {
+    hn::StoreU(hn::Mul(hn::LoadU(d, y + i), inv), d, y + i);
+  }
+  const T inv_s = hn::GetLane(inv);
+  for (i = body; i < n; ++i) y[i] = y[i] * inv_s;
+}
+
+// Softmax along a strided axis for Lanes(d) adjacent columns at once: x and
+// y point at element (k = 0, column j); successive k are `stride` apart.
+template <class D, class F, typename T = hn::TFromD<D>>
+HWY_INLINE void SoftmaxColumns(D d, const F& f, const T* HWY_RESTRICT x,
+                               T* HWY_RESTRICT y, size_t n, size_t stride) {
+  using V = hn::Vec<D>;
+  const bool monotone = f.Monotone();
+  V m = hn::Set(d, -std::numeric_limits<T>::infinity());
+  if (monotone) {
+    for (size_t k = 0; k < n; ++k) m = hn::Max(m, hn::LoadU(d, x + k * stride));
+    m = f(d, m);
+  } else {
+    for (size_t k = 0; k < n; ++k) {
+      m = hn::Max(m, f(d, hn::LoadU(d, x + k * stride)));
+    }
+  }
+  V s0 = hn::Zero(d), s1 = hn::Zero(d);
+  size_t k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const V e0 =
+        ExpNonPositive(d, hn::Sub(f(d, hn::LoadU(d, x + k * stride)), m));
+    const V e1 = ExpNonPositive(
+        d, hn::Sub(f(d, hn::LoadU(d, x + (k + 1) * stride)), m));
+    hn::StoreU(e0, d, y + k * stride);
+    hn::StoreU(e1, d, y + (k + 1) * stride);
+    s0 = hn::Add(s0, e0);
+    s1 = hn::Add(s1, e1);
+  }
+  if (k < n) {
+    const V e =
+        ExpNonPositive(d, hn::Sub(f(d, hn::LoadU(d, x + k * stride)), m));
+    hn::StoreU(e, d, y + k * stride);
+    s0 = hn::Add(s0, e);
+  }
+  const V inv = hn::Div(hn::Set(d, T(1)), hn::Add(s0, s1));
+  for (k = 0; k < n; ++k) {
+    T* p = y + k * stride;
+    hn::StoreU(hn::Mul(hn::LoadU(d, p), inv), d, p);
+  }
+}
+
+template <typename T, class F>
+void SoftmaxStridedLoop(const F& f, const T* x, T* y, size_t outer, size_t n,
+                        size_t inner) {
+  const hn::ScalableTag<T> d;
+  if (inner == 1) {
+    for (size_t o = 0; o < outer; ++o) SoftmaxRow(d, f, x + o * n, y + o * n, n);
+    return;
+  }
+  const size_t N = hn::Lanes(d);
+  const hn::CappedTag<T, 1> d1;
+  for (size_t o = 0; o < outer; ++o) {
+    const T* xo = x + o * n * inner;
+    T* yo = y + o * n * inner;
+    size_t j = 0;
+    for (; j + N <= inner; j += N) SoftmaxColumns(d, f, xo + j, yo + j, n, inner);
+    for (; j < inner; ++j) SoftmaxColumns(d1, f, xo + j, yo + j, n, inner);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Softmax backward. The optional chain factor is selu'(x).
+
+struct NoChain {};
+
+template <typename T>
+struct SeluChain {
+  T scale;
+  T sa;
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V g, V xv) const {
+    const V deriv =
+        hn::IfThenElse(hn::Gt(xv, hn::Zero(d)), hn::Set(d, scale),
+                       hn::Mul(hn::Set(d, sa), ExpNonPositive(d, xv)));
+    return hn::Mul(g, deriv);
+  }
+};
+
+// dx = chain(y * (dy - dot), x) for the lanes of one vector.
+template <class D, class Chain, typename T = hn::TFromD<D>>
+HWY_INLINE hn::Vec<D> GradVec(D d, const Chain& chain, hn::Vec<D> yv,
+                              hn::Vec<D> dyv, hn::Vec<D> dot,
+                              hn::Vec<D> xv) {
+  const hn::Vec<D> g = hn::Mul(yv, hn::Sub(dyv, dot));
+  if constexpr (std::is_same<Chain, NoChain>::value) {
+    (void)xv;
+    return g;
+  } else {
+    return chain(d, g, xv);
+  }
+}
+
+template <class D, class Chain, typename T = hn::TFromD<D>>
+HWY_INLINE void SoftmaxGradRow(D d, const Chain& chain, const T* y,
+                               const T* dy, T* dx, const T* x, size_t n) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  const size_t tail = n % N;
+  const size_t body = n - tail;
+  V a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+  size_t i = 0;
+  for (; i + 4 * N <= body; i += 4 * N) {
+    a0 = hn::MulAdd(hn::LoadU(d, y + i), hn::LoadU(d, dy + i), a0);
+    a1 = hn::MulAdd(hn::LoadU(d, y + i + N), hn::LoadU(d, dy + i + N), a1);
+    a2 = hn::MulAdd(hn::LoadU(d, y + i + 2 * N), hn::LoadU(d, dy + i + 2 * N),
+                    a2);
+    a3 = hn::MulAdd(hn::LoadU(d, y + i + 3 * N), hn::LoadU(d, dy + i + 3 * N),
+                    a3);
+  }
+  for (; i < body; i += N) {
+    a0 = hn::MulAdd(hn::LoadU(d, y + i), hn::LoadU(d, dy + i), a0);
+  }
+  if (tail != 0) {
+    a1 = hn::MulAdd(LoadTail(d, y + body, tail), LoadTail(d, dy + body, tail),
+                    a1);
+  }
+  const V dot = hn::SumOfLanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3)));
+  constexpr bool kHasX = !std::is_same<Chain, NoChain>::value;
+  const V zero = hn::Zero(d);
+  for (i = 0; i + 2 * N <= body; i += 2 * N) {
+    const V g0 = GradVec(d, chain, hn::LoadU(d, y + i), hn::LoadU(d, dy + i),
+                         dot, kHasX ? hn::LoadU(d, x + i) : zero);
+    const V g1 = GradVec(d, chain, hn::LoadU(d, y + i + N),
+                         hn::LoadU(d, dy + i + N), dot,
+                         kHasX ? hn::LoadU(d, x + i + N) : zero);
+    hn::StoreU(g0, d, dx + i);
+    hn::StoreU(g1, d, dx + i + N);
+  }
+  for (; i < body; i += N) {
+    hn::StoreU(GradVec(d, chain, hn::LoadU(d, y + i), hn::LoadU(d, dy + i),
+                       dot, kHasX ? hn::LoadU(d, x + i) : zero),
+               d, dx + i);
+  }
+  if (tail != 0) {
+    StoreTail(d,
+              GradVec(d, chain, LoadTail(d, y + body, tail),
+                      LoadTail(d, dy + body, tail), dot,
+                      kHasX ? LoadTail(d, x + body, tail) : zero),
+              dx + body, tail);
+  }
+}
+
+template <class D, class Chain, typename T = hn::TFromD<D>>
+HWY_INLINE void SoftmaxGradColumns(D d, const Chain& chain, const T* y,
+                                   const T* dy, T* dx, const T* x, size_t n,
+                                   size_t stride) {
+  using V = hn::Vec<D>;
+  V a0 = hn::Zero(d), a1 = hn::Zero(d);
+  size_t k = 0;
+  for (; k + 2 <= n; k += 2) {
+    a0 = hn::MulAdd(hn::LoadU(d, y + k * stride), hn::LoadU(d, dy + k * stride),
+                    a0);
+    a1 = hn::MulAdd(hn::LoadU(d, y + (k + 1) * stride),
+                    hn::LoadU(d, dy + (k + 1) * stride), a1);
+  }
+  if (k < n) {
+    a0 = hn::MulAdd(hn::LoadU(d, y + k * stride), hn::LoadU(d, dy + k * stride),
+                    a0);
+  }
+  const V dot = hn::Add(a0, a1);
+  constexpr bool kHasX = !std::is_same<Chain, NoChain>::value;
+  for (k = 0; k < n; ++k) {
+    const size_t off = k * stride;
+    hn::StoreU(GradVec(d, chain, hn::LoadU(d, y + off), hn::LoadU(d, dy + off),
+                       dot, kHasX ? hn::LoadU(d, x + off) : hn::Zero(d)),
+               d, dx + off);
+  }
+}
+
+template <typename T, class Chain>
+void SoftmaxGradStridedLoop(const Chain& chain, const T* y, const T* dy, T* dx,
+                            const T* x, size_t outer, size_t n,
+                            size_t inner) {
+  const hn::ScalableTag<T> d;
+  constexpr bool kHasX = !std::is_same<Chain, NoChain>::value;
+  if (inner == 1) {
+    for (size_t o = 0; o < outer; ++o) {
+      const size_t off = o * n;
+      SoftmaxGradRow(d, chain, y + off, dy + off, dx + off,
+                     kHasX ? x + off : nullptr, n);
+    }
+    return;
+  }
+  const size_t N = hn::Lanes(d);
+  const hn::CappedTag<T, 1> d1;
+  for (size_t o = 0; o < outer; ++o) {
+    const size_t base = o * n * inner;
+    size_t j = 0;
+    for (; j + N <= inner; j += N) {
+      SoftmaxGradColumns(d, chain, y + base + j, dy + base + j, dx + base + j,
+                         kHasX ? x + base + j : nullptr, n, inner);
+    }
+    for (; j < inner; ++j) {
+      SoftmaxGradColumns(d1, chain, y + base + j, dy + base + j,
+                         dx + base + j, kHasX ? x + base + j : nullptr, n,
+                         inner);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Non-template entry points, one set per target, for HWY_EXPORT.
+
+void SeluF32(const float* x, float* y, size_t n, float alpha, float scale) {
+  ApplyFn(hn::ScalableTag<float>(), SeluFn<float>{scale, scale * alpha}, x, y,
+          n);
+}
+void SeluF64(const double* x, double* y, size_t n, double alpha,
+             double scale) {
+  ApplyFn(hn::ScalableTag<double>(), SeluFn<double>{scale, scale * alpha}, x,
+          y, n);
+}
+void SeluGradientF32(const float* y, const float* dy, float* dx, size_t n,
+                     float alpha, float scale) {
+  SeluGradientLoop(y, dy, dx, n, alpha, scale);
+}
+void SeluGradientF64(const double* y, const double* dy, double* dx, size_t n,
+                     double alpha, double scale) {
+  SeluGradientLoop(y, dy, dx, n, alpha, scale);
+}
+void SoftmaxF32(const float* x, float* y, size_t outer, size_t n,
+                size_t inner) {
+  SoftmaxStridedLoop(IdentityFn(), x, y, outer, n, inner);
+}
+void SoftmaxF64(const double* x, double* y, size_t outer, size_t n,
+                size_t inner) {
+  SoftmaxStridedLoop(IdentityFn(), x, y, outer, n, inner);
+}
+void SeluSoftmaxF32(const float* x, float* y, size_t outer, size_t n,
+                    size_t inner, float alpha, float scale) {
+  SoftmaxStridedLoop(SeluFn<float>{scale, scale * alpha}, x, y, outer, n,
+                     inner);
+}
+void SeluSoftmaxF64(const double* x, double* y, size_t outer, size_t n,
+                    size_t inner, double alpha, double scale) {
+  SoftmaxStridedLoop(SeluFn<double>{scale, scale * alpha}, x, y, outer, n,
+                     inner);
+}
+void SoftmaxGradF32(const float* y, const float* dy, float* dx, size_t outer,
+                    size_t n, size_t inner) {
+  SoftmaxGradStridedLoop<float>(NoChain(), y, dy, dx, nullptr, outer, n,
+                                inner);
+}
+void SoftmaxGradF64(const double* y, const double* dy, double* dx,
+                    size_t outer, size_t n, size_t inner) {
+  SoftmaxGradStridedLoop<double>(NoChain(), y, dy, dx, nullptr, outer, n,
+                                 inner);
+}
+void SeluSoftmaxGradF32(const float* y, const float* dy, float* dx,
+                        size_t outer, size_t n, size_t inner, const float* x,
+                        float alpha, float scale) {
+  SoftmaxGradStridedLoop(SeluChain<float>{scale, scale * alpha}, y, dy, dx, x,
+                         outer, n, inner);
+}
+void SeluSoftmaxGradF64(const double* y, const double* dy, double* dx,
+                        size_t outer, size_t n, size_t inner, const double* x,
+                        double alpha, double scale) {
+  SoftmaxGradStridedLoop(SeluChain<double>{scale, scale * alpha}, y, dy, dx, x,
+                         outer, n, inner);
+}
+
+int64_t TargetOfThisCode() { return HWY_TARGET; }
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace kernels
+}  // namespace opgraph
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace opgraph {
+namespace kernels {
+
+HWY_EXPORT(SeluF32);
+HWY_EXPORT(SeluF64);
+HWY_EXPORT(SeluGradientF32);
+HWY_EXPORT(SeluGradientF64);
+HWY_EXPORT(SoftmaxF32);
+HWY_EXPORT(SoftmaxF64);
+HWY_EXPORT(SeluSoftmaxF32);
+HWY_EXPORT(SeluSoftmaxF64);
+HWY_EXPORT(SoftmaxGradF32);
+HWY_EXPORT(SoftmaxGradF64);
+HWY_EXPORT(SeluSoftmaxGradF32);
+HWY_EXPORT(SeluSoftmaxGradF64);
+HWY_EXPORT(TargetOfThisCode);
+
+namespace {
+
+// Any zero extent means no work; negative extents are caller bugs that the
+// operator layer rejects before calling.
+bool Empty(int64_t a, int64_t b = 1, int64_t c = 1) {
+  return a <= 0 || b <= 0 || c <= 0;
+}
+
+size_t U(int64_t v) { return static_cast<size_t>(v); }
+
+}  // namespace
+
+void Selu(const float* x, float* y, int64_t n, float alpha, float scale) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SeluF32)(x, y, U(n), alpha, scale);
+}
+void Selu(const double* x, double* y, int64_t n, double alpha, double scale) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SeluF64)(x, y, U(n), alpha, scale);
+}
+
+void SeluGradient(const float* y, const float* dy, float* dx, int64_t n,
+                  float alpha, float scale) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SeluGradientF32)(y, dy, dx, U(n), alpha, scale);
+}
+void SeluGradient(const double* y, const double* dy, double* dx, int64_t n,
+                  double alpha, double scale) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SeluGradientF64)(y, dy, dx, U(n), alpha, scale);
+}
+
+void Softmax(const float* x, float* y, int64_t rows, int64_t d) {
+  SoftmaxStrided(x, y, rows, d, 1);
+}
+void Softmax(const double* x, double* y, int64_t rows, int64_t d) {
+  SoftmaxStrided(x, y, rows, d, 1);
+}
+
+void SoftmaxGradient(const float* y, const float* dy, float* dx, int64_t rows,
+                     int64_t d) {
+  SoftmaxGradientStrided(y, dy, dx, rows, d, 1);
+}
+void SoftmaxGradient(const double* y, const double* dy, double* dx,
+                     int64_t rows, int64_t d) {
+  SoftmaxGradientStrided(y, dy, dx, rows, d, 1);
+}
+
+void SoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d,
+                    int64_t inner) {
+  if (Empty(outer, d, inner)) return;
+  HWY_DYNAMIC_DISPATCH(SoftmaxF32)(x, y, U(outer), U(d), U(inner));
+}
+void SoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d,
+                    int64_t inner) {
+  if (Empty(outer, d, inner)) return;
+  HWY_DYNAMIC_DISPATCH(SoftmaxF64)(x, y, U(outer), U(d), U(inner));
+}
+
+void SeluSoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d,
+                        int64_t inner, float alpha, float scale) {
+  if (Empty(outer, d, inner)) return;
+  HWY_DYNAMIC_DISPATCH(SeluSoftmaxF32)(x, y, U(outer), U(d), U(inner), alpha,
+                                       scale);
+}
+void SeluSoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d,
+                        int64_t inner, double alpha, double scale) {
+  if (Empty(outer, d, inner)) return;
+  HWY_DYNAMIC_DISPATCH(SeluSoftmaxF64)(x, y, U(outer), U(d), U(inner), alpha,
+                                       scale);
+}
+
+void SoftmaxGradientStrided(const float* y, const float* dy, float* dx,
+                            int64_t outer, int64_t d, int64_t inner) {
+  if (Empty(outer, d, inner)) return;
+  HWY_DYNAMIC_DISPATCH(SoftmaxGradF32)(y, dy, dx, U(outer), U(d), U(inner));
+}
+void SoftmaxGradientStrided(const double* y, const double* dy, double* dx,
+                            int64_t outer, int64_t d, int64_t inner) {
+  if (Empty(outer, d, inner)) return;
+  HWY_DYNAMIC_DISPATCH(SoftmaxGradF64)(y, dy, dx, U(outer), U(d), U(inner));
+}
+
+void SeluSoftmaxGradientStrided(const float* y, const float* dy, float* dx,
+                                int64_t outer, int64_t d, int64_t inner,
+                                const float* x, float alpha, float scale) {
+  if (Empty(outer, d, inner)) return;
+  HWY_DYNAMIC_DISPATCH(SeluSoftmaxGradF32)(y, dy, dx, U(outer), U(d), U(inner),
+                                           x, alpha, scale);
+}
+void SeluSoftmaxGradientStrided(const double* y, const double* dy, double* dx,
+                                int64_t outer, int64_t d, int64_t inner,
+                                const double* x, double alpha, double scale) {
+  if (Empty(outer, d, inner)) return;
+  HWY_DYNAMIC_DISPATCH(SeluSoftmaxGradF64)(y, dy, dx, U(outer), U(d), U(inner),
+                                           x, alpha, scale);
+}
+
+namespace {
+
+// The target currently forced by ForceTargetForTesting, 0 if none. Highway
+// offers no getter for its test mask, and the lists below must be computed
+// with the mask cleared.
+int64_t& ForcedTarget() {
+  static int64_t forced = 0;
+  return forced;
+}
+
+std::vector<int64_t> UnforcedTargets() {
+  if (ForcedTarget() != 0) hwy::SetSupportedTargetsForTest(0);
+  // Lowest bit first, which is best first on x86.
+  std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  if (ForcedTarget() != 0) hwy::SetSupportedTargetsForTest(ForcedTarget());
+  return targets;
+}
+
+}  // namespace
+
+std::vector<std::string> AvailableTargets() {
+  std::vector<std::string> names;
+  for (int64_t t : UnforcedTargets()) names.emplace_back(hwy::TargetName(t));
+  return names;
+}
+
+std::string CurrentTarget() {
+  return hwy::TargetName(HWY_DYNAMIC_DISPATCH(TargetOfThisCode)());
+}
+
+bool ForceTargetForTesting(const std::string& name) {
+  int64_t chosen = 0;
+  if (!name.empty()) {
+    for (int64_t t : UnforcedTargets()) {
+      if (name == hwy::TargetName(t)) chosen = t;
+    }
+    if (chosen == 0) return false;
+  }
+  ForcedTarget() = chosen;
+  hwy::SetSupportedTargetsForTest(chosen);
+  return true;
+}
+
+}  // namespace kernels
+}  // namespace opgraph
+#endif  // HWY_ONCE

@@ -1,0 +1,683 @@
+// Tests for ops/kernels/activation_kernels: accuracy against a long double
+// reference (std::expm1l / std::expl evaluated in the test itself), special
+// values, aliasing, strided layouts and gradients, once per instruction-set
+// target the CPU supports.
+
+#include "ops/kernels/activation_kernels.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace opgraph {
+namespace kernels {
+namespace {
+
+constexpr double kAlpha = 1.6732632423543772848170429916717;
+constexpr double kScale = 1.0507009873554804934193349852946;
+
+// splitmix64: fixed-seed generator whose output is the same everywhere.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [lo, hi).
+  double Uniform(double lo, double hi) {
+    return lo + (hi - lo) * (static_cast<double>(Next() >> 11) * 0x1p-53);
+  }
+
+ private:
+  uint64_t state_;
+};
+
+template <typename T>
+std::vector<T> RandomVector(Rng& rng, size_t n, double lo, double hi) {
+  std::vector<T> v(n);
+  for (T& e : v) e = static_cast<T>(rng.Uniform(lo, hi));
+  return v;
+}
+
+// Size of one unit in the last place of T at the magnitude of `exact`;
+// below the normal range it is the smallest subnormal.
+template <typename T>
+long double UlpOf(long double exact) {
+  int e = 0;
+  std::frexp(static_cast<long double>(std::fabs(exact)), &e);
+  if (exact == 0) e = std::numeric_limits<T>::min_exponent;
+  if (e < std::numeric_limits<T>::min_exponent) {
+    e = std::numeric_limits<T>::min_exponent;
+  }
+  return std::ldexp(1.0L, e - std::numeric_limits<T>::digits);
+}
+
+// Distance of `got` from `exact` in ULP of T; 0 when both are the same
+// NaN/inf, a huge value when only one of them is.
+template <typename T>
+double UlpError(T got, long double exact) {
+  const T rounded = static_cast<T>(exact);
+  if (std::isnan(exact) || std::isnan(got)) {
+    return std::isnan(exact) && std::isnan(got) ? 0.0 : 1e30;
+  }
+  if (std::isinf(rounded) || std::isinf(got)) return got == rounded ? 0 : 1e30;
+  return static_cast<double>(std::fabs(static_cast<long double>(got) - exact) /
+                             UlpOf<T>(exact));
+}
+
+// expl; libstdc++ has no std::expl, so use the long double overload.
+long double ExpL(long double v) { return std::exp(v); }
+
+long double RefSelu(long double x, long double alpha, long double scale) {
+  return x > 0 ? scale * x : scale * alpha * std::expm1l(x);
+}
+
+// The special inputs every elementwise test includes.
+template <typename T>
+std::vector<T> SpecialValues() {
+  using L = std::numeric_limits<T>;
+  std::vector<T> v = {T(0),
+                      -T(0),
+                      L::infinity(),
+                      -L::infinity(),
+                      L::quiet_NaN(),
+                      L::denorm_min(),
+                      -L::denorm_min(),
+                      L::min(),
+                      -L::min(),
+                      -L::min() / 3,
+                      T(1e-30),
+                      T(-1e-30),
+                      T(1e30),
+                      T(-1e30),
+                      L::max(),
+                      L::lowest(),
+                      T(-87.3),
+                      T(-88.7),
+                      T(-103.9),
+                      T(88.7),
+                      T(-17.3),
+                      T(-17.4),
+                      T(-0.3465),
+                      T(-0.3467),
+                      T(-1.0397),
+                      T(-36.8),
+                      T(-37.5),
+                      T(-745.0),
+                      T(-709.0)};
+  return v;
+}
+
+class KernelTargetTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { ASSERT_TRUE(ForceTargetForTesting(GetParam())); }
+  void TearDown() override { ForceTargetForTesting(""); }
+};
+
+TEST(KernelTargets, ListsSupportedTargetsAndRejectsUnknownNames) {
+  const std::vector<std::string> targets = AvailableTargets();
+  ASSERT_FALSE(targets.empty());
+  // The last entry is always the portable fallback.
+  EXPECT_TRUE(targets.back() == "SCALAR" || targets.back() == "EMU128")
+      << targets.back();
+  EXPECT_FALSE(ForceTargetForTesting("NO_SUCH_TARGET"));
+  EXPECT_EQ(CurrentTarget(), targets.front());
+}
+
+TEST_P(KernelTargetTest, ForcingSelectsTheTarget) {
+  EXPECT_EQ(CurrentTarget(), GetParam());
+  // The list does not shrink while a target is forced.
+  EXPECT_GE(AvailableTargets().size(), 1u);
+  EXPECT_EQ(AvailableTargets(), AvailableTargets());
+}
+
+// ---------------------------------------------------------------------------
+// Selu
+
+TEST_P(KernelTargetTest, SeluGoldenValues) {
+  const float x[] = {1.0f, -1.0f, 0.0f, 2.5f, -3.0f};
+  // scale * x and scale * alpha * expm1(x), by hand with 20 digits.
+  const float want[] = {1.0507009873554805f, -1.1113307378125628f, 0.0f,
+                        2.6267524683887012f, -1.6705687287671118f};
+  float y[5];
+  Selu(x, y, 5, static_cast<float>(kAlpha), static_cast<float>(kScale));
+  for (int i = 0; i < 5; ++i) EXPECT_NEAR(y[i], want[i], 4e-7f) << i;
+}
+
+template <typename T>
+void CheckSeluUlp(double bound) {
+  const T alpha = static_cast<T>(kAlpha);
+  const T scale = static_cast<T>(kScale);
+  Rng rng(42);
+  const double ranges[][2] = {{-1e-6, 1e-6}, {-0.5, 0.5}, {-2, 2},
+                              {-20, 20},     {-120, 5},   {-800, 1}};
+  double worst = 0;
+  T worst_x = 0;
+  for (const auto& range : ranges) {
+    // Odd length so every target runs its tail path too.
+    std::vector<T> x = RandomVector<T>(rng, 100003, range[0], range[1]);
+    for (T s : SpecialValues<T>()) x.push_back(s);
+    std::vector<T> y(x.size());
+    Selu(x.data(), y.data(), static_cast<int64_t>(x.size()), alpha, scale);
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double err = UlpError(y[i], RefSelu(x[i], alpha, scale));
+      if (err > worst) {
+        worst = err;
+        worst_x = x[i];
+      }
+    }
+  }
+  EXPECT_LE(worst, bound) << "worst at x = " << worst_x;
+  std::printf("    Selu<%s> max error %.3f ULP\n", sizeof(T) == 4 ? "float"
+                                                                 : "double",
+              worst);
+}
+
+TEST_P(KernelTargetTest, SeluFloatWithin3Ulp) { CheckSeluUlp<float>(3.0); }
+TEST_P(KernelTargetTest, SeluDoubleWithin3Ulp) { CheckSeluUlp<double>(3.0); }
+
+template <typename T>
+void CheckSeluSpecials() {
+  const T alpha = static_cast<T>(kAlpha);
+  const T scale = static_cast<T>(kScale);
+  const T sa = static_cast<T>(scale * alpha);
+  using L = std::numeric_limits<T>;
+  const std::vector<T> x = {-T(0), T(0), L::infinity(), -L::infinity(),
+                            L::quiet_NaN(), -L::denorm_min(),
+                            L::denorm_min()};
+  std::vector<T> y(x.size());
+  Selu(x.data(), y.data(), static_cast<int64_t>(x.size()), alpha, scale);
+  EXPECT_EQ(y[0], T(0));
+  EXPECT_TRUE(std::signbit(y[0])) << "selu(-0) must be -0";
+  EXPECT_EQ(y[1], T(0));
+  EXPECT_FALSE(std::signbit(y[1]));
+  EXPECT_EQ(y[2], L::infinity());
+  EXPECT_EQ(y[3], -sa);
+  EXPECT_TRUE(std::isnan(y[4]));
+  // sa * expm1(-denorm_min) = -sa * denorm_min, rounded: one or two units.
+  EXPECT_LT(y[5], T(0));
+  EXPECT_LE(-y[5], 2 * L::denorm_min());
+  EXPECT_EQ(y[6], L::denorm_min());  // scale * denorm_min rounds to it
+}
+
+TEST_P(KernelTargetTest, SeluSpecialValuesFloat) { CheckSeluSpecials<float>(); }
+TEST_P(KernelTargetTest, SeluSpecialValuesDouble) {
+  CheckSeluSpecials<double>();
+}
+
+TEST_P(KernelTargetTest, SeluInPlaceMatchesOutOfPlaceForEveryLength) {
+  Rng rng(7);
+  for (int64_t n : {0, 1, 3, 7, 15, 16, 17, 31, 33, 64, 1000, 1031}) {
+    std::vector<float> x = RandomVector<float>(rng, n, -5, 5);
+    std::vector<float> y(n + 1, 123.0f);  // the extra element is a canary
+    Selu(x.data(), y.data(), n, 1.5f, 1.2f);
+    Selu(x.data(), x.data(), n, 1.5f, 1.2f);
+    for (int64_t i = 0; i < n; ++i) ASSERT_EQ(x[i], y[i]) << n << " " << i;
+    EXPECT_EQ(y[n], 123.0f) << "wrote past the end, n = " << n;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// SeluGradient
+
+template <typename T>
+void CheckSeluGradient() {
+  const T alpha = static_cast<T>(kAlpha);
+  const T scale = static_cast<T>(kScale);
+  // The contract uses scale * alpha rounded to T, so the reference does too.
+  const long double sa = static_cast<T>(scale * alpha);
+  Rng rng(3);
+  std::vector<T> x = RandomVector<T>(rng, 50001, -30, 10);
+  for (T s : SpecialValues<T>()) x.push_back(s);
+  std::vector<T> y(x.size());
+  Selu(x.data(), y.data(), static_cast<int64_t>(x.size()), alpha, scale);
+  std::vector<T> dy = RandomVector<T>(rng, x.size(), -3, 3);
+  std::vector<T> dx(x.size());
+  SeluGradient(y.data(), dy.data(), dx.data(), static_cast<int64_t>(x.size()),
+               alpha, scale);
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const long double ref = y[i] > 0 ? static_cast<long double>(scale) * dy[i]
+                                     : dy[i] * (y[i] + sa);
+    worst = std::max(worst, UlpError(dx[i], ref));
+  }
+  EXPECT_LE(worst, 2.0);  // two roundings: y + sa, then the product
+  // In place on dy.
+  std::vector<T> dy2 = dy;
+  SeluGradient(y.data(), dy2.data(), dy2.data(),
+               static_cast<int64_t>(x.size()), alpha, scale);
+  EXPECT_EQ(0, std::memcmp(dy2.data(), dx.data(), dx.size() * sizeof(T)));
+}
+
+TEST_P(KernelTargetTest, SeluGradientFloatWithin2Ulp) {
+  CheckSeluGradient<float>();
+}
+TEST_P(KernelTargetTest, SeluGradientDoubleWithin2Ulp) {
+  CheckSeluGradient<double>();
+}
+
+TEST_P(KernelTargetTest, SeluGradientMatchesFiniteDifferences) {
+  Rng rng(11);
+  std::vector<double> x = RandomVector<double>(rng, 257, -4, 4);
+  for (double& v : x) {
+    if (std::fabs(v) < 1e-2) v = 0.5;  // keep away from the kink at 0
+  }
+  const double h = 1e-6;
+  const int64_t n = static_cast<int64_t>(x.size());
+  std::vector<double> y(n), xp(n), xm(n), yp(n), ym(n), ones(n, 1.0), dx(n);
+  for (int64_t i = 0; i < n; ++i) {
+    xp[i] = x[i] + h;
+    xm[i] = x[i] - h;
+  }
+  Selu(x.data(), y.data(), n, kAlpha, kScale);
+  Selu(xp.data(), yp.data(), n, kAlpha, kScale);
+  Selu(xm.data(), ym.data(), n, kAlpha, kScale);
+  SeluGradient(y.data(), ones.data(), dx.data(), n, kAlpha, kScale);
+  for (int64_t i = 0; i < n; ++i) {
+    EXPECT_NEAR(dx[i], (yp[i] - ym[i]) / (2 * h), 1e-7) << x[i];
+  }
+}
+
+TEST_P(KernelTargetTest, SeluGradientPropagatesNaN) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float y[] = {nan, 1.0f, -0.5f};
+  const float dy[] = {1.0f, nan, nan};
+  float dx[3];
+  SeluGradient(y, dy, dx, 3, 1.6f, 1.05f);
+  for (float v : dx) EXPECT_TRUE(std::isnan(v));
+}
+
+// ---------------------------------------------------------------------------
+// Softmax
+
+// Long double softmax of one strided row.
+template <typename T>
+std::vector<long double> RefSoftmaxRow(const T* x, size_t d, size_t stride) {
+  long double m = -INFINITY;
+  for (size_t k = 0; k < d; ++k) m = std::max<long double>(m, x[k * stride]);
+  std::vector<long double> e(d);
+  long double sum = 0;
+  for (size_t k = 0; k < d; ++k) {
+    e[k] = ExpL(x[k * stride] - m);
+    sum += e[k];
+  }
+  for (long double& v : e) v /= sum;
+  return e;
+}
+
+// Checks y against the documented softmax bound, row by row.
+template <typename T>
+void ExpectSoftmaxWithinBound(const std::vector<T>& x, const std::vector<T>& y,
+                              size_t outer, size_t d, size_t inner) {
+  const long double eps = std::numeric_limits<T>::epsilon();
+  const long double tiny = 4.0L * std::numeric_limits<T>::denorm_min();
+  int failures = 0;
+  for (size_t o = 0; o < outer; ++o) {
+    for (size_t j = 0; j < inner; ++j) {
+      const size_t base = o * d * inner + j;
+      const std::vector<long double> ref =
+          RefSoftmaxRow(x.data() + base, d, inner);
+      long double m = -INFINITY;
+      for (size_t k = 0; k < d; ++k) {
+        m = std::max<long double>(m, x[base + k * inner]);
+      }
+      for (size_t k = 0; k < d; ++k) {
+        const size_t i = base + k * inner;
+        const long double tol =
+            (8 + std::fabs(x[i] - m) + d / 4.0L) * eps * ref[k] + tiny;
+        const long double err = std::fabs(y[i] - ref[k]);
+        if (!(err <= tol) && ++failures < 5) {
+          ADD_FAILURE() << "softmax [" << o << "," << k << "," << j
+                        << "] of shape [" << outer << "," << d << ","
+                        << inner << "]: got " << y[i] << " want "
+                        << static_cast<double>(ref[k]) << " err "
+                        << static_cast<double>(err / (eps * ref[k]))
+                        << " eps";
+        }
+      }
+    }
+  }
+  EXPECT_EQ(failures, 0);
+}
+
+template <typename T>
+void CheckSoftmaxAccuracy() {
+  Rng rng(5);
+  const double ranges[][2] = {{-1, 1}, {-20, 20}, {-120, 30}, {-1000, 1000}};
+  for (const auto& range : ranges) {
+    for (size_t d : {1, 2, 7, 15, 16, 17, 33, 64, 1000, 1003, 4099}) {
+      const size_t rows = 3;
+      std::vector<T> x = RandomVector<T>(rng, rows * d, range[0], range[1]);
+      std::vector<T> y(rows * d + 1, T(-7));
+      Softmax(x.data(), y.data(), rows, d);
+      EXPECT_EQ(y[rows * d], T(-7)) << "wrote past the end, d = " << d;
+      y.pop_back();
+      ExpectSoftmaxWithinBound(x, y, rows, d, 1);
+    }
+  }
+}
+
+TEST_P(KernelTargetTest, SoftmaxFloatWithinBound) {
+  CheckSoftmaxAccuracy<float>();
+}
+TEST_P(KernelTargetTest, SoftmaxDoubleWithinBound) {
+  CheckSoftmaxAccuracy<double>();
+}
+
+TEST_P(KernelTargetTest, SoftmaxGoldenRow) {
+  const float x[] = {1.0f, 2.0f, 3.0f};
+  float y[3];
+  Softmax(x, y, 1, 3);
+  // exp(k) / (e + e^2 + e^3), by hand.
+  EXPECT_NEAR(y[0], 0.09003057317038046f, 1e-7f);
+  EXPECT_NEAR(y[1], 0.24472847105479767f, 1e-7f);
+  EXPECT_NEAR(y[2], 0.6652409557748219f, 1e-7f);
+}
+
+template <typename T>
+void CheckSoftmaxSpecialRows() {
+  using L = std::numeric_limits<T>;
+  const T inf = L::infinity();
+  const T nan = L::quiet_NaN();
+  for (size_t d : {1, 5, 16, 37}) {
+    // Row 0: a +inf; row 1: all -inf; row 2: a NaN; row 3: one -inf among
+    // finite values; row 4: all equal huge values.
+    std::vector<T> x(5 * d);
+    for (size_t k = 0; k < d; ++k) {
+      x[0 * d + k] = T(k);
+      x[1 * d + k] = -inf;
+      x[2 * d + k] = T(k) * T(0.5);
+      x[3 * d + k] = T(k) - T(3);
+      x[4 * d + k] = T(1e30);
+    }
+    x[0 * d + d / 2] = inf;
+    x[2 * d + d / 3] = nan;
+    x[3 * d + d - 1] = -inf;
+    std::vector<T> y(5 * d);
+    Softmax(x.data(), y.data(), 5, d);
+    for (size_t k = 0; k < d; ++k) {
+      EXPECT_TRUE(std::isnan(y[0 * d + k])) << "+inf row, d=" << d;
+      EXPECT_TRUE(std::isnan(y[1 * d + k])) << "all -inf row, d=" << d;
+      EXPECT_TRUE(std::isnan(y[2 * d + k])) << "NaN row, d=" << d;
+      EXPECT_NEAR(y[4 * d + k], T(1) / T(d), 4 * L::epsilon());
+    }
+    if (d > 1) {
+      EXPECT_EQ(y[3 * d + d - 1], T(0)) << "-inf element must give 0";
+      T sum = 0;
+      for (size_t k = 0; k < d; ++k) sum += y[3 * d + k];
+      EXPECT_NEAR(sum, T(1), 8 * L::epsilon());
+    } else {
+      EXPECT_TRUE(std::isnan(y[3 * d]));  // a row of only -inf
+    }
+  }
+}
+
+TEST_P(KernelTargetTest, SoftmaxSpecialRowsFloat) {
+  CheckSoftmaxSpecialRows<float>();
+}
+TEST_P(KernelTargetTest, SoftmaxSpecialRowsDouble) {
+  CheckSoftmaxSpecialRows<double>();
+}
+
+TEST_P(KernelTargetTest, SoftmaxEmptyShapesTouchNothing) {
+  float x[4] = {1, 2, 3, 4};
+  float y[4] = {9, 9, 9, 9};
+  Softmax(x, y, 0, 4);
+  Softmax(x, y, 4, 0);
+  SoftmaxStrided(x, y, 1, 4, 0);
+  SeluSoftmaxStrided(x, y, 0, 4, 1, 1.0f, 1.0f);
+  SoftmaxGradient(x, x, y, 0, 4);
+  SoftmaxGradientStrided(x, x, y, 2, 0, 2);
+  SeluSoftmaxGradientStrided(x, x, y, 2, 2, 0, x, 1.0f, 1.0f);
+  Selu(x, y, 0, 1.0f, 1.0f);
+  SeluGradient(x, x, y, 0, 1.0f, 1.0f);
+  for (float v : y) EXPECT_EQ(v, 9.0f);
+}
+
+TEST_P(KernelTargetTest, SoftmaxStridedMatchesReference) {
+  Rng rng(13);
+  for (size_t inner : {1, 2, 3, 16, 17, 40}) {
+    for (size_t d : {1, 5, 64, 130}) {
+      const size_t outer = 3;
+      std::vector<float> x =
+          RandomVector<float>(rng, outer * d * inner, -30, 30);
+      std::vector<float> y(x.size());
+      SoftmaxStrided(x.data(), y.data(), outer, d, inner);
+      ExpectSoftmaxWithinBound(x, y, outer, d, inner);
+      std::vector<double> xd(x.begin(), x.end()), yd(x.size());
+      SoftmaxStrided(xd.data(), yd.data(), outer, d, inner);
+      ExpectSoftmaxWithinBound(xd, yd, outer, d, inner);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// SoftmaxGradient
+
+template <typename T>
+void CheckSoftmaxGradient(size_t outer, size_t d, size_t inner, Rng& rng) {
+  std::vector<T> x = RandomVector<T>(rng, outer * d * inner, -5, 5);
+  std::vector<T> dy = RandomVector<T>(rng, x.size(), -2, 2);
+  std::vector<T> y(x.size()), dx(x.size());
+  SoftmaxStrided(x.data(), y.data(), outer, d, inner);
+  SoftmaxGradientStrided(y.data(), dy.data(), dx.data(), outer, d, inner);
+  const long double eps = std::numeric_limits<T>::epsilon();
+  int failures = 0;
+  for (size_t o = 0; o < outer; ++o) {
+    for (size_t j = 0; j < inner; ++j) {
+      const size_t base = o * d * inner + j;
+      long double dot = 0, abs_dot = 0;
+      for (size_t k = 0; k < d; ++k) {
+        const size_t i = base + k * inner;
+        dot += static_cast<long double>(y[i]) * dy[i];
+        abs_dot += std::fabs(static_cast<long double>(y[i]) * dy[i]);
+      }
+      for (size_t k = 0; k < d; ++k) {
+        const size_t i = base + k * inner;
+        const long double ref = y[i] * (dy[i] - dot);
+        const long double tol =
+            (8 + d / 4.0L) * eps * y[i] * (std::fabs(dy[i]) + abs_dot) +
+            4 * std::numeric_limits<T>::denorm_min();
+        if (!(std::fabs(dx[i] - ref) <= tol) && ++failures < 5) {
+          ADD_FAILURE() << "grad [" << o << "," << k << "," << j << "] got "
+                        << dx[i] << " want " << static_cast<double>(ref);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(failures, 0);
+  // dx may alias dy.
+  std::vector<T> inplace = dy;
+  SoftmaxGradientStrided(y.data(), inplace.data(), inplace.data(), outer, d,
+                         inner);
+  EXPECT_EQ(0, std::memcmp(inplace.data(), dx.data(), dx.size() * sizeof(T)));
+}
+
+TEST_P(KernelTargetTest, SoftmaxGradientWithinBound) {
+  Rng rng(17);
+  for (size_t inner : {1, 3, 16, 21}) {
+    for (size_t d : {1, 2, 15, 16, 17, 100, 1000}) {
+      CheckSoftmaxGradient<float>(2, d, inner, rng);
+      CheckSoftmaxGradient<double>(2, d, inner, rng);
+    }
+  }
+  // Row API is the inner == 1 case.
+  std::vector<float> y = RandomVector<float>(rng, 300, 0, 1);
+  std::vector<float> dy = RandomVector<float>(rng, 300, -1, 1);
+  std::vector<float> a(300), b(300);
+  SoftmaxGradient(y.data(), dy.data(), a.data(), 3, 100);
+  SoftmaxGradientStrided(y.data(), dy.data(), b.data(), 3, 100, 1);
+  EXPECT_EQ(a, b);
+}
+
+TEST_P(KernelTargetTest, SoftmaxGradientMatchesFiniteDifferences) {
+  // f(x) = sum_i w_i softmax(x)_i; df/dx = SoftmaxGradient(y, w).
+  Rng rng(19);
+  const size_t d = 37;
+  std::vector<double> x = RandomVector<double>(rng, d, -3, 3);
+  std::vector<double> w = RandomVector<double>(rng, d, -1, 1);
+  std::vector<double> y(d), dx(d), yp(d), ym(d);
+  Softmax(x.data(), y.data(), 1, d);
+  SoftmaxGradient(y.data(), w.data(), dx.data(), 1, d);
+  const double h = 1e-6;
+  for (size_t i = 0; i < d; ++i) {
+    std::vector<double> xp = x, xm = x;
+    xp[i] += h;
+    xm[i] -= h;
+    Softmax(xp.data(), yp.data(), 1, d);
+    Softmax(xm.data(), ym.data(), 1, d);
+    double fp = 0, fm = 0;
+    for (size_t k = 0; k < d; ++k) {
+      fp += w[k] * yp[k];
+      fm += w[k] * ym[k];
+    }
+    EXPECT_NEAR(dx[i], (fp - fm) / (2 * h), 1e-8) << i;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Fused Selu + Softmax
+
+template <typename T>
+void CheckSeluSoftmaxFusedEqualsUnfused(T alpha, T scale) {
+  Rng rng(23);
+  for (size_t inner : {1, 2, 16, 19}) {
+    for (size_t d : {1, 3, 16, 17, 200, 1000}) {
+      const size_t outer = 2;
+      std::vector<T> x = RandomVector<T>(rng, outer * d * inner, -12, 6);
+      x[d / 2] = -std::numeric_limits<T>::infinity();
+      std::vector<T> s(x.size()), unfused(x.size()), fused(x.size());
+      Selu(x.data(), s.data(), static_cast<int64_t>(x.size()), alpha, scale);
+      SoftmaxStrided(s.data(), unfused.data(), outer, d, inner);
+      SeluSoftmaxStrided(x.data(), fused.data(), outer, d, inner, alpha,
+                         scale);
+      ASSERT_EQ(0, std::memcmp(fused.data(), unfused.data(),
+                               x.size() * sizeof(T)))
+          << "d=" << d << " inner=" << inner << " alpha=" << alpha;
+      if (alpha > 0 && d > 1) {
+        // And the pair is accurate: compare with long double
+        // softmax(selu(x)) using the documented composition bound.
+        const long double eps = std::numeric_limits<T>::epsilon();
+        for (size_t o = 0; o < outer; ++o) {
+          for (size_t j = 0; j < inner; ++j) {
+            const size_t base = o * d * inner + j;
+            std::vector<long double> sl(d);
+            long double m = -INFINITY, sum = 0;
+            for (size_t k = 0; k < d; ++k) {
+              sl[k] = RefSelu(x[base + k * inner], alpha, scale);
+              m = std::max(m, sl[k]);
+            }
+            for (size_t k = 0; k < d; ++k) sum += ExpL(sl[k] - m);
+            for (size_t k = 0; k < d; ++k) {
+              const long double ref = ExpL(sl[k] - m) / sum;
+              // selu's 3 ULP on s_k and on the max, then the softmax bound.
+              const long double tol =
+                  (8 + 3 * (std::fabs(sl[k]) + std::fabs(m)) +
+                   std::fabs(sl[k] - m) + d / 4.0L) *
+                      eps * ref +
+                  4 * std::numeric_limits<T>::denorm_min();
+              ASSERT_LE(std::fabs(fused[base + k * inner] - ref), tol)
+                  << "d=" << d << " inner=" << inner << " k=" << k;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_P(KernelTargetTest, SeluSoftmaxFusedEqualsSeluThenSoftmax) {
+  CheckSeluSoftmaxFusedEqualsUnfused<float>(static_cast<float>(kAlpha),
+                                            static_cast<float>(kScale));
+  CheckSeluSoftmaxFusedEqualsUnfused<double>(kAlpha, kScale);
+  // Non-monotone selu (negative alpha) takes the general max path.
+  CheckSeluSoftmaxFusedEqualsUnfused<float>(-0.7f, 1.3f);
+}
+
+template <typename T>
+void CheckSeluSoftmaxGradient(size_t outer, size_t d, size_t inner,
+                              Rng& rng) {
+  const T alpha = static_cast<T>(kAlpha);
+  const T scale = static_cast<T>(kScale);
+  const T sa = static_cast<T>(scale * alpha);
+  std::vector<T> x = RandomVector<T>(rng, outer * d * inner, -6, 3);
+  std::vector<T> dy = RandomVector<T>(rng, x.size(), -2, 2);
+  std::vector<T> y(x.size()), g(x.size()), dx(x.size());
+  SeluSoftmaxStrided(x.data(), y.data(), outer, d, inner, alpha, scale);
+  SoftmaxGradientStrided(y.data(), dy.data(), g.data(), outer, d, inner);
+  SeluSoftmaxGradientStrided(y.data(), dy.data(), dx.data(), outer, d, inner,
+                             x.data(), alpha, scale);
+  // Chain rule against the already tested softmax gradient g: selu'(x) is
+  // exact for x > 0 and has exp's error (plus roundings) otherwise.
+  const long double eps = std::numeric_limits<T>::epsilon();
+  for (size_t i = 0; i < x.size(); ++i) {
+    const long double deriv =
+        x[i] > 0 ? static_cast<long double>(scale)
+                 : static_cast<long double>(sa) * ExpL(x[i]);
+    const long double ref = g[i] * deriv;
+    ASSERT_LE(std::fabs(dx[i] - ref), 4 * eps * std::fabs(ref) +
+                                          4 * std::numeric_limits<T>::min())
+        << "i=" << i << " x=" << x[i] << " shape [" << outer << "," << d
+        << "," << inner << "]";
+  }
+  std::vector<T> inplace = dy;
+  SeluSoftmaxGradientStrided(y.data(), inplace.data(), inplace.data(), outer,
+                             d, inner, x.data(), alpha, scale);
+  EXPECT_EQ(0, std::memcmp(inplace.data(), dx.data(), dx.size() * sizeof(T)));
+}
+
+TEST_P(KernelTargetTest, SeluSoftmaxGradientIsChainRule) {
+  Rng rng(29);
+  for (size_t inner : {1, 4, 16, 17}) {
+    for (size_t d : {1, 7, 16, 33, 500}) {
+      CheckSeluSoftmaxGradient<float>(2, d, inner, rng);
+      CheckSeluSoftmaxGradient<double>(2, d, inner, rng);
+    }
+  }
+}
+
+TEST_P(KernelTargetTest, SeluSoftmaxGradientMatchesFiniteDifferences) {
+  Rng rng(31);
+  const size_t d = 23;
+  std::vector<double> x = RandomVector<double>(rng, d, -3, 3);
+  for (double& v : x) {
+    if (std::fabs(v) < 1e-2) v = -0.5;  // away from selu's kink
+  }
+  std::vector<double> w = RandomVector<double>(rng, d, -1, 1);
+  std::vector<double> y(d), dx(d), yp(d), ym(d);
+  SeluSoftmaxStrided(x.data(), y.data(), 1, d, 1, kAlpha, kScale);
+  SeluSoftmaxGradientStrided(y.data(), w.data(), dx.data(), 1, d, 1, x.data(),
+                             kAlpha, kScale);
+  const double h = 1e-6;
+  for (size_t i = 0; i < d; ++i) {
+    std::vector<double> xp = x, xm = x;
+    xp[i] += h;
+    xm[i] -= h;
+    SeluSoftmaxStrided(xp.data(), yp.data(), 1, d, 1, kAlpha, kScale);
+    SeluSoftmaxStrided(xm.data(), ym.data(), 1, d, 1, kAlpha, kScale);
+    double fp = 0, fm = 0;
+    for (size_t k = 0; k < d; ++k) {
+      fp += w[k] * yp[k];
+      fm += w[k] * ym[k];
+    }
+    EXPECT_NEAR(dx[i], (fp - fm) / (2 * h), 1e-8) << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTargets, KernelTargetTest,
+                         ::testing::ValuesIn(AvailableTargets()),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                           return p.param;
+                         });
+
+}  // namespace
+}  // namespace kernels
+}  // namespace opgraph
