@@ -19,8 +19,15 @@ std::string NetLabel(const NetDef& net) {
 
 std::string DescribeOperator(const NetDef& net, int index, const TypeMap& types) {
   const OperatorDef& op = net.op(index);
+  // An operator may list any number of inputs; the message names the first
+  // few, so that an error about a hostile net stays short.
+  constexpr int kMaxListed = 16;
   std::vector<std::string> ins;
   for (const std::string& in : op.input()) {
+    if (static_cast<int>(ins.size()) == kMaxListed) {
+      ins.push_back(absl::StrCat("... ", op.input_size() - kMaxListed, " more"));
+      break;
+    }
     auto it = types.find(in);
     ins.push_back(absl::StrCat(in, " ", it == types.end() ? "<unknown>" : it->second.ToString()));
   }
@@ -29,7 +36,47 @@ std::string DescribeOperator(const NetDef& net, int index, const TypeMap& types)
                       ins.empty() ? "none" : absl::StrJoin(ins, ", "), ")");
 }
 
+NetLimits& GetNetLimits() {
+  static NetLimits* limits = new NetLimits();
+  return *limits;
+}
+
+absl::Status CheckNetLimits(const NetDef& net) {
+  const NetLimits& limits = GetNetLimits();
+  // An explicit stack, so a deeply nested net cannot overflow the C++ stack
+  // before the depth check sees it.
+  std::vector<std::pair<const NetDef*, int>> pending = {{&net, 0}};
+  int64_t ops = 0;
+  while (!pending.empty()) {
+    auto [n, depth] = pending.back();
+    pending.pop_back();
+    if (depth > limits.max_nesting_depth) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          NetLabel(net), " nests nets inside arguments ", depth,
+          " levels deep, over the limit of ", limits.max_nesting_depth,
+          " (NetLimits::max_nesting_depth)"));
+    }
+    ops += n->op_size();
+    if (ops > limits.max_ops) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          NetLabel(net), " has more than ", limits.max_ops,
+          " operators (counting nested nets), over the limit NetLimits::max_ops"));
+    }
+    auto push_args = [&](const google::protobuf::RepeatedPtrField<Argument>& args) {
+      for (const Argument& a : args) {
+        if (a.has_n()) pending.push_back({&a.n(), depth + 1});
+        for (const NetDef& sub : a.nets()) pending.push_back({&sub, depth + 1});
+      }
+    };
+    push_args(n->arg());
+    for (const OperatorDef& op : n->op()) push_args(op.arg());
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs) {
+  absl::Status limits = CheckNetLimits(net);
+  if (!limits.ok()) return limits;
   TypeMap types = inputs;
   const std::set<std::string> external(net.external_input().begin(),
                                        net.external_input().end());

@@ -29,6 +29,26 @@ class Workspace;
 // Blob name -> type and shape.
 using TypeMap = std::map<std::string, TensorType>;
 
+// Limits on the nets opgraph accepts; see docs/SECURITY.md. Like
+// TensorLimits, set them before creating workspaces: reading and writing
+// them concurrently with creating nets is not synchronized.
+struct NetLimits {
+  // Operators in a net, counting those of nets nested in its arguments.
+  int64_t max_ops = 1'000'000;
+  // Nets nested inside arguments (Argument.n, Argument.nets) below the top
+  // net. Parsing a file already stops at ProtoLimits::max_recursion_depth
+  // message levels (3 per net level); this bounds nets built in memory too.
+  int max_nesting_depth = 32;
+};
+NetLimits& GetNetLimits();
+
+// Checks `net` against GetNetLimits(), walking nested nets iteratively:
+// ResourceExhausted naming NetLimits::max_ops when there are too many
+// operators, InvalidArgument naming NetLimits::max_nesting_depth when nets
+// nest too deeply. InferNetTypes (and so Workspace::CreateNet) calls it
+// first. Safe to call concurrently.
+absl::Status CheckNetLimits(const NetDef& net);
+
 // Infers the type and shape of every blob that `net` writes, from the types
 // of the blobs it reads (`inputs`: workspace contents or declared shapes).
 // The result holds `inputs` plus every output. Checks, in operator order:
