@@ -45,8 +45,16 @@ absl::Status ParseProto(const std::string& bytes, const std::string& source,
                         bool text_only, google::protobuf::Message* msg) {
   const ProtoLimits& limits = GetProtoLimits();
   if (static_cast<int64_t>(bytes.size()) > limits.max_file_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(source, ": ", bytes.size(), " bytes exceeds the limit of ",
+                     limits.max_file_bytes, " (ProtoLimits::max_file_bytes)"));
+  }
+  // Protobuf addresses a message with int: nothing of 2 GiB or more parses,
+  // whatever max_file_bytes says, and the casts below must not wrap.
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        source, ": ", bytes.size(), " bytes exceeds the limit of ", limits.max_file_bytes));
+        source, ": ", bytes.size(), " bytes exceeds protobuf's message size limit of ",
+        INT32_MAX, " bytes"));
   }
   std::string binary_error;
   if (!text_only) {
@@ -59,7 +67,10 @@ absl::Status ParseProto(const std::string& bytes, const std::string& source,
         msg->IsInitialized()) {
       return absl::OkStatus();
     }
-    binary_error = msg->IsInitialized() ? "not a valid binary " + msg->GetTypeName()
+    binary_error = msg->IsInitialized() ? absl::StrCat("not a valid binary ", msg->GetTypeName(),
+                                                      " (or nested deeper than the limit of ",
+                                                      limits.max_recursion_depth,
+                                                      " messages, ProtoLimits::max_recursion_depth)")
                                         : "binary " + msg->GetTypeName() +
                                               " is missing required fields: " +
                                               msg->InitializationErrorString();
@@ -96,7 +107,8 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
     if (static_cast<int64_t>(out.size()) > limit) {
       std::fclose(f);
       return absl::ResourceExhaustedError(
-          absl::StrCat(path, ": larger than the limit of ", limit, " bytes"));
+          absl::StrCat(path, ": larger than the limit of ", limit,
+                       " bytes (ProtoLimits::max_file_bytes)"));
     }
   }
   const bool failed = std::ferror(f);

@@ -91,7 +91,7 @@ absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims,
   if (static_cast<int64_t>(dims.size()) > limits.max_rank) {
     return absl::InvalidArgumentError(
         absl::StrCat("rank ", dims.size(), " exceeds the limit of ",
-                     limits.max_rank));
+                     limits.max_rank, " (TensorLimits::max_rank)"));
   }
   int64_t n = 1;
   for (int64_t d : dims) {
@@ -112,7 +112,7 @@ absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims,
     return absl::ResourceExhaustedError(absl::StrCat(
         "shape ", DimsToString(dims), " of ", DTypeName(dtype), " needs ",
         n, " elements, over the allocation limit of ", limits.max_bytes,
-        " bytes"));
+        " bytes (TensorLimits::max_bytes)"));
   }
   return n;
 }
