@@ -17,6 +17,8 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "ops/kernels/activation_kernels.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/aligned_allocator.h"
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -42,7 +44,6 @@ struct ExpConsts;
 
 template <>
 struct ExpConsts<float> {
-  using Int = int32_t;
   static constexpr int kMantBits = 23;
   static constexpr int kBias = 127;
   static constexpr float kLog2e = 1.44269504088896341f;
@@ -66,7 +67,6 @@ struct ExpConsts<float> {
 
 template <>
 struct ExpConsts<double> {
-  using Int = int64_t;
   static constexpr int kMantBits = 52;
   static constexpr int kBias = 1023;
   static constexpr double kLog2e = 1.4426950408889634074;
@@ -86,8 +86,9 @@ struct ExpConsts<double> {
       2.510065503606659e-08};
 };
 
-// Splits x into n (as float, returned in *n) and the reduced argument r.
-// `bias` is added to n inside the returned bit pattern source t.
+// Splits x = n * ln2 + r. Returns n (as T); *t holds n + bias in its low
+// mantissa bits for Pow2FromT, where bias was added to the rounding
+// constant by the caller.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Reduce(D d, V x, hn::TFromD<D> round_plus_bias, V* t, V* r) {
   using C = ExpConsts<hn::TFromD<D>>;
@@ -124,7 +125,7 @@ HWY_INLINE V EvalQ(D d, V r, std::index_sequence<I...>) {
 
 // exp(x) for x <= 0 (x > 0 is allowed up to about 40 and stays accurate).
 // NaN -> NaN, -inf -> +0, subnormal results rounded (not flushed).
-// Error <= 1.5 ULP (see the tests).
+// About 1 ULP; the softmax tests bound it end to end.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V ExpNonPositive(D d, V x) {
   using T = hn::TFromD<D>;
@@ -196,34 +197,14 @@ HWY_INLINE V SeluGradVec(D d, V y, V dy, V scale, V sa) {
 }
 
 template <typename T>
-void SeluGradientLoop(const T* y, const T* dy, T* dx, size_t n, T alpha,
-                      T scale) {
-  const hn::ScalableTag<T> d;
-  const size_t N = hn::Lanes(d);
-  const auto vscale = hn::Set(d, scale);
-  const auto vsa = hn::Set(d, static_cast<T>(scale * alpha));
-  size_t i = 0;
-  for (; i + 2 * N <= n; i += 2 * N) {
-    const auto a = SeluGradVec(d, hn::LoadU(d, y + i), hn::LoadU(d, dy + i),
-                               vscale, vsa);
-    const auto b = SeluGradVec(d, hn::LoadU(d, y + i + N),
-                               hn::LoadU(d, dy + i + N), vscale, vsa);
-    hn::StoreU(a, d, dx + i);
-    hn::StoreU(b, d, dx + i + N);
+struct SeluGradOp {
+  T scale;
+  T sa;
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V y, V dy) const {
+    return SeluGradVec(d, y, dy, hn::Set(d, scale), hn::Set(d, sa));
   }
-  for (; i + N <= n; i += N) {
-    hn::StoreU(SeluGradVec(d, hn::LoadU(d, y + i), hn::LoadU(d, dy + i),
-                           vscale, vsa),
-               d, dx + i);
-  }
-  if (i < n) {
-    const size_t c = n - i;
-    StoreTail(d,
-              SeluGradVec(d, LoadTail(d, y + i, c), LoadTail(d, dy + i, c),
-                          vscale, vsa),
-              dx + i, c);
-  }
-}
+};
 
 // ---------------------------------------------------------------------------
 // Softmax. The per-element transform applied before the softmax is either
@@ -252,19 +233,89 @@ struct SeluFn {
   bool Monotone() const { return scale >= T(0) && sa >= T(0); }
 };
 
+// Outputs of at least this many bytes are written with non-temporal
+// stores: they cannot stay in cache anyway, and streaming skips reading the
+// destination lines first (about 1.3x the store bandwidth here).
+constexpr size_t kStreamBytes = size_t{32} << 20;
+// Largest row (bytes) for which a streaming softmax keeps its exp values in
+// a scratch row; it must stay in L2 to pay off.
+constexpr size_t kMaxScratch = size_t{256} << 10;
+
+template <bool kStream, class D, typename T = hn::TFromD<D>>
+HWY_INLINE void StoreOut(D d, hn::Vec<D> v, T* p) {
+  if constexpr (kStream) {
+    hn::Stream(v, d, p);  // p is vector-aligned
+  } else {
+    hn::StoreU(v, d, p);
+  }
+}
+
+// out[i] = op(a[i], b[i]) over n elements; out may equal a or b.
+template <bool kStream, class D, class Op, typename T = hn::TFromD<D>>
+HWY_INLINE void MapLoop(D d, const Op& op, const T* a, const T* b, T* out,
+                        size_t n) {
+  const size_t N = hn::Lanes(d);
+  size_t i = 0;
+  if constexpr (kStream) {
+    const hn::CappedTag<T, 1> d1;
+    const uintptr_t align = N * sizeof(T);
+    for (; i < n && reinterpret_cast<uintptr_t>(out + i) % align != 0; ++i) {
+      hn::StoreU(op(d1, hn::LoadU(d1, a + i), hn::LoadU(d1, b + i)), d1,
+                 out + i);
+    }
+  }
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const auto v0 = op(d, hn::LoadU(d, a + i), hn::LoadU(d, b + i));
+    const auto v1 = op(d, hn::LoadU(d, a + i + N), hn::LoadU(d, b + i + N));
+    StoreOut<kStream>(d, v0, out + i);
+    StoreOut<kStream>(d, v1, out + i + N);
+  }
+  for (; i + N <= n; i += N) {
+    StoreOut<kStream>(d, op(d, hn::LoadU(d, a + i), hn::LoadU(d, b + i)),
+                      out + i);
+  }
+  if (i < n) {
+    const size_t c = n - i;
+    StoreTail(d, op(d, LoadTail(d, a + i, c), LoadTail(d, b + i, c)), out + i,
+              c);
+  }
+  if constexpr (kStream) hwy::FlushStream();
+}
+
+template <class F>
+struct UnaryOp {
+  const F& f;
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V a, V) const {
+    return f(d, a);
+  }
+};
+
 // y = f(x) elementwise over n elements; y may equal x.
 template <class D, class F, typename T = hn::TFromD<D>>
 HWY_INLINE void ApplyFn(D d, const F& f, const T* x, T* y, size_t n) {
-  const size_t N = hn::Lanes(d);
-  size_t i = 0;
-  for (; i + 2 * N <= n; i += 2 * N) {
-    const auto a = f(d, hn::LoadU(d, x + i));
-    const auto b = f(d, hn::LoadU(d, x + i + N));
-    hn::StoreU(a, d, y + i);
-    hn::StoreU(b, d, y + i + N);
+  MapLoop<false>(d, UnaryOp<F>{f}, x, x, y, n);
+}
+
+// Same, streaming the output when it is large.
+template <class F, typename T>
+void MapUnary(const F& f, const T* x, T* y, size_t n) {
+  const hn::ScalableTag<T> d;
+  if (n * sizeof(T) >= kStreamBytes) {
+    MapLoop<true>(d, UnaryOp<F>{f}, x, x, y, n);
+  } else {
+    MapLoop<false>(d, UnaryOp<F>{f}, x, x, y, n);
   }
-  for (; i + N <= n; i += N) hn::StoreU(f(d, hn::LoadU(d, x + i)), d, y + i);
-  if (i < n) StoreTail(d, f(d, LoadTail(d, x + i, n - i)), y + i, n - i);
+}
+
+template <class Op, typename T>
+void MapBinary(const Op& op, const T* a, const T* b, T* out, size_t n) {
+  const hn::ScalableTag<T> d;
+  if (n * sizeof(T) >= kStreamBytes) {
+    MapLoop<true>(d, op, a, b, out, n);
+  } else {
+    MapLoop<false>(d, op, a, b, out, n);
+  }
 }
 
 // dst = exp(src - m) over n elements, added into s0..s3 (lane-wise; the
@@ -306,10 +357,14 @@ HWY_INLINE void ExpStoreSum(D d, const T* src, T* dst, size_t n, V m, V& s0,
 }
 
 // One contiguous row of length n: three passes (max; exp, store and sum;
-// scale). The row is re-read from L1/L2 in the last two passes.
-template <class D, class F, typename T = hn::TFromD<D>>
+// scale). The row is re-read from L1/L2 in the last two passes. With
+// kStream, exp values go to `scratch` (n elements, stays in cache) and the
+// final values are streamed to y, which must then be vector-aligned with n
+// a multiple of Lanes(d).
+template <bool kStream, class D, class F, typename T = hn::TFromD<D>>
 HWY_INLINE void SoftmaxRow(D d, const F& f, const T* HWY_RESTRICT x,
-                           T* HWY_RESTRICT y, size_t n) {
+                           T* HWY_RESTRICT y, T* HWY_RESTRICT scratch,
+                           size_t n) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const V neg_inf = hn::Set(d, -std::numeric_limits<T>::infinity());
@@ -354,31 +409,32 @@ HWY_INLINE void SoftmaxRow(D d, const F& f, const T* HWY_RESTRICT x,
   // the chunk is in L1: two short loops run faster than one loop with both
   // long dependency chains, and the summation order (hence the result) is
   // the same as for Selu followed by Softmax.
+  T* e = kStream ? scratch : y;
   V s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
   if constexpr (std::is_same<F, IdentityFn>::value) {
-    ExpStoreSum(d, x, y, n, m, s0, s1, s2, s3);
+    ExpStoreSum(d, x, e, n, m, s0, s1, s2, s3);
   } else {
     constexpr size_t kChunk = 8192 / sizeof(T);  // a multiple of 4 * N
     for (size_t c = 0; c < n; c += kChunk) {
       const size_t len = HWY_MIN(kChunk, n - c);
-      ApplyFn(d, f, x + c, y + c, len);
-      ExpStoreSum(d, y + c, y + c, len, m, s0, s1, s2, s3);
+      ApplyFn(d, f, x + c, e + c, len);
+      ExpStoreSum(d, e + c, e + c, len, m, s0, s1, s2, s3);
     }
   }
   const V sum = hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)));
   const V inv = hn::Div(hn::Set(d, T(1)), sum);
 
-  // Pass 3: normalize in place.
+  // Pass 3: normalize.
   size_t i = 0;
   for (; i + 2 * N <= body; i += 2 * N) {
-    hn::StoreU(hn::Mul(hn::LoadU(d, y + i), inv), d, y + i);
-    hn::StoreU(hn::Mul(hn::LoadU(d, y + i + N), inv), d, y + i + N);
+    StoreOut<kStream>(d, hn::Mul(hn::LoadU(d, e + i), inv), y + i);
+    StoreOut<kStream>(d, hn::Mul(hn::LoadU(d, e + i + N), inv), y + i + N);
   }
   for (; i < body; i += N) {
-    hn::StoreU(hn::Mul(hn::LoadU(d, y + i), inv), d, y + i);
+    StoreOut<kStream>(d, hn::Mul(hn::LoadU(d, e + i), inv), y + i);
   }
   const T inv_s = hn::GetLane(inv);
-  for (i = body; i < n; ++i) y[i] = y[i] * inv_s;
+  for (i = body; i < n; ++i) y[i] = e[i] * inv_s;
 }
 
 // Softmax along a strided axis for Lanes(d) adjacent columns at once: x and
@@ -426,11 +482,31 @@ template <typename T, class F>
 void SoftmaxStridedLoop(const F& f, const T* x, T* y, size_t outer, size_t n,
                         size_t inner) {
   const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
   if (inner == 1) {
-    for (size_t o = 0; o < outer; ++o) SoftmaxRow(d, f, x + o * n, y + o * n, n);
+    if (outer * n * sizeof(T) >= kStreamBytes && n % N == 0 &&
+        n <= kMaxScratch / sizeof(T) &&
+        reinterpret_cast<uintptr_t>(y) % (N * sizeof(T)) == 0) {
+      hwy::AlignedFreeUniquePtr<T[]> scratch = hwy::AllocateAligned<T>(n);
+      if (!scratch) {  // out of memory: the cached path needs none
+        for (size_t o = 0; o < outer; ++o) {
+          SoftmaxRow<false>(d, f, x + o * n, y + o * n,
+                            static_cast<T*>(nullptr), n);
+        }
+        return;
+      }
+      for (size_t o = 0; o < outer; ++o) {
+        SoftmaxRow<true>(d, f, x + o * n, y + o * n, scratch.get(), n);
+      }
+      hwy::FlushStream();
+    } else {
+      for (size_t o = 0; o < outer; ++o) {
+        SoftmaxRow<false>(d, f, x + o * n, y + o * n, static_cast<T*>(nullptr),
+                          n);
+      }
+    }
     return;
   }
-  const size_t N = hn::Lanes(d);
   const hn::CappedTag<T, 1> d1;
   for (size_t o = 0; o < outer; ++o) {
     const T* xo = x + o * n * inner;
@@ -473,7 +549,8 @@ HWY_INLINE hn::Vec<D> GradVec(D d, const Chain& chain, hn::Vec<D> yv,
   }
 }
 
-template <class D, class Chain, typename T = hn::TFromD<D>>
+// With kStream, dx must be vector-aligned and n a multiple of Lanes(d).
+template <bool kStream, class D, class Chain, typename T = hn::TFromD<D>>
 HWY_INLINE void SoftmaxGradRow(D d, const Chain& chain, const T* y,
                                const T* dy, T* dx, const T* x, size_t n) {
   using V = hn::Vec<D>;
@@ -506,13 +583,15 @@ HWY_INLINE void SoftmaxGradRow(D d, const Chain& chain, const T* y,
     const V g1 = GradVec(d, chain, hn::LoadU(d, y + i + N),
                          hn::LoadU(d, dy + i + N), dot,
                          kHasX ? hn::LoadU(d, x + i + N) : zero);
-    hn::StoreU(g0, d, dx + i);
-    hn::StoreU(g1, d, dx + i + N);
+    StoreOut<kStream>(d, g0, dx + i);
+    StoreOut<kStream>(d, g1, dx + i + N);
   }
   for (; i < body; i += N) {
-    hn::StoreU(GradVec(d, chain, hn::LoadU(d, y + i), hn::LoadU(d, dy + i),
-                       dot, kHasX ? hn::LoadU(d, x + i) : zero),
-               d, dx + i);
+    StoreOut<kStream>(d,
+                      GradVec(d, chain, hn::LoadU(d, y + i),
+                              hn::LoadU(d, dy + i), dot,
+                              kHasX ? hn::LoadU(d, x + i) : zero),
+                      dx + i);
   }
   if (tail != 0) {
     StoreTail(d,
@@ -556,15 +635,23 @@ void SoftmaxGradStridedLoop(const Chain& chain, const T* y, const T* dy, T* dx,
                             size_t inner) {
   const hn::ScalableTag<T> d;
   constexpr bool kHasX = !std::is_same<Chain, NoChain>::value;
+  const size_t N = hn::Lanes(d);
   if (inner == 1) {
+    const bool stream =
+        outer * n * sizeof(T) >= kStreamBytes && n % N == 0 &&
+        reinterpret_cast<uintptr_t>(dx) % (N * sizeof(T)) == 0;
     for (size_t o = 0; o < outer; ++o) {
       const size_t off = o * n;
-      SoftmaxGradRow(d, chain, y + off, dy + off, dx + off,
-                     kHasX ? x + off : nullptr, n);
+      const T* xo = kHasX ? x + off : nullptr;
+      if (stream) {
+        SoftmaxGradRow<true>(d, chain, y + off, dy + off, dx + off, xo, n);
+      } else {
+        SoftmaxGradRow<false>(d, chain, y + off, dy + off, dx + off, xo, n);
+      }
     }
+    if (stream) hwy::FlushStream();
     return;
   }
-  const size_t N = hn::Lanes(d);
   const hn::CappedTag<T, 1> d1;
   for (size_t o = 0; o < outer; ++o) {
     const size_t base = o * n * inner;
@@ -585,21 +672,19 @@ void SoftmaxGradStridedLoop(const Chain& chain, const T* y, const T* dy, T* dx,
 // Non-template entry points, one set per target, for HWY_EXPORT.
 
 void SeluF32(const float* x, float* y, size_t n, float alpha, float scale) {
-  ApplyFn(hn::ScalableTag<float>(), SeluFn<float>{scale, scale * alpha}, x, y,
-          n);
+  MapUnary(SeluFn<float>{scale, scale * alpha}, x, y, n);
 }
 void SeluF64(const double* x, double* y, size_t n, double alpha,
              double scale) {
-  ApplyFn(hn::ScalableTag<double>(), SeluFn<double>{scale, scale * alpha}, x,
-          y, n);
+  MapUnary(SeluFn<double>{scale, scale * alpha}, x, y, n);
 }
 void SeluGradientF32(const float* y, const float* dy, float* dx, size_t n,
                      float alpha, float scale) {
-  SeluGradientLoop(y, dy, dx, n, alpha, scale);
+  MapBinary(SeluGradOp<float>{scale, scale * alpha}, y, dy, dx, n);
 }
 void SeluGradientF64(const double* y, const double* dy, double* dx, size_t n,
                      double alpha, double scale) {
-  SeluGradientLoop(y, dy, dx, n, alpha, scale);
+  MapBinary(SeluGradOp<double>{scale, scale * alpha}, y, dy, dx, n);
 }
 void SoftmaxF32(const float* x, float* y, size_t outer, size_t n,
                 size_t inner) {

@@ -11,14 +11,17 @@
 // zero in any of them makes the call a no-op that touches no memory. The
 // caller guarantees that every pointer covers the elements described; the
 // kernels do not check. "May alias" always means the two pointers are
-// exactly equal; partial overlap is never allowed.
+// exactly equal; partial overlap is never allowed. Outputs of 32 MiB or more
+// are written with non-temporal stores (fenced before returning), so they
+// are not left in cache; results are bit-identical either way.
 //
 // Accuracy ("ULP" = unit in the last place of the exact result rounded to T,
 // with subnormal results measured in units of the smallest subnormal). The
 // bounds hold on every target and are checked by the tests against a
 // long double reference:
 //   Selu            float <= 3 ULP, double <= 3 ULP.
-//   SeluGradient    <= 1 ULP of dy * (y + T(scale * alpha)) / scale * dy.
+//   SeluGradient    <= 2 ULP of the exact value of the formula below with
+//                   T(scale * alpha) as the constant (two roundings).
 //   Softmax         |y_i - exact_i| <= (8 + |x_i - max_j x_j| + d / 4) * eps
 //                   * exact_i + 4 * denorm_min, eps = numeric_limits<T>::
 //                   epsilon(). The |x_i - max| term is the rounding of the

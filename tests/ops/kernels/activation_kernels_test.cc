@@ -5,10 +5,14 @@
 
 #include "ops/kernels/activation_kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <cstdlib>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -670,6 +674,70 @@ TEST_P(KernelTargetTest, SeluSoftmaxGradientMatchesFiniteDifferences) {
     }
     EXPECT_NEAR(dx[i], (fp - fm) / (2 * h), 1e-8) << i;
   }
+}
+
+// Outputs of 32 MiB and more take a separate path with non-temporal
+// stores (and, for softmax rows, a scratch row). It must give the same bits
+// as the cached path, which the same data takes when split into calls below
+// the threshold.
+struct AlignedFree {
+  void operator()(float* p) const { std::free(p); }
+};
+using AlignedFloats = std::unique_ptr<float[], AlignedFree>;
+
+AlignedFloats AllocFloats(size_t n) {
+  const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+  return AlignedFloats(static_cast<float*>(std::aligned_alloc(64, bytes)));
+}
+
+TEST_P(KernelTargetTest, LargeOutputsMatchSmallCalls) {
+  Rng rng(37);
+  const size_t rows = 2048, d = 4096, n = rows * d;  // exactly 32 MiB
+  AlignedFloats x = AllocFloats(n + 64), dy = AllocFloats(n + 64);
+  AlignedFloats big = AllocFloats(n + 64), small = AllocFloats(n + 64);
+  for (size_t i = 0; i < n + 64; ++i) {
+    x[i] = static_cast<float>(rng.Uniform(-8, 8));
+    dy[i] = static_cast<float>(rng.Uniform(-1, 1));
+  }
+  const size_t kPiece = size_t{1} << 20;
+  auto same = [&](size_t count, size_t offset) {
+    return std::memcmp(big.get() + offset, small.get() + offset,
+                       count * sizeof(float)) == 0;
+  };
+  // Elementwise, with a misaligned output and a length that leaves a tail.
+  const size_t m = n + 37;
+  Selu(x.get(), big.get() + 1, m, 1.6732632f, 1.0507009f);
+  for (size_t i = 0; i < m; i += kPiece) {
+    Selu(x.get() + i, small.get() + 1 + i, std::min(kPiece, m - i),
+         1.6732632f, 1.0507009f);
+  }
+  EXPECT_TRUE(same(m, 1)) << "Selu";
+  SeluGradient(x.get(), dy.get(), big.get() + 1, m, 1.6732632f, 1.0507009f);
+  for (size_t i = 0; i < m; i += kPiece) {
+    SeluGradient(x.get() + i, dy.get() + i, small.get() + 1 + i,
+                 std::min(kPiece, m - i), 1.6732632f, 1.0507009f);
+  }
+  EXPECT_TRUE(same(m, 1)) << "SeluGradient";
+  // Row-wise on aligned rows.
+  const size_t kRowsPerPiece = 256;
+  Softmax(x.get(), big.get(), rows, d);
+  for (size_t r = 0; r < rows; r += kRowsPerPiece) {
+    Softmax(x.get() + r * d, small.get() + r * d, kRowsPerPiece, d);
+  }
+  EXPECT_TRUE(same(n, 0)) << "Softmax";
+  SeluSoftmaxStrided(x.get(), big.get(), rows, d, 1, 1.6732632f, 1.0507009f);
+  for (size_t r = 0; r < rows; r += kRowsPerPiece) {
+    SeluSoftmaxStrided(x.get() + r * d, small.get() + r * d, kRowsPerPiece, d,
+                       1, 1.6732632f, 1.0507009f);
+  }
+  EXPECT_TRUE(same(n, 0)) << "SeluSoftmaxStrided";
+  // x stands in for y: the gradient formula does not need a real softmax.
+  SoftmaxGradient(x.get(), dy.get(), big.get(), rows, d);
+  for (size_t r = 0; r < rows; r += kRowsPerPiece) {
+    SoftmaxGradient(x.get() + r * d, dy.get() + r * d, small.get() + r * d,
+                    kRowsPerPiece, d);
+  }
+  EXPECT_TRUE(same(n, 0)) << "SoftmaxGradient";
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTargets, KernelTargetTest,
