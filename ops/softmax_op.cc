@@ -1,0 +1,219 @@
+// Softmax and SoftmaxGradient, with Caffe2's semantics.
+//
+// The input is seen as a matrix [N, D]: N is the product of the dims before
+// `axis`, D the product of the dims from `axis` on. Each row becomes
+//
+//   y_j  = exp(x_j - max_k x_k) / sum_k exp(x_k - max_k x_k)
+//   dx_j = y_j * (dy_j - sum_k y_k * dy_k)          (the gradient)
+//
+// N or D of zero is valid and gives an empty output of the input's shape.
+//
+// Special values follow what PyTorch's torch.softmax returns (which is what
+// the formula above gives in IEEE arithmetic), row by row:
+//   - any NaN in a row            -> the whole row is NaN;
+//   - any +inf in a row           -> the whole row is NaN (inf - inf);
+//   - a row of only -inf          -> the whole row is NaN (-inf - -inf);
+//   - -inf among finite values    -> exactly 0 there, the rest as usual.
+// Large finite values (1e30) are fine: subtracting the maximum keeps every
+// exponent <= 0.
+//
+// Precision: float32 rows compute the exponentials in float but accumulate
+// their sum (and the gradient's dot product) in double, so the sum adds no
+// error visible in float whatever D is. float64 rows accumulate in double.
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "core/registry.h"
+
+namespace opgraph {
+namespace {
+
+constexpr int64_t kDefaultAxis = 1;
+
+// Softmax of one row of d >= 1 elements. y must not alias x.
+template <typename T>
+void SoftmaxRow(const T* x, T* y, int64_t d) {
+  constexpr T kNaN = std::numeric_limits<T>::quiet_NaN();
+  constexpr T kInf = std::numeric_limits<T>::infinity();
+  T max = -kInf;
+  bool poisoned = false;  // a NaN or +inf makes the whole row NaN
+  for (int64_t j = 0; j < d; ++j) {
+    const T v = x[j];
+    if (std::isnan(v) || v == kInf) poisoned = true;
+    if (v > max) max = v;
+  }
+  if (poisoned || max == -kInf) {
+    for (int64_t j = 0; j < d; ++j) y[j] = kNaN;
+    return;
+  }
+  double sum = 0;
+  for (int64_t j = 0; j < d; ++j) {
+    const T e = std::exp(x[j] - max);  // exp(-inf) == 0 for -inf entries
+    y[j] = e;
+    sum += static_cast<double>(e);
+  }
+  // sum >= 1: the maximum contributes exp(0).
+  for (int64_t j = 0; j < d; ++j) y[j] = static_cast<T>(static_cast<double>(y[j]) / sum);
+}
+
+// Gradient of one row. dx may alias dy (each dy_j is read before dx_j is
+// written).
+template <typename T>
+void SoftmaxGradientRow(const T* y, const T* dy, T* dx, int64_t d) {
+  double dot = 0;
+  for (int64_t j = 0; j < d; ++j) dot += static_cast<double>(y[j]) * static_cast<double>(dy[j]);
+  for (int64_t j = 0; j < d; ++j) {
+    dx[j] = static_cast<T>(static_cast<double>(y[j]) * (static_cast<double>(dy[j]) - dot));
+  }
+}
+
+// The axis argument of `def`, or the default.
+int64_t AxisOf(const OperatorDef& def) {
+  const Argument* a = FindArgument(def, "axis");
+  return a != nullptr ? a->i() : kDefaultAxis;
+}
+
+// Shape inference for both operators: checks the axis against the rank of
+// input 0 and gives every output the type and shape of input `like`.
+TensorInferenceFunction SoftmaxInference(int like) {
+  return [like](const OperatorDef& def, absl::Span<const TensorType> in)
+             -> absl::StatusOr<std::vector<TensorType>> {
+    absl::StatusOr<int> axis = CanonicalAxis(AxisOf(def), static_cast<int>(in[0].dims.size()));
+    if (!axis.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'axis': ", axis.status().message()));
+    }
+    return std::vector<TensorType>(def.output_size(), in[like]);
+  };
+}
+
+// N and D for a tensor of `dims` split at `axis` (already validated).
+void RowsAndCols(const std::vector<int64_t>& dims, int64_t axis, int64_t* n, int64_t* d) {
+  const int ndim = static_cast<int>(dims.size());
+  const int a = static_cast<int>(axis < 0 ? axis + ndim : axis);
+  *n = DimsProduct(dims, 0, a);
+  *d = DimsProduct(dims, a, ndim);
+}
+
+class SoftmaxOp final : public OperatorBase {
+ public:
+  using OperatorBase::OperatorBase;
+  static constexpr int kInputX = 0;
+  static constexpr int kOutputY = 0;
+
+  absl::Status Init() override {
+    axis_ = Arg<int64_t>("axis");
+    return absl::OkStatus();
+  }
+
+  absl::Status RunOnDevice() override {
+    const Tensor& x = Input(kInputX);
+    Tensor* y = Output(kOutputY);
+    absl::Status s = y->ResizeLike(x);
+    if (!s.ok()) return s;
+    int64_t n = 0, d = 0;
+    RowsAndCols(x.dims(), axis_, &n, &d);
+    if (x.IsType<float>()) {
+      Compute(x.data<float>(), y->mutable_data<float>(), n, d);
+    } else {
+      Compute(x.data<double>(), y->mutable_data<double>(), n, d);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  template <typename T>
+  static void Compute(const T* x, T* y, int64_t n, int64_t d) {
+    if (d == 0) return;
+    for (int64_t i = 0; i < n; ++i) SoftmaxRow(x + i * d, y + i * d, d);
+  }
+
+  int64_t axis_ = kDefaultAxis;
+};
+
+class SoftmaxGradientOp final : public OperatorBase {
+ public:
+  using OperatorBase::OperatorBase;
+  static constexpr int kInputY = 0;
+  static constexpr int kInputDY = 1;
+  static constexpr int kOutputDX = 0;
+
+  absl::Status Init() override {
+    axis_ = Arg<int64_t>("axis");
+    return absl::OkStatus();
+  }
+
+  absl::Status RunOnDevice() override {
+    const Tensor& y = Input(kInputY);
+    const Tensor& dy = Input(kInputDY);
+    Tensor* dx = Output(kOutputDX);
+    if (!IsInplace(kInputDY, kOutputDX)) {
+      absl::Status s = dx->ResizeLike(dy);
+      if (!s.ok()) return s;
+    }
+    int64_t n = 0, d = 0;
+    RowsAndCols(y.dims(), axis_, &n, &d);
+    if (y.IsType<float>()) {
+      Compute(y.data<float>(), dy.data<float>(), dx->mutable_data<float>(), n, d);
+    } else {
+      Compute(y.data<double>(), dy.data<double>(), dx->mutable_data<double>(), n, d);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  template <typename T>
+  static void Compute(const T* y, const T* dy, T* dx, int64_t n, int64_t d) {
+    if (d == 0) return;
+    for (int64_t i = 0; i < n; ++i) SoftmaxGradientRow(y + i * d, dy + i * d, dx + i * d, d);
+  }
+
+  int64_t axis_ = kDefaultAxis;
+};
+
+class GetSoftmaxGradient final : public GradientMakerBase {
+ public:
+  using GradientMakerBase::GradientMakerBase;
+  absl::StatusOr<std::vector<OperatorDef>> GetGradientDefs() override {
+    return SingleGradientDef("SoftmaxGradient", "", {O(0), GO(0)}, {GI(0)});
+  }
+};
+
+constexpr char kAxisDoc[] =
+    "First dim of the softmax rows: dims before it are rows, dims from it on are "
+    "flattened into one row. Negative counts from the end; must lie in [-rank, rank).";
+
+}  // namespace
+
+OPERATOR_SCHEMA(Softmax)
+    .NumInputs(1)
+    .NumOutputs(1)
+    .AllowedTypes({DType::kFloat32, DType::kFloat64})
+    .TensorInference(SoftmaxInference(0))
+    .Arg("axis", kDefaultAxis, kAxisDoc)
+    .Input(0, "X", "Input tensor, float32 or float64, of rank > axis.")
+    .Output(0, "Y", "softmax(X) along the flattened dims from axis on; same type and shape.")
+    .SetDoc(
+        "Y = exp(X - max) / sum(exp(X - max)) over each row of X seen as [N, D]. A row "
+        "holding NaN or +inf, or only -inf, becomes NaN; -inf among finite values gives 0.");
+
+OPERATOR_SCHEMA(SoftmaxGradient)
+    .NumInputs(2)
+    .NumOutputs(1)
+    .AllowInplace({{1, 0}})
+    .AllowedTypes({DType::kFloat32, DType::kFloat64})
+    .InputsHaveSameTypeAndShape()
+    .TensorInference(SoftmaxInference(1))
+    .Arg("axis", kDefaultAxis, kAxisDoc)
+    .Input(0, "Y", "Output of the forward Softmax.")
+    .Input(1, "dY", "Gradient with respect to Y, same type and shape as Y.")
+    .Output(0, "dX", "Gradient with respect to the forward input.")
+    .SetDoc("dX = Y * (dY - sum(Y * dY)) over each row of Y seen as [N, D].");
+
+REGISTER_CPU_OPERATOR(Softmax, SoftmaxOp);
+REGISTER_CPU_OPERATOR(SoftmaxGradient, SoftmaxGradientOp);
+REGISTER_GRADIENT(Softmax, GetSoftmaxGradient);
+SHOULD_NOT_DO_GRADIENT(SoftmaxGradient);
+
+}  // namespace opgraph
