@@ -11,7 +11,10 @@ namespace {
 // The operators opgraph ships. Each must be registered with a schema and a
 // CPU kernel as soon as libopgraph is loaded, whatever links it.
 TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
-  const std::vector<std::string> kBuiltins = {"Selu", "SeluGradient"};
+  const std::vector<std::string> kBuiltins = {
+      "Selu", "SeluGradient", "Softmax", "SoftmaxGradient", "Sum", "Copy",
+      "GivenTensorFill", "GivenTensorDoubleFill", "GivenTensorIntFill",
+      "GivenTensorInt64Fill", "GivenTensorBoolFill"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);
