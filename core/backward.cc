@@ -102,8 +102,11 @@ void BackwardBuilder::MarkRelevant(const std::vector<std::string>& losses) {
       relevant_op_[i] = needed.count({op.output(k), out_ver_[i][k]}) > 0;
     }
     if (!relevant_op_[i]) continue;
-    for (int k = 0; k < op.input_size(); ++k) {
-      const Value v{op.input(k), in_ver_[i][k]};
+    // An operator that reads a value in several slots counts once: its
+    // gradient maker returns one total gradient per input blob.
+    std::set<Value> read;
+    for (int k = 0; k < op.input_size(); ++k) read.insert({op.input(k), in_ver_[i][k]});
+    for (const Value& v : read) {
       needed.insert(v);
       ++consumers_[v];
     }
@@ -180,10 +183,13 @@ absl::Status BackwardBuilder::Differentiate(int i) {
   // Give each input gradient its final name and file it under the value
   // the forward operator read.
   std::set<std::pair<size_t, int>> claimed;
+  std::set<Value> filed;
   for (int k = 0; k < op.input_size(); ++k) {
     const std::string& produced = meta->g_input[k];
     if (produced.empty()) continue;
     const Value v{op.input(k), in_ver_[i][k]};
+    // A blob read in several slots has one gradient blob, the total.
+    if (!filed.insert(v).second) continue;
     std::string name = produced;
     for (size_t j = 0; j < gops.size(); ++j) {
       bool done = false;
