@@ -18,8 +18,10 @@
 // exponent <= 0.
 //
 // Precision: float32 rows compute the exponentials in float but accumulate
-// their sum (and the gradient's dot product) in double, so the sum adds no
-// error visible in float whatever D is. float64 rows accumulate in double.
+// their sum in double, so the sum adds no error visible in float whatever D
+// is; the gradient's dot product and final product are also done in double.
+// float64 rows do all of this in double, the sum in plain left-to-right
+// order (relative error up to (D - 1) eps).
 #include <cmath>
 #include <limits>
 
