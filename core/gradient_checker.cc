@@ -68,6 +68,24 @@ class Checker {
   }
 
   absl::StatusOr<GradientCheckResult> Run() {
+    std::vector<int> ins = opt_.inputs;
+    if (ins.empty()) {
+      for (int i = 0; i < def_.input_size(); ++i) {
+        if (IsFloat(inputs_[i].dtype())) ins.push_back(i);
+      }
+    }
+    for (int i : ins) {
+      if (i < 0 || i >= def_.input_size()) {
+        return absl::InvalidArgumentError(absl::StrCat("input index ", i, " is out of range for ",
+                                                       def_.type(), " with ",
+                                                       def_.input_size(), " inputs"));
+      }
+      if (!IsFloat(inputs_[i].dtype())) {
+        return absl::InvalidArgumentError(absl::StrCat("input ", i, " ('", def_.input(i),
+                                                       "') is ", inputs_[i].DebugString(),
+                                                       "; only float inputs have gradients"));
+      }
+    }
     // Weights for L, one per element of each checked output.
     std::vector<int> outs = opt_.outputs;
     if (outs.empty()) {
@@ -122,12 +140,6 @@ class Checker {
     s = grad_ws.RunNetOnce(net);
     if (!s.ok()) return s;
 
-    std::vector<int> ins = opt_.inputs;
-    if (ins.empty()) {
-      for (int i = 0; i < def_.input_size(); ++i) {
-        if (IsFloat(inputs_[i].dtype())) ins.push_back(i);
-      }
-    }
     GradientCheckResult result;
     result.compute_dtype = DType::kFloat32;
     for (const Tensor& t : inputs_) {
@@ -136,16 +148,6 @@ class Checker {
     result.step = opt_.step > 0 ? opt_.step
                                 : (result.compute_dtype == DType::kFloat64 ? 1e-5 : 1e-2);
     for (int i : ins) {
-      if (i < 0 || i >= def_.input_size()) {
-        return absl::InvalidArgumentError(absl::StrCat("input index ", i, " is out of range for ",
-                                                       def_.type(), " with ",
-                                                       def_.input_size(), " inputs"));
-      }
-      if (!IsFloat(inputs_[i].dtype())) {
-        return absl::InvalidArgumentError(absl::StrCat("input ", i, " ('", def_.input(i),
-                                                       "') is ", inputs_[i].DebugString(),
-                                                       "; only float inputs have gradients"));
-      }
       InputGradientCheck check;
       check.input = i;
       check.blob = def_.input(i);
