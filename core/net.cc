@@ -48,7 +48,9 @@ absl::Status CheckNetLimits(const NetDef& net) {
   std::vector<std::pair<const NetDef*, int>> pending = {{&net, 0}};
   int64_t ops = 0;
   while (!pending.empty()) {
-    auto [n, depth] = pending.back();
+    // Not a structured binding: clang 14 cannot capture one in the lambda.
+    const NetDef* n = pending.back().first;
+    const int depth = pending.back().second;
     pending.pop_back();
     if (depth > limits.max_nesting_depth) {
       return absl::InvalidArgumentError(absl::StrCat(
