@@ -1,0 +1,86 @@
+// Reading and writing tensors: TensorProto messages and NumPy .npy files.
+//
+// Every function here validates its input completely before it allocates
+// the tensor, and every error names the source (tensor name or file) and
+// what is wrong. Nothing here keeps state; all functions may be called
+// concurrently.
+#ifndef OPGRAPH_CORE_TENSOR_IO_H_
+#define OPGRAPH_CORE_TENSOR_IO_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/tensor.h"
+#include "proto/opgraph.pb.h"
+
+namespace opgraph {
+
+// The tensor carried by `proto`, following Caffe2's conventions:
+//   FLOAT   float_data, or raw_data (4 bytes per element, little-endian)
+//   DOUBLE  double_data, or raw_data
+//   INT32   int32_data, or raw_data
+//   INT64   int64_data, or byte_data / raw_data (8 bytes per element)
+//   BOOL    int32_data (0 or 1), or byte_data / raw_data (one byte, 0 or 1)
+//   UINT8   int32_data (0..255), or byte_data / raw_data
+// Empty dims mean a scalar (one element).
+// InvalidArgument, naming the tensor (proto.name()), when: data_type is not
+// one of the six above (STRING, FLOAT16, BYTE, ... are named in the
+// message); a dim is negative; the number of values carried differs from
+// the product of dims (both counts are given); raw_data or byte_data is not
+// a whole number of elements; values sit in a field that does not belong to
+// the data_type, or in two fields at once; a BOOL value is not 0 or 1, or
+// a UINT8 value is outside 0..255; a segment (chunked tensor) is present.
+// ResourceExhausted when the dims overflow or exceed TensorLimits.
+absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto);
+
+// `tensor` as a TensorProto named `name`, with the values in the typed field
+// Caffe2 uses for the dtype (BOOL and UINT8 in int32_data). `tensor` must be
+// initialized (a programmer error otherwise).
+TensorProto TensorToProto(const Tensor& tensor, const std::string& name);
+
+// NumPy .npy files: format versions 1.0, 2.0 and 3.0, C order, dtypes
+// '<f4' '<f8' '<i4' '<i8' '|b1' '|u1' (float32, float64, int32, int64, bool,
+// uint8).
+//
+// Parses the bytes of a .npy file. `source` names them in error messages
+// (usually the path). InvalidArgument, naming `source` and the problem, for:
+// a wrong magic string or unknown version; a header length that runs past
+// the end; a header that is not the dict {'descr': ..., 'fortran_order':
+// ..., 'shape': (...)} followed by spaces and one newline (missing,
+// duplicate or unknown keys, bad literals); an unsupported dtype (a
+// big-endian dtype such as '>f4' is named as such); fortran_order True;
+// a negative dim; data bytes that are too few or too many for the shape
+// (both sizes are given); a bool byte other than 0 or 1.
+// ResourceExhausted when the shape overflows or exceeds TensorLimits.
+absl::StatusOr<Tensor> ParseNpy(const std::string& bytes, const std::string& source);
+
+// Reads a .npy file with the checks of ParseNpy; the data is read straight
+// into the tensor. NotFound when the file cannot be opened; Internal on a
+// read error.
+absl::StatusOr<Tensor> ReadNpy(const std::string& path);
+
+// The .npy bytes of `tensor`, exactly as numpy.save writes them: format 1.0
+// (2.0 only when the header needs it), header padded with spaces to a
+// multiple of 64 bytes. `tensor` must be initialized.
+std::string SerializeNpy(const Tensor& tensor);
+
+// Writes SerializeNpy(tensor) to `path`; an error naming the path on I/O
+// failure.
+absl::Status WriteNpy(const std::string& path, const Tensor& tensor);
+
+// Reads a tensor file by its name: ".npy" as NumPy; anything else (".pb",
+// ".pbtxt", ...) as a TensorProto, binary or text (see core/net_io.h
+// ParseProto; ".pbtxt"/".prototxt"/".txt" are text only). The errors of
+// ReadNpy, ReadProtoFile and TensorFromProto, each naming `path`.
+absl::StatusOr<Tensor> ReadTensorFile(const std::string& path);
+
+// Writes `tensor` by the name of `path`: ".npy" as NumPy, text-format names
+// as a text TensorProto, anything else as a binary TensorProto named
+// `name`. An error naming the path on I/O failure.
+absl::Status WriteTensorFile(const std::string& path, const Tensor& tensor,
+                             const std::string& name);
+
+}  // namespace opgraph
+
+#endif  // OPGRAPH_CORE_TENSOR_IO_H_
