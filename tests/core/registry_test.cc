@@ -14,7 +14,9 @@ TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
   const std::vector<std::string> kBuiltins = {
       "Selu", "SeluGradient", "Softmax", "SoftmaxGradient", "Sum", "Copy",
       "GivenTensorFill", "GivenTensorDoubleFill", "GivenTensorIntFill",
-      "GivenTensorInt64Fill", "GivenTensorBoolFill"};
+      "GivenTensorInt64Fill", "GivenTensorBoolFill",
+      "FC", "FCGradient", "ConstantFill", "GaussianFill", "UniformFill",
+      "SoftmaxWithLoss", "SoftmaxWithLossGradient", "Accuracy", "WeightedSum"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);
