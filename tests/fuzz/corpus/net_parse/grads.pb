@@ -1,0 +1,9 @@
+
+grads
+XX"Selu
+X
+XdX"SeluGradient
+XP"Softmax
+P
+dXdP"SoftmaxGradient
+dPdQ"Copy

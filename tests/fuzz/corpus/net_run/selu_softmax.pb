@@ -1,0 +1,5 @@
+
+selu_softmax
+XY"Selu
+YP"Softmax*
+axis

@@ -1,0 +1,6 @@
+
+weighted
+X
+S
+X
+Sws"WeightedSum
