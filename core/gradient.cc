@@ -47,6 +47,15 @@ absl::StatusOr<GradientOpsMeta> GetGradientDefs(const OperatorDef& def,
     case GradientKind::kMaker:
       break;
   }
+  // Makers index inputs and outputs by position, trusting the schema's
+  // arity; a definition read from a file must prove it first.
+  if (const OpSchema* schema = OpRegistry::Global().FindSchema(def.type())) {
+    absl::Status verified = schema->Verify(def);
+    if (!verified.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot differentiate: ", verified.message()));
+    }
+  }
   std::unique_ptr<GradientMakerBase> maker = found->second(def, go);
   absl::StatusOr<std::vector<OperatorDef>> ops = maker->GetGradientDefs();
   if (!ops.ok()) {

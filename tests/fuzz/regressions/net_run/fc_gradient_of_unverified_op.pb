@@ -1,0 +1,8 @@
+
+fcOloss
+aW2
+bF"FC 
+F
+IPloss"SoftmaxWithLoss
+P
+Iacc"Accuracy
