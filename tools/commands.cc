@@ -1,6 +1,7 @@
 #include "tools/commands.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/plugin.h"
 
 namespace opgraph {
 namespace cli {
@@ -19,9 +20,16 @@ const Command* FindCommand(const std::string& name) {
   return nullptr;
 }
 
-std::vector<FlagSpec> CommonFlags() { return {}; }
+std::vector<FlagSpec> CommonFlags() {
+  return {{"plugin", 0, FlagSpec::Kind::kRepeated, "PATH",
+           "Load operators from the plugin library PATH first (docs/PLUGINS.md)."}};
+}
 
-absl::Status ApplyCommonFlags(const ParsedArgs& /*args*/, CliIO& /*io*/) {
+absl::Status ApplyCommonFlags(const ParsedArgs& args, CliIO& /*io*/) {
+  for (const std::string& path : args.GetAll("plugin")) {
+    absl::Status s = LoadPlugin(path);
+    if (!s.ok()) return absl::Status(s.code(), absl::StrCat("--plugin ", path, ": ", s.message()));
+  }
   return absl::OkStatus();
 }
 
