@@ -35,6 +35,7 @@ Command OpsCommand();
 Command InspectCommand();
 Command DotCommand();
 Command ConvertCommand();
+Command GradCommand();
 
 // Every subcommand, in the order `opgraph --help` lists them.
 const std::vector<Command>& Commands();
