@@ -220,6 +220,21 @@ TEST(PluginTest, ACopyOfALoadedPluginIsAlreadyExistsNamingBoth) {
                   {RealPath(copy.string()), RealPath(OPGRAPH_TEST_PLUGIN_GOOD)});
 }
 
+TEST(PluginTest, AHardLinkToALoadedPluginIsRefused) {
+  LoadGood();
+  // Next to the original: a hard link must stay on one file system.
+  const fs::path link = fs::path(OPGRAPH_TEST_PLUGIN_GOOD).parent_path() / "good_hard_link.so";
+  fs::remove(link);
+  std::error_code ec;
+  fs::create_hard_link(OPGRAPH_TEST_PLUGIN_GOOD, link, ec);
+  if (ec) GTEST_SKIP() << "cannot make a hard link: " << ec.message();
+  // The dynamic loader sees the same file and would not run its static
+  // initializers again: a partial registration, so it is refused.
+  ExpectLoadFails(link.string(), absl::StatusCode::kFailedPrecondition,
+                  {"already loaded", link.string()});
+  fs::remove(link);
+}
+
 TEST(PluginTest, MissingFileIsNotFound) {
   ExpectLoadFails("/nonexistent/dir/libnothing.so", absl::StatusCode::kNotFound,
                   {"/nonexistent/dir/libnothing.so", "does not exist"});
