@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -201,6 +203,36 @@ TEST_F(SdkTest, KernelWithoutSchemaFailsToBuild) {
   r = Build(build, "cxx11_abi_mismatch");
   EXPECT_NE(r.exit_code, 0) << "cxx11_abi_mismatch built: " << Describe(r);
   EXPECT_NE(r.output.find("another _GLIBCXX_USE_CXX11_ABI"), std::string::npos) << Describe(r);
+}
+
+// The package refuses a project whose protobuf differs from opgraph's: a
+// copy of the prefix whose config records another version stands in for an
+// opgraph built elsewhere.
+TEST_F(SdkTest, PackageRejectsAnotherProtobufVersion) {
+  const fs::path other = work_ / "prefix_other_protobuf";
+  fs::remove_all(other);
+  fs::copy(prefix_, other, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  const fs::path config = other / "lib" / "cmake" / "opgraph" / "opgraphConfig.cmake";
+  std::stringstream text;
+  text << std::ifstream(config).rdbuf();
+  std::string s = text.str();
+  const std::string key = "set(OPGRAPH_BUILT_WITH_PROTOBUF_VERSION \"";
+  const size_t at = s.find(key);
+  ASSERT_NE(at, std::string::npos) << s;
+  const size_t end = s.find('"', at + key.size());
+  s.replace(at + key.size(), end - at - key.size(), "2.0.1");
+  std::ofstream(config) << s;
+
+  const std::vector<std::string> argv = {
+      OPGRAPH_CMAKE_COMMAND, "-S", (fs::path(source_) / "examples" / "plugin").string(),
+      "-B", (work_ / "other_protobuf_build").string(), "-G", "Ninja",
+      std::string("-DCMAKE_MAKE_PROGRAM=") + OPGRAPH_MAKE_PROGRAM,
+      std::string("-DCMAKE_CXX_COMPILER=") + OPGRAPH_CXX_COMPILER,
+      "-DCMAKE_PREFIX_PATH=" + other.string()};
+  CommandResult r = RunCommand(argv);
+  EXPECT_NE(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.output.find("opgraph was built with Protobuf 2.0.1"), std::string::npos)
+      << Describe(r);
 }
 
 }  // namespace
