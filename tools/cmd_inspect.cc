@@ -225,17 +225,20 @@ absl::Status Inspect(const ParsedArgs& args, CliIO& io) {
   for (const std::string& name : order) {
     const BlobInfo& b = blobs[name];
     std::vector<std::string> notes;
-    if (b.writers.empty()) {
+    const bool is_input = std::find(reads.begin(), reads.end(), name) != reads.end();
+    if (is_input) {
       notes.push_back(b.external_input ? "external input" : "input");
-      if (b.known) {
+      if (!b.origin.empty()) {
         notes.push_back(b.origin);
       } else {
         unknown_inputs.push_back(name);
       }
-    } else {
+    }
+    if (!b.writers.empty()) {
       std::vector<std::string> w;
       for (int i : b.writers) w.push_back(absl::StrCat("#", i));
-      notes.push_back(absl::StrCat("written by ", absl::StrJoin(w, ", ")));
+      notes.push_back(absl::StrCat(is_input ? "rewritten by " : "written by ",
+                                   absl::StrJoin(w, ", ")));
     }
     if (b.external_output) notes.push_back("external output");
     const std::string type = b.known ? b.type.ToString() : "unknown";
