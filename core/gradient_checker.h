@@ -16,6 +16,9 @@
 // Plugin authors: call CheckGradient on each operator that registers a
 // gradient (see docs/TRAINING.md). Keep inputs away from kinks (|x| not
 // within a few steps of a point where the function is not differentiable).
+// The float64 attempt relies on the schema to refuse types the kernel does
+// not handle (AllowedTypes or the inference function): a kernel handed a
+// dtype it does not expect fails Tensor::data<T>()'s CHECK.
 #ifndef OPGRAPH_CORE_GRADIENT_CHECKER_H_
 #define OPGRAPH_CORE_GRADIENT_CHECKER_H_
 
