@@ -11,9 +11,10 @@
 // zero in any of them makes the call a no-op that touches no memory. The
 // caller guarantees that every pointer covers the elements described; the
 // kernels do not check. "May alias" always means the two pointers are
-// exactly equal; partial overlap is never allowed. Outputs of 32 MiB or more
-// are written with non-temporal stores (fenced before returning), so they
-// are not left in cache; results are bit-identical either way.
+// exactly equal; partial overlap is never allowed. Gradient outputs of
+// 32 MiB or more are written with non-temporal stores (fenced before
+// returning), so they are not left in cache; results are bit-identical
+// either way.
 //
 // Accuracy ("ULP" = unit in the last place of the exact result rounded to T,
 // with subnormal results measured in units of the smallest subnormal). The
@@ -28,10 +29,11 @@
 //                   subtraction x_i - max, which every float softmax has.
 //   SoftmaxGradient |dx_i - exact_i| <= (8 + d / 4) * eps * y_i *
 //                   (|dy_i| + sum_j y_j |dy_j|) + 4 * denorm_min.
-//   The fused Selu+Softmax kernels return bit for bit what Selu followed by
-//   Softmax returns (forward), and what SoftmaxGradient followed by the
-//   chain rule through selu'(x) returns (backward) up to the rounding of
-//   that final product.
+//   SeluSoftmaxStrided returns bit for bit what Selu followed by
+//   SoftmaxStrided returns. SeluSoftmaxGradientStrided is within
+//   4 * eps (relative, plus 4 * numeric_limits<T>::min() absolute) of
+//   SoftmaxGradientStrided's result times the exact selu'(x).
+//   (Largest errors seen in the tests: Selu 1.9 ULP float, 2.2 ULP double.)
 
 #ifndef OPGRAPH_OPS_KERNELS_ACTIVATION_KERNELS_H_
 #define OPGRAPH_OPS_KERNELS_ACTIVATION_KERNELS_H_
