@@ -90,10 +90,11 @@ void SoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d,
 void SoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d,
                     int64_t inner);
 
-// y = Softmax(Selu(x, alpha, scale)) along the middle axis, in one fused
-// kernel that keeps selu(x) in registers (never writes it to memory). Result
-// is bit-identical to Selu into a temporary followed by SoftmaxStrided.
-// y must not alias x.
+// y = Softmax(Selu(x, alpha, scale)) along the middle axis, fused: selu(x)
+// lives in registers or, a cache-sized chunk of a row at a time, in y
+// itself, never in a temporary tensor; memory sees the same passes as
+// Softmax alone. Result is bit-identical to Selu into a temporary followed
+// by SoftmaxStrided. y must not alias x.
 void SeluSoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d,
                         int64_t inner, float alpha, float scale);
 void SeluSoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d,
