@@ -5,6 +5,10 @@
 // gradients of its outputs, and returns the operators that compute the
 // gradients of its inputs. Names follow Caffe2: the gradient of blob "x" is
 // "x_grad".
+//
+// Thread safety: GetGradientDefs only reads the (synchronized) operator
+// registry and may be called concurrently. A GradientMakerBase is used by
+// one thread.
 #ifndef OPGRAPH_CORE_GRADIENT_H_
 #define OPGRAPH_CORE_GRADIENT_H_
 

@@ -2,6 +2,10 @@
 //
 // A file is read as binary protobuf, and when that fails, as text format.
 // Names ending in ".pbtxt", ".prototxt" or ".txt" are read as text only.
+//
+// Thread safety: every function here keeps no state and may be called
+// concurrently (on different messages). They read GetProtoLimits(), which,
+// like the other limits, is set before use and not synchronized.
 #ifndef OPGRAPH_CORE_NET_IO_H_
 #define OPGRAPH_CORE_NET_IO_H_
 
