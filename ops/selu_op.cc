@@ -30,8 +30,11 @@ absl::Status ReadSeluArgs(const OperatorBase& op, double* alpha, double* scale) 
     return absl::InvalidArgumentError(
         absl::StrCat("argument 'scale' must be greater than 1, got ", *scale));
   }
-  if (!std::isfinite(*alpha)) {
-    return absl::InvalidArgumentError(absl::StrCat("argument 'alpha' must be finite, got ", *alpha));
+  // SeluGradient tells the two branches apart by the sign of the output,
+  // which is only possible when the negative branch stays <= 0: alpha >= 0.
+  if (!std::isfinite(*alpha) || *alpha < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "argument 'alpha' must be finite and >= 0, got ", *alpha));
   }
   return absl::OkStatus();
 }
@@ -118,7 +121,8 @@ class GetSeluGradient final : public GradientMakerBase {
 };
 
 constexpr char kAlphaDoc[] =
-    "Coefficient of the negative part; the default makes the activation self-normalizing.";
+    "Coefficient of the negative part, >= 0; the default makes the activation "
+    "self-normalizing.";
 constexpr char kScaleDoc[] = "Overall scale; must be greater than 1.";
 
 }  // namespace
