@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/memory_plan.h"
 #include "core/net_io.h"
 #include "core/status_macros.h"
 #include "core/tensor_io.h"
@@ -107,7 +108,18 @@ absl::Status Run(const ParsedArgs& args, CliIO& io) {
   OPGRAPH_RETURN_IF_ERROR(CheckInputsPresent(net, net_path, ws));
 
   const std::string label = absl::StrCat("running ", net_path);
-  absl::StatusOr<Net*> created = ws.CreateNet(net, /*overwrite=*/true);
+  NetDef to_run = net;
+  if (!args.GetBool("no-memory-plan")) {
+    // The blobs printed or written below keep their names and contents.
+    MemoryPlanOptions options;
+    for (const NameFile& out : outputs) options.protected_blobs.insert(out.first);
+    for (const std::string& name : DefaultOutputs(net)) options.protected_blobs.insert(name);
+    // A net that cannot be planned cannot be created either; CreateNet then
+    // reports why, with the same checks and messages as without planning.
+    absl::StatusOr<MemoryPlan> plan = PlanMemory(net, ws.BlobTypes(), options);
+    if (plan.ok()) to_run = std::move(plan->net);
+  }
+  absl::StatusOr<Net*> created = ws.CreateNet(to_run, /*overwrite=*/true);
   if (!created.ok()) return WithContext(created.status(), label);
   OPGRAPH_RETURN_IF_ERROR(WithContext((*created)->Run(), label));
 
@@ -160,6 +172,8 @@ Command RunCommand() {
       {"input", 0, FlagSpec::Kind::kRepeated, "NAME=FILE", "Feed blob NAME from FILE."},
       {"output", 0, FlagSpec::Kind::kRepeated, "NAME=FILE",
        "Print (FILE '-') or write blob NAME after the run."},
+      {"no-memory-plan", 0, FlagSpec::Kind::kBool, "",
+       "Run the net as written: no in-place rewrites or blob sharing (core/memory_plan.h)."},
   };
   c.min_positional = 1;
   c.max_positional = 1;

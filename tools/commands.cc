@@ -9,7 +9,7 @@ namespace cli {
 const std::vector<Command>& Commands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
       RunCommand(), OpsCommand(), InspectCommand(), DotCommand(), ConvertCommand(),
-      GradCommand(),
+      GradCommand(), BenchCommand(),
   };
   return *commands;
 }

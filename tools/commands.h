@@ -36,6 +36,7 @@ Command InspectCommand();
 Command DotCommand();
 Command ConvertCommand();
 Command GradCommand();
+Command BenchCommand();
 
 // Every subcommand, in the order `opgraph --help` lists them.
 const std::vector<Command>& Commands();
