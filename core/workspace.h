@@ -6,6 +6,7 @@
 #ifndef OPGRAPH_CORE_WORKSPACE_H_
 #define OPGRAPH_CORE_WORKSPACE_H_
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/net.h"
+#include "core/parallel.h"
 #include "core/tensor.h"
 #include "proto/opgraph.pb.h"
 
@@ -66,11 +68,20 @@ class Workspace {
   absl::Status RunNetOnce(const NetDef& def);
   std::vector<std::string> Nets() const;
 
+  // Threads each operator of this workspace's nets may use for one call
+  // (core/parallel.h): n >= 1 sets it, clamped to kMaxThreads; n <= 0
+  // returns to the process default, DefaultNumThreads(). Takes effect at the
+  // next operator run. Results do not depend on it: operators split work
+  // only where every element is computed the same way on any thread.
+  void set_num_threads(int n) { num_threads_ = n <= 0 ? 0 : std::min(n, kMaxThreads); }
+  int num_threads() const { return num_threads_ > 0 ? num_threads_ : DefaultNumThreads(); }
+
  private:
   absl::StatusOr<std::unique_ptr<Net>> BuildNet(const NetDef& def);
 
   std::map<std::string, std::unique_ptr<Tensor>, std::less<>> blobs_;
   std::map<std::string, std::unique_ptr<Net>, std::less<>> nets_;
+  int num_threads_ = 0;  // 0: DefaultNumThreads().
 };
 
 }  // namespace opgraph

@@ -12,7 +12,10 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "core/parallel.h"
 #include "core/registry.h"
+#include "core/workspace.h"
+#include "ops/kernels/activation_kernels.h"
 
 namespace opgraph {
 namespace {
@@ -39,6 +42,19 @@ absl::Status ReadSeluArgs(const OperatorBase& op, double* alpha, double* scale) 
   return absl::OkStatus();
 }
 
+// Single-thread cost per float32 element, for ParallelFor: what the kernels
+// take once the data leaves L2 on the project's machine (measured 0.13-0.26
+// ns for Selu, 0.15-0.3 for SeluGradient), doubled for float64.
+constexpr double kSeluNsPerElement = 0.15;
+constexpr double kSeluGradientNsPerElement = 0.15;
+// Split points a multiple of 16 elements keep each thread's output on its
+// own cache lines (for float32; 2 lines for float64).
+constexpr int64_t kElementsPerCacheLine = 16;
+
+int ThreadsOf(const OperatorBase& op) {
+  return op.workspace() != nullptr ? op.workspace()->num_threads() : 1;
+}
+
 class SeluOp final : public OperatorBase {
  public:
   using OperatorBase::OperatorBase;
@@ -63,11 +79,10 @@ class SeluOp final : public OperatorBase {
     T* out = y->mutable_data<T>();
     const T alpha = static_cast<T>(alpha_);
     const T scale = static_cast<T>(scale_);
-    const T scale_alpha = scale * alpha;
-    for (int64_t i = 0, n = x.numel(); i < n; ++i) {
-      const T v = in[i];
-      out[i] = v > T(0) ? scale * v : scale_alpha * std::expm1(v);
-    }
+    ParallelFor(ThreadsOf(*this), x.numel(), kSeluNsPerElement * (sizeof(T) / 4),
+                [&](int64_t begin, int64_t end) {
+                  kernels::Selu(in + begin, out + begin, end - begin, alpha, scale);
+                }, kElementsPerCacheLine);
     return absl::OkStatus();
   }
 
@@ -100,11 +115,13 @@ class SeluGradientOp final : public OperatorBase {
     const T* yv = y.data<T>();
     const T* g = dy.data<T>();
     T* out = dx->mutable_data<T>();
+    const T alpha = static_cast<T>(alpha_);
     const T scale = static_cast<T>(scale_);
-    const T scale_alpha = scale * static_cast<T>(alpha_);
-    for (int64_t i = 0, n = y.numel(); i < n; ++i) {
-      out[i] = yv[i] > T(0) ? scale * g[i] : g[i] * (yv[i] + scale_alpha);
-    }
+    ParallelFor(ThreadsOf(*this), y.numel(), kSeluGradientNsPerElement * (sizeof(T) / 4),
+                [&](int64_t begin, int64_t end) {
+                  kernels::SeluGradient(yv + begin, g + begin, out + begin, end - begin,
+                                        alpha, scale);
+                }, kElementsPerCacheLine);
     return absl::OkStatus();
   }
 

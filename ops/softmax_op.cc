@@ -17,57 +17,29 @@
 // Large finite values (1e30) are fine: subtracting the maximum keeps every
 // exponent <= 0.
 //
-// Precision: float32 rows compute the exponentials in float but accumulate
-// their sum in double, so the sum adds no error visible in float whatever D
-// is; the gradient's dot product and final product are also done in double.
-// float64 rows do all of this in double, the sum in plain left-to-right
-// order (relative error up to (D - 1) eps).
-#include <cmath>
-#include <limits>
-
+// The rows are computed by the SIMD kernels of ops/kernels/
+// activation_kernels.h, whose header states their error bounds, and split
+// over the workspace's threads (core/parallel.h) by whole rows, so results
+// do not depend on the thread count.
 #include "absl/strings/str_cat.h"
+#include "core/parallel.h"
 #include "core/registry.h"
+#include "core/workspace.h"
+#include "ops/kernels/activation_kernels.h"
 
 namespace opgraph {
 namespace {
 
 constexpr int64_t kDefaultAxis = 1;
 
-// Softmax of one row of d >= 1 elements. y must not alias x.
-template <typename T>
-void SoftmaxRow(const T* x, T* y, int64_t d) {
-  constexpr T kNaN = std::numeric_limits<T>::quiet_NaN();
-  constexpr T kInf = std::numeric_limits<T>::infinity();
-  T max = -kInf;
-  bool poisoned = false;  // a NaN or +inf makes the whole row NaN
-  for (int64_t j = 0; j < d; ++j) {
-    const T v = x[j];
-    if (std::isnan(v) || v == kInf) poisoned = true;
-    if (v > max) max = v;
-  }
-  if (poisoned || max == -kInf) {
-    for (int64_t j = 0; j < d; ++j) y[j] = kNaN;
-    return;
-  }
-  double sum = 0;
-  for (int64_t j = 0; j < d; ++j) {
-    const T e = std::exp(x[j] - max);  // exp(-inf) == 0 for -inf entries
-    y[j] = e;
-    sum += static_cast<double>(e);
-  }
-  // sum >= 1: the maximum contributes exp(0).
-  for (int64_t j = 0; j < d; ++j) y[j] = static_cast<T>(static_cast<double>(y[j]) / sum);
-}
+// Single-thread cost per element, for ParallelFor: about what the kernels
+// take per float32 element on the project's machine (forward 0.26 ns on
+// [1024, 1000], gradient about 0.3 ns), doubled for float64.
+constexpr double kSoftmaxNsPerElement = 0.26;
+constexpr double kSoftmaxGradientNsPerElement = 0.3;
 
-// Gradient of one row. dx may alias dy (each dy_j is read before dx_j is
-// written).
-template <typename T>
-void SoftmaxGradientRow(const T* y, const T* dy, T* dx, int64_t d) {
-  double dot = 0;
-  for (int64_t j = 0; j < d; ++j) dot += static_cast<double>(y[j]) * static_cast<double>(dy[j]);
-  for (int64_t j = 0; j < d; ++j) {
-    dx[j] = static_cast<T>(static_cast<double>(y[j]) * (static_cast<double>(dy[j]) - dot));
-  }
+int ThreadsOf(const OperatorBase& op) {
+  return op.workspace() != nullptr ? op.workspace()->num_threads() : 1;
 }
 
 // The axis argument of `def`, or the default.
@@ -126,9 +98,12 @@ class SoftmaxOp final : public OperatorBase {
 
  private:
   template <typename T>
-  static void Compute(const T* x, T* y, int64_t n, int64_t d) {
+  void Compute(const T* x, T* y, int64_t n, int64_t d) const {
     if (d == 0) return;
-    for (int64_t i = 0; i < n; ++i) SoftmaxRow(x + i * d, y + i * d, d);
+    const double row_cost = kSoftmaxNsPerElement * static_cast<double>(d) * (sizeof(T) / 4);
+    ParallelFor(ThreadsOf(*this), n, row_cost, [&](int64_t begin, int64_t end) {
+      kernels::Softmax(x + begin * d, y + begin * d, end - begin, d);
+    });
   }
 
   int64_t axis_ = kDefaultAxis;
@@ -166,9 +141,13 @@ class SoftmaxGradientOp final : public OperatorBase {
 
  private:
   template <typename T>
-  static void Compute(const T* y, const T* dy, T* dx, int64_t n, int64_t d) {
+  void Compute(const T* y, const T* dy, T* dx, int64_t n, int64_t d) const {
     if (d == 0) return;
-    for (int64_t i = 0; i < n; ++i) SoftmaxGradientRow(y + i * d, dy + i * d, dx + i * d, d);
+    const double row_cost =
+        kSoftmaxGradientNsPerElement * static_cast<double>(d) * (sizeof(T) / 4);
+    ParallelFor(ThreadsOf(*this), n, row_cost, [&](int64_t begin, int64_t end) {
+      kernels::SoftmaxGradient(y + begin * d, dy + begin * d, dx + begin * d, end - begin, d);
+    });
   }
 
   int64_t axis_ = kDefaultAxis;

@@ -7,9 +7,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/parallel.h"
 #include "core/registry.h"
 
 namespace opgraph {
@@ -211,6 +213,22 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitNameValue(const std::st
                                    "non-empty, e.g. ", flag, " X=x.npy"));
   }
   return std::make_pair(text.substr(0, eq), text.substr(eq + 1));
+}
+
+FlagSpec ThreadsFlag() {
+  return {"threads", 0, FlagSpec::Kind::kValue, "N",
+          "Threads each operator may use (default: $OPGRAPH_NUM_THREADS, else 1)."};
+}
+
+absl::StatusOr<int> ParseThreadsFlag(const ParsedArgs& args) {
+  if (!args.Has("threads")) return 0;
+  const std::string v = args.Get("threads");
+  int n = 0;
+  if (!absl::SimpleAtoi(v, &n) || n < 1 || n > kMaxThreads) {
+    return UsageError(absl::StrCat("--threads '", v, "': expected an integer from 1 to ",
+                                   kMaxThreads));
+  }
+  return n;
 }
 
 std::vector<std::string> NetReads(const NetDef& net) {

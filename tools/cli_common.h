@@ -86,6 +86,14 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<FlagSpec>& flags,
 absl::StatusOr<std::pair<std::string, std::string>> SplitNameValue(const std::string& text,
                                                                    const std::string& flag);
 
+// The --threads N flag, shared by the subcommands that run nets (run,
+// bench): threads each operator may use (core/parallel.h).
+FlagSpec ThreadsFlag();
+// The value of --threads: 0 when absent (keep the process default,
+// $OPGRAPH_NUM_THREADS or 1), else an integer in [1, kMaxThreads]; a
+// UsageError for anything else. Pass it to Workspace::set_num_threads.
+absl::StatusOr<int> ParseThreadsFlag(const ParsedArgs& args);
+
 // The blobs a net reads before any of its operators writes them:
 // external_input first (in order), then any other blob read before written,
 // in the order of first use.
