@@ -16,7 +16,8 @@ TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
       "GivenTensorFill", "GivenTensorDoubleFill", "GivenTensorIntFill",
       "GivenTensorInt64Fill", "GivenTensorBoolFill",
       "FC", "FCGradient", "ConstantFill", "GaussianFill", "UniformFill",
-      "SoftmaxWithLoss", "SoftmaxWithLossGradient", "Accuracy", "WeightedSum"};
+      "SoftmaxWithLoss", "SoftmaxWithLossGradient", "Accuracy", "WeightedSum",
+      "SeluSoftmax", "SeluSoftmaxGradient"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);

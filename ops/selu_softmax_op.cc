@@ -1,0 +1,245 @@
+// SeluSoftmax and SeluSoftmaxGradient: softmax(selu(x)) along one axis, in
+// one pass over memory.
+//
+//   h  = selu(x)          (as the Selu operator, same alpha and scale)
+//   y  = exp(h - max h) / sum exp(h - max h)   along `axis`
+//   g  = y * (dy - sum y * dy)                  along `axis`
+//   dx = g * selu'(x),    selu'(x) = scale if x > 0 else scale * alpha * exp(x)
+//
+// `axis` is one dimension; every other dimension is independent, as in
+// torch.softmax(selu(x), dim=axis). This differs from Caffe2's Softmax,
+// which flattens every dim from its axis on into one row: the two agree
+// when the axis is the last dim, or every dim after it is 1 (the condition
+// under which core/optimize.h fuses Selu followed by Softmax into this
+// operator). The result is bit for bit what Selu followed by such a
+// Softmax gives (kernels::SeluSoftmaxStrided).
+//
+// Special values per softmax row are those of Softmax applied to selu(x):
+// a NaN or +inf in x makes the row NaN; -inf in x gives selu = -scale *
+// alpha, an ordinary finite value.
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "core/parallel.h"
+#include "core/registry.h"
+#include "core/workspace.h"
+#include "ops/kernels/activation_kernels.h"
+
+namespace opgraph {
+namespace {
+
+// Selu's defaults (ops/selu_op.cc).
+constexpr double kDefaultAlpha = 1.6732632423543772848170429916717;
+constexpr double kDefaultScale = 1.0507009873554804934193349852946;
+constexpr int64_t kDefaultAxis = 0;
+
+// Single-thread cost per float32 element, for ParallelFor (about what the
+// fused kernels take on the project's machine), doubled for float64.
+constexpr double kForwardNsPerElement = 0.4;
+constexpr double kGradientNsPerElement = 0.4;
+
+// Reads and checks alpha and scale exactly as Selu does.
+absl::Status ReadSeluArgs(const OperatorBase& op, double* alpha, double* scale) {
+  // An absent argument takes the exact constant, not its float rounding, so
+  // float64 tensors get the full-precision default.
+  *alpha = op.HasArgument("alpha") ? op.Arg<float>("alpha") : kDefaultAlpha;
+  *scale = op.HasArgument("scale") ? op.Arg<float>("scale") : kDefaultScale;
+  if (!(*scale > 1.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument 'scale' must be greater than 1, got ", *scale));
+  }
+  if (!std::isfinite(*alpha) || *alpha < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "argument 'alpha' must be finite and >= 0, got ", *alpha));
+  }
+  return absl::OkStatus();
+}
+
+int64_t AxisOf(const OperatorDef& def) {
+  const Argument* a = FindArgument(def, "axis");
+  return a != nullptr ? a->i() : kDefaultAxis;
+}
+
+// Shape inference for both operators: the axis must name a dimension of
+// input 0; every output has the type and shape of input `like`.
+TensorInferenceFunction SeluSoftmaxInference(int like) {
+  return [like](const OperatorDef& def, absl::Span<const TensorType> in)
+             -> absl::StatusOr<std::vector<TensorType>> {
+    absl::StatusOr<int> axis = CanonicalAxis(AxisOf(def), static_cast<int>(in[0].dims.size()));
+    if (!axis.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'axis': ", axis.status().message()));
+    }
+    return std::vector<TensorType>(def.output_size(), in[like]);
+  };
+}
+
+// [outer, d, inner] of `dims` around `axis` (validated by inference).
+struct Split {
+  int64_t outer, d, inner;
+};
+Split SplitAt(const std::vector<int64_t>& dims, int64_t axis) {
+  const int ndim = static_cast<int>(dims.size());
+  const int a = static_cast<int>(axis < 0 ? axis + ndim : axis);
+  return {DimsProduct(dims, 0, a), dims[a], DimsProduct(dims, a + 1, ndim)};
+}
+
+int ThreadsOf(const OperatorBase& op) {
+  return op.workspace() != nullptr ? op.workspace()->num_threads() : 1;
+}
+
+class SeluSoftmaxOp final : public OperatorBase {
+ public:
+  using OperatorBase::OperatorBase;
+  static constexpr int kInputX = 0;
+  static constexpr int kOutputY = 0;
+
+  absl::Status Init() override {
+    axis_ = Arg<int64_t>("axis");
+    return ReadSeluArgs(*this, &alpha_, &scale_);
+  }
+
+  absl::Status RunOnDevice() override {
+    const Tensor& x = Input(kInputX);
+    Tensor* y = Output(kOutputY);
+    absl::Status s = y->ResizeLike(x);
+    if (!s.ok()) return s;
+    if (x.IsType<float>()) {
+      Compute(x.data<float>(), y->mutable_data<float>(), SplitAt(x.dims(), axis_));
+    } else {
+      Compute(x.data<double>(), y->mutable_data<double>(), SplitAt(x.dims(), axis_));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  // Split over `outer` only: the kernel's rows at one outer index are
+  // interleaved in memory when inner > 1.
+  template <typename T>
+  void Compute(const T* x, T* y, Split s) const {
+    const int64_t block = s.d * s.inner;
+    const T alpha = static_cast<T>(alpha_);
+    const T scale = static_cast<T>(scale_);
+    const double cost = kForwardNsPerElement * static_cast<double>(block) * (sizeof(T) / 4);
+    ParallelFor(ThreadsOf(*this), s.outer, cost, [&](int64_t begin, int64_t end) {
+      kernels::SeluSoftmaxStrided(x + begin * block, y + begin * block, end - begin, s.d,
+                                  s.inner, alpha, scale);
+    });
+  }
+
+  int64_t axis_ = kDefaultAxis;
+  double alpha_ = kDefaultAlpha;
+  double scale_ = kDefaultScale;
+};
+
+class SeluSoftmaxGradientOp final : public OperatorBase {
+ public:
+  using OperatorBase::OperatorBase;
+  static constexpr int kInputY = 0;
+  static constexpr int kInputDY = 1;
+  static constexpr int kInputX = 2;
+  static constexpr int kOutputDX = 0;
+
+  absl::Status Init() override {
+    axis_ = Arg<int64_t>("axis");
+    return ReadSeluArgs(*this, &alpha_, &scale_);
+  }
+
+  absl::Status RunOnDevice() override {
+    const Tensor& y = Input(kInputY);
+    const Tensor& dy = Input(kInputDY);
+    const Tensor& x = Input(kInputX);
+    Tensor* dx = Output(kOutputDX);
+    if (!IsInplace(kInputDY, kOutputDX)) {
+      absl::Status s = dx->ResizeLike(dy);
+      if (!s.ok()) return s;
+    }
+    const Split split = SplitAt(y.dims(), axis_);
+    if (y.IsType<float>()) {
+      Compute(y.data<float>(), dy.data<float>(), x.data<float>(), dx->mutable_data<float>(),
+              split);
+    } else {
+      Compute(y.data<double>(), dy.data<double>(), x.data<double>(),
+              dx->mutable_data<double>(), split);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  template <typename T>
+  void Compute(const T* y, const T* dy, const T* x, T* dx, Split s) const {
+    const int64_t block = s.d * s.inner;
+    const T alpha = static_cast<T>(alpha_);
+    const T scale = static_cast<T>(scale_);
+    const double cost = kGradientNsPerElement * static_cast<double>(block) * (sizeof(T) / 4);
+    ParallelFor(ThreadsOf(*this), s.outer, cost, [&](int64_t begin, int64_t end) {
+      const int64_t o = begin * block;
+      kernels::SeluSoftmaxGradientStrided(y + o, dy + o, dx + o, end - begin, s.d, s.inner,
+                                          x + o, alpha, scale);
+    });
+  }
+
+  int64_t axis_ = kDefaultAxis;
+  double alpha_ = kDefaultAlpha;
+  double scale_ = kDefaultScale;
+};
+
+// The gradient reads the forward input as well as the output: selu' is not
+// a function of softmax's output.
+class GetSeluSoftmaxGradient final : public GradientMakerBase {
+ public:
+  using GradientMakerBase::GradientMakerBase;
+  absl::StatusOr<std::vector<OperatorDef>> GetGradientDefs() override {
+    return SingleGradientDef("SeluSoftmaxGradient", "", {O(0), GO(0), I(0)}, {GI(0)});
+  }
+};
+
+constexpr char kAlphaDoc[] =
+    "Coefficient of Selu's negative part, >= 0; the default makes the activation "
+    "self-normalizing.";
+constexpr char kScaleDoc[] = "Selu's overall scale; must be greater than 1.";
+constexpr char kAxisDoc[] =
+    "The one dimension the softmax runs along; the others are independent. Negative "
+    "counts from the end; must lie in [-rank, rank).";
+
+}  // namespace
+
+OPERATOR_SCHEMA(SeluSoftmax)
+    .NumInputs(1)
+    .NumOutputs(1)
+    .AllowedTypes({DType::kFloat32, DType::kFloat64})
+    .TensorInference(SeluSoftmaxInference(0))
+    .Arg("alpha", static_cast<float>(kDefaultAlpha), kAlphaDoc)
+    .Arg("scale", static_cast<float>(kDefaultScale), kScaleDoc)
+    .Arg("axis", kDefaultAxis, kAxisDoc)
+    .Input(0, "X", "Input tensor, float32 or float64, of rank >= 1.")
+    .Output(0, "Y", "softmax(selu(X)) along axis; same type and shape as X.")
+    .SetDoc(
+        "Y = softmax(selu(X)) along the single dimension axis (as torch.softmax(selu(X), "
+        "dim=axis)), in one pass. Bit for bit equal to Selu followed by Softmax when axis is "
+        "the last dim. A softmax row holding NaN or +inf becomes NaN.");
+
+OPERATOR_SCHEMA(SeluSoftmaxGradient)
+    .NumInputs(3)
+    .NumOutputs(1)
+    .AllowInplace({{1, 0}})
+    .AllowedTypes({DType::kFloat32, DType::kFloat64})
+    .InputsHaveSameTypeAndShape()
+    .TensorInference(SeluSoftmaxInference(1))
+    .Arg("alpha", static_cast<float>(kDefaultAlpha), kAlphaDoc)
+    .Arg("scale", static_cast<float>(kDefaultScale), kScaleDoc)
+    .Arg("axis", kDefaultAxis, kAxisDoc)
+    .Input(0, "Y", "Output of the forward SeluSoftmax.")
+    .Input(1, "dY", "Gradient with respect to Y, same type and shape as Y.")
+    .Input(2, "X", "Input of the forward SeluSoftmax, same type and shape as Y.")
+    .Output(0, "dX", "Gradient with respect to X.")
+    .SetDoc(
+        "dX = Y * (dY - sum(Y * dY)) * selu'(X) along axis, selu'(X) = scale where X > 0, "
+        "else scale * alpha * exp(X).");
+
+REGISTER_CPU_OPERATOR(SeluSoftmax, SeluSoftmaxOp);
+REGISTER_CPU_OPERATOR(SeluSoftmaxGradient, SeluSoftmaxGradientOp);
+REGISTER_GRADIENT(SeluSoftmax, GetSeluSoftmaxGradient);
+SHOULD_NOT_DO_GRADIENT(SeluSoftmaxGradient);
+
+}  // namespace opgraph
