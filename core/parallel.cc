@@ -49,6 +49,7 @@ int ThreadsFromEnvironment() {
 
 // 0 until first read.
 std::atomic<int> g_default_threads{0};
+std::atomic<int64_t> g_splits{0};
 
 }  // namespace
 
@@ -89,6 +90,7 @@ void ParallelFor(int max_threads, int64_t n_items, double cost_per_item_ns,
     fn(0, n_items);
     return;
   }
+  g_splits.fetch_add(1, std::memory_order_relaxed);
   // Range k covers chunks [chunks * k / t, chunks * (k + 1) / t): non-empty
   // since t <= chunks. A loop over ranges rather than one range per thread
   // id, so every range runs even if OpenMP grants fewer threads (nesting,
@@ -100,5 +102,7 @@ void ParallelFor(int max_threads, int64_t n_items, double cost_per_item_ns,
     fn(begin, end);
   }
 }
+
+int64_t ParallelSplitCount() { return g_splits.load(std::memory_order_relaxed); }
 
 }  // namespace opgraph

@@ -53,6 +53,10 @@ int ParallelThreadCount(int max_threads, int64_t n_items, double cost_per_item_n
 void ParallelFor(int max_threads, int64_t n_items, double cost_per_item_ns,
                  absl::FunctionRef<void(int64_t begin, int64_t end)> fn, int64_t grain = 1);
 
+// How many ParallelFor calls in this process used more than one range.
+// For tests that check which path an operator took.
+int64_t ParallelSplitCount();
+
 }  // namespace opgraph
 
 #endif  // OPGRAPH_CORE_PARALLEL_H_
