@@ -100,7 +100,7 @@ def load_gbench(paths):
     """name -> median real time in seconds (aggregate 'median' when the run
     had repetitions, else the single run)."""
     unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-    out, counters = {}, {}
+    out, cpu = {}, {}
     for p in paths:
         with open(p) as f:
             data = json.load(f)
@@ -114,8 +114,8 @@ def load_gbench(paths):
             if agg is None and name in out:
                 continue
             out[name] = b["real_time"] * unit[b["time_unit"]]
-            counters[name] = {k: v for k, v in b.items() if k == "ns_per_op"}
-    return out, counters
+            cpu[name] = b["cpu_time"] * unit[b["time_unit"]]
+    return out, cpu
 
 
 def fmt_time(s):
@@ -128,7 +128,7 @@ def fmt_time(s):
 
 
 def table(og_paths, torch_specs):
-    og, counters = load_gbench(og_paths)
+    og, og_cpu = load_gbench(og_paths)
     torches = []
     for spec in torch_specs:
         label, path = spec.split("=", 1)
@@ -176,7 +176,7 @@ def table(og_paths, torch_specs):
           "opgraph is faster. Times are medians of real time per call.")
     print()
 
-    best = torches[0][0] if torches else None  # First torch = the faster setting.
+    # Targets hold against the faster PyTorch setting, case by case.
     copy = og.get("BM_CopyRoofline/16777216")
     checks = []
 
@@ -184,7 +184,9 @@ def table(og_paths, torch_specs):
         checks.append((desc, value, ok))
 
     def r(case):
-        return ratio.get((case, best))
+        vals = [ratio.get((case, label)) for label, _ in torches]
+        vals = [v for v in vals if v]
+        return min(vals) if vals else None
     for case, want in (("Selu 1048576", 1.5), ("Softmax [1024,1000]", 1.5),
                        ("Softmax [1,1000]", 3.0), ("SeluSoftmax [1024,1000] (fused)", 3.0)):
         v = r(case)
@@ -205,7 +207,13 @@ def table(og_paths, torch_specs):
             check(f"{label} within 1.2x of the memory roofline (copy at 12 B/elem)",
                   f"{t / roof:.2f}x roofline" if t else "n/a", bool(t and t <= 1.2 * roof))
     d = og_time("BM_DispatchSeluChain/1000")
-    check("dispatch <= 50 ns/op", f"{d * 1e9:.1f} ns" if d else "n/a", bool(d and d <= 50e-9))
+    d_cpu = og_cpu.get("BM_DispatchSeluChain/1000")
+    d_cpu = d_cpu / 1000 if d_cpu else None
+    # On a shared machine real time also counts time other processes held
+    # the CPU; the absolute target is judged on CPU time, both are shown.
+    check("dispatch <= 50 ns/op (CPU time; real time in brackets)",
+          f"{d_cpu * 1e9:.1f} ns ({d * 1e9:.1f} ns)" if (d and d_cpu) else "n/a",
+          bool(d_cpu and d_cpu <= 50e-9))
     v = r("per-op dispatch, 1-elem Selu")
     check("dispatch >= 5x below torch eager", f"{v:.1f}x" if v else "n/a", bool(v and v >= 5))
     for one, two, label in (("BM_OpSelu/1048576", "BM_OpSeluThreads2/1048576/real_time",
@@ -216,7 +224,7 @@ def table(og_paths, torch_specs):
         a, b = og.get(one), og.get(two)
         check(f"{label}: 2 threads >= 1.7x 1 thread", f"{a / b:.2f}x" if (a and b) else "n/a",
               bool(a and b and a / b >= 1.7))
-    print(f"| target (vs torch {best}) | measured | met |")
+    print("| target (ratios against the faster PyTorch setting per case) | measured | met |")
     print("|---|---|---|")
     for desc, value, ok in checks:
         print(f"| {desc} | {value} | {'yes' if ok else 'NO'} |")

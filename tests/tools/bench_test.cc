@@ -292,3 +292,28 @@ TEST_F(BenchTest, TheBinaryRunsIt) {
 
 }  // namespace
 }  // namespace opgraph
+
+namespace opgraph {
+namespace {
+
+// `opgraph run` plans memory by default; what it prints is unchanged, and
+// an intermediate asked for with --output keeps its value.
+TEST_F(BenchTest, RunPlansMemoryButPrintsTheSameBlobs) {
+  for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
+           {}, {"--output", "h=-", "--output", "y=-"}, {"--output", "g=-"}}) {
+    std::vector<std::string> planned = {"run", net_, "--input", "x=" + x_};
+    planned.insert(planned.end(), extra.begin(), extra.end());
+    std::vector<std::string> plain = planned;
+    plain.push_back("--no-memory-plan");
+    Result a = Cli(planned), b = Cli(plain);
+    ASSERT_EQ(a.code, 0) << a.err;
+    ASSERT_EQ(b.code, 0) << b.err;
+    EXPECT_EQ(a.out, b.out);
+    EXPECT_FALSE(a.out.empty());
+  }
+  Result help = Cli({"run", "--help"});
+  EXPECT_THAT(help.out, HasSubstr("--no-memory-plan"));
+}
+
+}  // namespace
+}  // namespace opgraph
