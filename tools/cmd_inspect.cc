@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/net_io.h"
+#include "core/optimize.h"
 #include "core/registry.h"
 #include "core/status_macros.h"
 #include "core/workspace.h"
@@ -96,6 +97,42 @@ std::string ArgText(const Argument& a) {
   return absl::StrCat(a.name(), "=", v);
 }
 
+// "  #0 Selu 'name': X -> H  alpha=1.5\n".
+std::string OpLine(int i, const OperatorDef& op) {
+  std::vector<std::string> arg_texts;
+  for (const Argument& a : op.arg()) arg_texts.push_back(ArgText(a));
+  return absl::StrCat("  #", i, " ", op.type(),
+                      op.name().empty() ? "" : absl::StrCat(" '", op.name(), "'"), ": ",
+                      absl::StrJoin(op.input(), ", "), " -> ", absl::StrJoin(op.output(), ", "),
+                      arg_texts.empty() ? "" : absl::StrCat("  ", absl::StrJoin(arg_texts, " ")),
+                      "\n");
+}
+
+// The net as `opgraph run` would run it after core/optimize.h's passes
+// (external outputs protected), or why that cannot be shown.
+std::string OptimizedText(const NetDef& net, const std::vector<std::string>& reads,
+                          const std::map<std::string, std::pair<TensorType, std::string>>& start) {
+  OptimizeOptions options;
+  for (const std::string& name : reads) {
+    auto it = start.find(name);
+    if (it == start.end()) return "after optimization: not computed (unknown input shapes)\n";
+    options.input_types[name] = it->second.first;
+  }
+  options.protected_blobs.assign(net.external_output().begin(), net.external_output().end());
+  absl::StatusOr<OptimizeResult> r = OptimizeNet(net, options);
+  if (!r.ok()) return "after optimization: not computed (the net does not check)\n";
+  const int n = r->net.op_size();
+  std::vector<std::string> what;
+  for (const Rewrite& w : r->rewrites) what.push_back(w.description);
+  std::string text = absl::StrCat("after optimization: ", n, n == 1 ? " operator" : " operators",
+                                  " (", what.empty() ? "unchanged" : absl::StrJoin(what, "; "),
+                                  ")\n");
+  if (!what.empty()) {
+    for (int i = 0; i < n; ++i) absl::StrAppend(&text, OpLine(i, r->net.op(i)));
+  }
+  return text;
+}
+
 struct BlobInfo {
   bool known = false;
   TensorType type;
@@ -160,13 +197,7 @@ absl::Status Inspect(const ParsedArgs& args, CliIO& io) {
   std::vector<std::string> inplace;
   for (int i = 0; i < net.op_size(); ++i) {
     const OperatorDef& op = net.op(i);
-    std::vector<std::string> arg_texts;
-    for (const Argument& a : op.arg()) arg_texts.push_back(ArgText(a));
-    absl::StrAppend(&ops_text, "  #", i, " ", op.type(),
-                    op.name().empty() ? "" : absl::StrCat(" '", op.name(), "'"), ": ",
-                    absl::StrJoin(op.input(), ", "), " -> ", absl::StrJoin(op.output(), ", "),
-                    arg_texts.empty() ? "" : absl::StrCat("  ", absl::StrJoin(arg_texts, " ")),
-                    "\n");
+    absl::StrAppend(&ops_text, OpLine(i, op));
     for (int o = 0; o < op.output_size(); ++o) {
       for (int k = 0; k < op.input_size(); ++k) {
         if (op.output(o) == op.input(k)) {
@@ -248,6 +279,7 @@ absl::Status Inspect(const ParsedArgs& args, CliIO& io) {
   }
   io.out << "\nin place: " << (inplace.empty() ? "none" : "") << "\n";
   for (const std::string& s : inplace) io.out << "  " << s << "\n";
+  if (errors.empty()) io.out << "\n" << OptimizedText(net, reads, start);
   if (!unknown_inputs.empty()) {
     io.out << "\nunknown input shapes: " << absl::StrJoin(unknown_inputs, ", ")
            << "\n  (give them with --init INIT_NET or --input-shape NAME=D0,D1,...[:dtype])\n";
@@ -275,7 +307,11 @@ Command InspectCommand() {
       "Input shapes come from INIT_NET (run once in a scratch workspace) and from\n"
       "--input-shape (dtype defaults to float32; NAME=:dtype is a scalar); others are\n"
       "reported unknown, as is everything computed from them. Exits 1 when an operator is\n"
-      "unknown, does not match its schema, or rejects its input types.";
+      "unknown, does not match its schema, or rejects its input types.\n"
+      "\n"
+      "When every input shape is known, the net is also shown as `opgraph run` runs it\n"
+      "after optimization (\"after optimization: N operators (fused Selu #i + Softmax #j\n"
+      "into SeluSoftmax #k)\"), with the external outputs kept.";
   c.flags = {
       {"init", 0, FlagSpec::Kind::kValue, "INIT_NET", "Net whose results give input shapes."},
       {"input-shape", 0, FlagSpec::Kind::kRepeated, "NAME=D0,D1,...[:dtype]",

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "core/memory_plan.h"
 #include "core/net_io.h"
+#include "core/optimize.h"
 #include "core/status_macros.h"
 #include "core/tensor_io.h"
 #include "core/workspace.h"
@@ -84,9 +85,11 @@ absl::Status Run(const ParsedArgs& args, CliIO& io) {
                            ParseNameFiles(args.GetAll("input"), "--input"));
   OPGRAPH_ASSIGN_OR_RETURN(std::vector<NameFile> outputs,
                            ParseNameFiles(args.GetAll("output"), "--output"));
+  OPGRAPH_ASSIGN_OR_RETURN(const int threads, ParseThreadsFlag(args));
 
   OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadNetFile(net_path));
   Workspace ws;
+  ws.set_num_threads(threads);  // 0 keeps the process default
   if (args.Has("init")) {
     const std::string init_path = args.Get("init");
     OPGRAPH_ASSIGN_OR_RETURN(NetDef init, ReadNetFile(init_path));
@@ -109,6 +112,17 @@ absl::Status Run(const ParsedArgs& args, CliIO& io) {
 
   const std::string label = absl::StrCat("running ", net_path);
   NetDef to_run = net;
+  if (!args.GetBool("no-optimize")) {
+    // Fusions keep every blob printed or written below (core/optimize.h).
+    OptimizeOptions options;
+    options.input_types = ws.BlobTypes();
+    for (const NameFile& out : outputs) options.protected_blobs.push_back(out.first);
+    for (const std::string& name : DefaultOutputs(net)) options.protected_blobs.push_back(name);
+    // As for the memory plan: a net that cannot be optimized cannot be
+    // created either, and CreateNet reports why against the net as written.
+    absl::StatusOr<OptimizeResult> optimized = OptimizeNet(net, options);
+    if (optimized.ok()) to_run = std::move(optimized->net);
+  }
   if (!args.GetBool("no-memory-plan")) {
     // The blobs printed or written below keep their names and contents.
     MemoryPlanOptions options;
@@ -116,7 +130,7 @@ absl::Status Run(const ParsedArgs& args, CliIO& io) {
     for (const std::string& name : DefaultOutputs(net)) options.protected_blobs.insert(name);
     // A net that cannot be planned cannot be created either; CreateNet then
     // reports why, with the same checks and messages as without planning.
-    absl::StatusOr<MemoryPlan> plan = PlanMemory(net, ws.BlobTypes(), options);
+    absl::StatusOr<MemoryPlan> plan = PlanMemory(to_run, ws.BlobTypes(), options);
     if (plan.ok()) to_run = std::move(plan->net);
   }
   absl::StatusOr<Net*> created = ws.CreateNet(to_run, /*overwrite=*/true);
@@ -130,9 +144,18 @@ absl::Status Run(const ParsedArgs& args, CliIO& io) {
   for (const NameFile& out : outputs) {
     absl::StatusOr<Tensor> t = ws.FetchBlob(out.first);
     if (!t.ok()) {
+      // List what --output can name: the workspace's blobs and every blob the
+      // net as written uses (an intermediate fused away by the optimizer
+      // exists when named by --output, since that protects it).
+      std::set<std::string> names;
+      for (const std::string& b : ws.Blobs()) names.insert(b);
+      for (const OperatorDef& op : net.op()) {
+        names.insert(op.input().begin(), op.input().end());
+        names.insert(op.output().begin(), op.output().end());
+      }
       return absl::NotFoundError(absl::StrCat(
           "--output ", out.first, ": no blob '", out.first, "' after running ", net_path,
-          " (blobs: ", absl::StrJoin(ws.Blobs(), ", "), ")"));
+          " (blobs: ", absl::StrJoin(names, ", "), ")"));
     }
     if (out.second == "-") {
       if (!first) io.out << "\n";
@@ -166,7 +189,12 @@ Command RunCommand() {
       "TensorProto for other names). Without --output, every external_output of the\n"
       "net is printed (or, when it declares none, the outputs of its last operator).\n"
       "Printed values carry enough digits to round trip (%.9g float32, %.17g float64);\n"
-      "tensors over 1000 elements show the first and last 3 entries of each axis.";
+      "tensors over 1000 elements show the first and last 3 entries of each axis.\n"
+      "\n"
+      "Before running, a Selu whose output only a last-axis Softmax reads is fused with it\n"
+      "into one SeluSoftmax (same results, one pass; --no-optimize turns this off); blobs\n"
+      "named by --output and the external outputs are never fused away. --threads N lets\n"
+      "each operator split large tensors over N threads (results do not change).";
   c.flags = {
       {"init", 0, FlagSpec::Kind::kValue, "INIT_NET", "Net run once before NET."},
       {"input", 0, FlagSpec::Kind::kRepeated, "NAME=FILE", "Feed blob NAME from FILE."},
@@ -174,6 +202,9 @@ Command RunCommand() {
        "Print (FILE '-') or write blob NAME after the run."},
       {"no-memory-plan", 0, FlagSpec::Kind::kBool, "",
        "Run the net as written: no in-place rewrites or blob sharing (core/memory_plan.h)."},
+      {"no-optimize", 0, FlagSpec::Kind::kBool, "",
+       "Do not fuse operators (Selu then Softmax into SeluSoftmax; core/optimize.h)."},
+      ThreadsFlag(),
   };
   c.min_positional = 1;
   c.max_positional = 1;
