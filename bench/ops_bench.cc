@@ -120,7 +120,14 @@ void BM_OpSeluSoftmax(benchmark::State& state) {
   const int64_t rows = state.range(0), d = state.range(1);
   std::vector<std::pair<std::string, Tensor>> feeds;
   feeds.emplace_back("x", FilledTensor({rows, d}, -4, 4));
-  WarmNet net({Op("SeluSoftmax", {"x"}, {"y"})}, std::move(feeds));
+  // Softmax over the last axis, the same computation as the two-operator
+  // case below and as torch.softmax(selu(x), -1); the default axis 0 would
+  // be a column-wise softmax, a different (strided) problem.
+  OperatorDef op = Op("SeluSoftmax", {"x"}, {"y"});
+  Argument* axis = op.add_arg();
+  axis->set_name("axis");
+  axis->set_i(1);
+  WarmNet net({op}, std::move(feeds));
   for (auto _ : state) net.Run();
   SetCounters(state, rows * d, 8);
 }
