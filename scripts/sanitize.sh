@@ -74,8 +74,14 @@ run_tsan() {
   configure "$dir" "-fsanitize=thread -fno-omit-frame-pointer"
   cmake --build "$dir" -j"$jobs" --target core_concurrency_test
   echo "== TSan: core_concurrency_test"
+  # RegistrationsDuringNetCreation writes the registry while other threads
+  # read it, synchronized by absl::Mutex. Debian's abseil is not built with
+  # TSan, so TSan cannot see that lock and reports a race that is not there
+  # (Apply and Types, both under the lock). That test runs under ASan and in
+  # the normal suite; here it is left out.
   TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
-    "$dir/tests/core_concurrency_test"
+    "$dir/tests/core_concurrency_test" \
+    --gtest_filter=-ConcurrencyTest.RegistrationsDuringNetCreation
 }
 
 if [ "$mode" = asan ] || [ "$mode" = all ]; then run_asan; fi
