@@ -16,31 +16,10 @@
 #include "core/registry.h"
 #include "core/workspace.h"
 #include "ops/kernels/activation_kernels.h"
+#include "ops/selu_args.h"
 
 namespace opgraph {
 namespace {
-
-constexpr double kDefaultAlpha = 1.6732632423543772848170429916717;
-constexpr double kDefaultScale = 1.0507009873554804934193349852946;
-
-// Reads and checks alpha and scale for Selu and SeluGradient alike.
-absl::Status ReadSeluArgs(const OperatorBase& op, double* alpha, double* scale) {
-  // An absent argument takes the exact constant, not its float rounding, so
-  // float64 tensors get the full-precision default.
-  *alpha = op.HasArgument("alpha") ? op.Arg<float>("alpha") : kDefaultAlpha;
-  *scale = op.HasArgument("scale") ? op.Arg<float>("scale") : kDefaultScale;
-  if (!(*scale > 1.0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("argument 'scale' must be greater than 1, got ", *scale));
-  }
-  // SeluGradient tells the two branches apart by the sign of the output,
-  // which is only possible when the negative branch stays <= 0: alpha >= 0.
-  if (!std::isfinite(*alpha) || *alpha < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "argument 'alpha' must be finite and >= 0, got ", *alpha));
-  }
-  return absl::OkStatus();
-}
 
 // Single-thread cost per float32 element, for ParallelFor: what the kernels
 // take once the data leaves L2 on the project's machine (measured 0.13-0.26
@@ -86,8 +65,8 @@ class SeluOp final : public OperatorBase {
     return absl::OkStatus();
   }
 
-  double alpha_ = kDefaultAlpha;
-  double scale_ = kDefaultScale;
+  double alpha_ = kSeluDefaultAlpha;
+  double scale_ = kSeluDefaultScale;
 };
 
 class SeluGradientOp final : public OperatorBase {
@@ -125,8 +104,8 @@ class SeluGradientOp final : public OperatorBase {
     return absl::OkStatus();
   }
 
-  double alpha_ = kDefaultAlpha;
-  double scale_ = kDefaultScale;
+  double alpha_ = kSeluDefaultAlpha;
+  double scale_ = kSeluDefaultScale;
 };
 
 class GetSeluGradient final : public GradientMakerBase {
@@ -150,8 +129,8 @@ OPERATOR_SCHEMA(Selu)
     .AllowInplace({{0, 0}})
     .AllowedTypes({DType::kFloat32, DType::kFloat64})
     .IdenticalTypeAndShape()
-    .Arg("alpha", static_cast<float>(kDefaultAlpha), kAlphaDoc)
-    .Arg("scale", static_cast<float>(kDefaultScale), kScaleDoc)
+    .Arg("alpha", static_cast<float>(kSeluDefaultAlpha), kAlphaDoc)
+    .Arg("scale", static_cast<float>(kSeluDefaultScale), kScaleDoc)
     .Input(0, "X", "Input tensor, float32 or float64.")
     .Output(0, "Y", "selu(X), same type and shape as X.")
     .SetDoc("Y = scale * X where X > 0, else scale * alpha * (exp(X) - 1), elementwise.");
@@ -163,8 +142,8 @@ OPERATOR_SCHEMA(SeluGradient)
     .AllowedTypes({DType::kFloat32, DType::kFloat64})
     .InputsHaveSameTypeAndShape()
     .IdenticalTypeAndShapeOfInput(1)
-    .Arg("alpha", static_cast<float>(kDefaultAlpha), kAlphaDoc)
-    .Arg("scale", static_cast<float>(kDefaultScale), kScaleDoc)
+    .Arg("alpha", static_cast<float>(kSeluDefaultAlpha), kAlphaDoc)
+    .Arg("scale", static_cast<float>(kSeluDefaultScale), kScaleDoc)
     .Input(0, "Y", "Output of the forward Selu.")
     .Output(0, "dX", "Gradient with respect to the forward input.")
     .Input(1, "dY", "Gradient with respect to Y, same type and shape as Y.")

@@ -24,36 +24,17 @@
 #include "core/registry.h"
 #include "core/workspace.h"
 #include "ops/kernels/activation_kernels.h"
+#include "ops/selu_args.h"
 
 namespace opgraph {
 namespace {
 
-// Selu's defaults (ops/selu_op.cc).
-constexpr double kDefaultAlpha = 1.6732632423543772848170429916717;
-constexpr double kDefaultScale = 1.0507009873554804934193349852946;
 constexpr int64_t kDefaultAxis = 0;
 
 // Single-thread cost per float32 element, for ParallelFor (about what the
 // fused kernels take on the project's machine), doubled for float64.
 constexpr double kForwardNsPerElement = 0.4;
 constexpr double kGradientNsPerElement = 0.4;
-
-// Reads and checks alpha and scale exactly as Selu does.
-absl::Status ReadSeluArgs(const OperatorBase& op, double* alpha, double* scale) {
-  // An absent argument takes the exact constant, not its float rounding, so
-  // float64 tensors get the full-precision default.
-  *alpha = op.HasArgument("alpha") ? op.Arg<float>("alpha") : kDefaultAlpha;
-  *scale = op.HasArgument("scale") ? op.Arg<float>("scale") : kDefaultScale;
-  if (!(*scale > 1.0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("argument 'scale' must be greater than 1, got ", *scale));
-  }
-  if (!std::isfinite(*alpha) || *alpha < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "argument 'alpha' must be finite and >= 0, got ", *alpha));
-  }
-  return absl::OkStatus();
-}
 
 int64_t AxisOf(const OperatorDef& def) {
   const Argument* a = FindArgument(def, "axis");
@@ -128,8 +109,8 @@ class SeluSoftmaxOp final : public OperatorBase {
   }
 
   int64_t axis_ = kDefaultAxis;
-  double alpha_ = kDefaultAlpha;
-  double scale_ = kDefaultScale;
+  double alpha_ = kSeluDefaultAlpha;
+  double scale_ = kSeluDefaultScale;
 };
 
 class SeluSoftmaxGradientOp final : public OperatorBase {
@@ -180,8 +161,8 @@ class SeluSoftmaxGradientOp final : public OperatorBase {
   }
 
   int64_t axis_ = kDefaultAxis;
-  double alpha_ = kDefaultAlpha;
-  double scale_ = kDefaultScale;
+  double alpha_ = kSeluDefaultAlpha;
+  double scale_ = kSeluDefaultScale;
 };
 
 // The gradient reads the forward input as well as the output: selu' is not
@@ -209,8 +190,8 @@ OPERATOR_SCHEMA(SeluSoftmax)
     .NumOutputs(1)
     .AllowedTypes({DType::kFloat32, DType::kFloat64})
     .TensorInference(SeluSoftmaxInference(0))
-    .Arg("alpha", static_cast<float>(kDefaultAlpha), kAlphaDoc)
-    .Arg("scale", static_cast<float>(kDefaultScale), kScaleDoc)
+    .Arg("alpha", static_cast<float>(kSeluDefaultAlpha), kAlphaDoc)
+    .Arg("scale", static_cast<float>(kSeluDefaultScale), kScaleDoc)
     .Arg("axis", kDefaultAxis, kAxisDoc)
     .Input(0, "X", "Input tensor, float32 or float64, of rank >= 1.")
     .Output(0, "Y", "softmax(selu(X)) along axis; same type and shape as X.")
@@ -226,8 +207,8 @@ OPERATOR_SCHEMA(SeluSoftmaxGradient)
     .AllowedTypes({DType::kFloat32, DType::kFloat64})
     .InputsHaveSameTypeAndShape()
     .TensorInference(SeluSoftmaxInference(1))
-    .Arg("alpha", static_cast<float>(kDefaultAlpha), kAlphaDoc)
-    .Arg("scale", static_cast<float>(kDefaultScale), kScaleDoc)
+    .Arg("alpha", static_cast<float>(kSeluDefaultAlpha), kAlphaDoc)
+    .Arg("scale", static_cast<float>(kSeluDefaultScale), kScaleDoc)
     .Arg("axis", kDefaultAxis, kAxisDoc)
     .Input(0, "Y", "Output of the forward SeluSoftmax.")
     .Input(1, "dY", "Gradient with respect to Y, same type and shape as Y.")
