@@ -10,7 +10,7 @@ packages=(g++ cmake ninja-build pkg-config libprotobuf-dev protobuf-compiler lib
           libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev)
 for arg in "$@"; do
   case "$arg" in
-    --fuzz) packages+=(clang libclang-rt-14-dev llvm) ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev llvm libomp-dev) ;;
     --torch) packages+=(python3-torch python3-numpy) ;;
     --graphviz) packages+=(graphviz) ;;
     *) echo "install_deps.sh: unknown option $arg" >&2; exit 2 ;;
