@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/memory_plan.h"
+#include "core/optimize.h"
 #include "core/parallel.h"
 #include "core/registry.h"
 
@@ -301,6 +303,25 @@ std::string JsonQuote(const std::string& s) {
     }
   }
   out += "\"";
+  return out;
+}
+
+NetDef RewriteForRun(const NetDef& net, const TypeMap& input_types,
+                     const std::vector<std::string>& keep, bool optimize, bool plan_memory) {
+  NetDef out = net;
+  if (optimize) {
+    OptimizeOptions options;
+    options.input_types = input_types;
+    options.protected_blobs = keep;
+    absl::StatusOr<OptimizeResult> optimized = OptimizeNet(out, options);
+    if (optimized.ok()) out = std::move(optimized->net);
+  }
+  if (plan_memory) {
+    MemoryPlanOptions options;
+    options.protected_blobs.insert(keep.begin(), keep.end());
+    absl::StatusOr<MemoryPlan> plan = PlanMemory(out, input_types, options);
+    if (plan.ok()) out = std::move(plan->net);
+  }
   return out;
 }
 

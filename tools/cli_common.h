@@ -94,6 +94,15 @@ FlagSpec ThreadsFlag();
 // UsageError for anything else. Pass it to Workspace::set_num_threads.
 absl::StatusOr<int> ParseThreadsFlag(const ParsedArgs& args);
 
+// The rewrites `run` and `bench` apply before creating a net: the
+// optimization passes (core/optimize.h) unless `optimize` is false, then the
+// memory plan (core/memory_plan.h) unless `plan_memory` is false. Blobs in
+// `keep` (outputs to print or write) keep their names and contents. A net
+// that a pass cannot handle is returned as written: creating it then
+// reports why, with the same messages as without the rewrites.
+NetDef RewriteForRun(const NetDef& net, const TypeMap& input_types,
+                     const std::vector<std::string>& keep, bool optimize, bool plan_memory);
+
 // The blobs a net reads before any of its operators writes them:
 // external_input first (in order), then any other blob read before written,
 // in the order of first use.

@@ -156,10 +156,16 @@ absl::Status Bench(const ParsedArgs& args, CliIO& io) {
   const bool per_op = args.GetBool("per-op");
   const bool json = args.GetBool("json");
   const bool plan_memory = !args.GetBool("no-memory-plan");
+  OPGRAPH_ASSIGN_OR_RETURN(const int threads, ParseThreadsFlag(args));
 
   OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadNetFile(net_path));
   Workspace ws;
+  ws.set_num_threads(threads);  // 0 keeps the process default
   OPGRAPH_RETURN_IF_ERROR(LoadInputs(args, net, net_path, ws));
+  // The same rewrites as `opgraph run`; the memory plan is applied here
+  // rather than through RewriteForRun so that its report can be printed.
+  net = RewriteForRun(net, ws.BlobTypes(), {}, !args.GetBool("no-optimize"),
+                      /*plan_memory=*/false);
   MemoryPlanReport plan_report;
   if (plan_memory) {
     // A net that cannot be planned cannot be created either: CreateNet
@@ -301,10 +307,11 @@ Command BenchCommand() {
       "NET [--init INIT_NET] [--input NAME=FILE]... [--warmup N] [--iters N] [--per-op] "
       "[--json]";
   c.description =
-      "Loads NET, INIT_NET and the --input files as 'opgraph run' does, plans memory\n"
-      "(unless --no-memory-plan), runs the net max(N, 1) times untimed (--warmup, default\n"
-      "1), then times --iters runs (default 10) of the whole net and prints their mean,\n"
-      "median, min and max.\n"
+      "Loads NET, INIT_NET and the --input files as 'opgraph run' does, applies the same\n"
+      "fusions (unless --no-optimize) and memory plan (unless --no-memory-plan), runs the\n"
+      "net max(N, 1) times untimed (--warmup, default 1), then times --iters runs\n"
+      "(default 10) of the whole net and prints their mean, median, min and max.\n"
+      "--threads N lets each operator split large tensors over N threads.\n"
       "\n"
       "--per-op then times each operator on its own for --iters more rounds and prints\n"
       "its mean and median and its share of the sum of all operators' means, and the\n"
@@ -320,7 +327,9 @@ Command BenchCommand() {
       {"iters", 0, FlagSpec::Kind::kValue, "N", "Timed runs (default 10)."},
       {"per-op", 0, FlagSpec::Kind::kBool, "", "Also time each operator on its own."},
       {"json", 0, FlagSpec::Kind::kBool, "", "Print JSON."},
-      {"no-memory-plan", 0, FlagSpec::Kind::kBool, "", "Run the net as written."},
+      {"no-memory-plan", 0, FlagSpec::Kind::kBool, "", "Do not plan memory."},
+      {"no-optimize", 0, FlagSpec::Kind::kBool, "", "Do not fuse operators."},
+      ThreadsFlag(),
       {"progress", 0, FlagSpec::Kind::kValue, "SECONDS",
        "Seconds between progress lines on stderr (default 1)."},
   };

@@ -10,9 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "core/memory_plan.h"
 #include "core/net_io.h"
-#include "core/optimize.h"
 #include "core/status_macros.h"
 #include "core/tensor_io.h"
 #include "core/workspace.h"
@@ -111,28 +109,12 @@ absl::Status Run(const ParsedArgs& args, CliIO& io) {
   OPGRAPH_RETURN_IF_ERROR(CheckInputsPresent(net, net_path, ws));
 
   const std::string label = absl::StrCat("running ", net_path);
-  NetDef to_run = net;
-  if (!args.GetBool("no-optimize")) {
-    // Fusions keep every blob printed or written below (core/optimize.h).
-    OptimizeOptions options;
-    options.input_types = ws.BlobTypes();
-    for (const NameFile& out : outputs) options.protected_blobs.push_back(out.first);
-    for (const std::string& name : DefaultOutputs(net)) options.protected_blobs.push_back(name);
-    // As for the memory plan: a net that cannot be optimized cannot be
-    // created either, and CreateNet reports why against the net as written.
-    absl::StatusOr<OptimizeResult> optimized = OptimizeNet(net, options);
-    if (optimized.ok()) to_run = std::move(optimized->net);
-  }
-  if (!args.GetBool("no-memory-plan")) {
-    // The blobs printed or written below keep their names and contents.
-    MemoryPlanOptions options;
-    for (const NameFile& out : outputs) options.protected_blobs.insert(out.first);
-    for (const std::string& name : DefaultOutputs(net)) options.protected_blobs.insert(name);
-    // A net that cannot be planned cannot be created either; CreateNet then
-    // reports why, with the same checks and messages as without planning.
-    absl::StatusOr<MemoryPlan> plan = PlanMemory(to_run, ws.BlobTypes(), options);
-    if (plan.ok()) to_run = std::move(plan->net);
-  }
+  // The blobs printed or written below are never fused away or renamed.
+  std::vector<std::string> keep;
+  for (const NameFile& out : outputs) keep.push_back(out.first);
+  for (const std::string& name : DefaultOutputs(net)) keep.push_back(name);
+  const NetDef to_run = RewriteForRun(net, ws.BlobTypes(), keep, !args.GetBool("no-optimize"),
+                                      !args.GetBool("no-memory-plan"));
   absl::StatusOr<Net*> created = ws.CreateNet(to_run, /*overwrite=*/true);
   if (!created.ok()) return WithContext(created.status(), label);
   OPGRAPH_RETURN_IF_ERROR(WithContext((*created)->Run(), label));

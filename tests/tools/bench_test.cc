@@ -163,7 +163,9 @@ TEST(JsonTest, CheckerAcceptsAndRejects) {
 }
 
 TEST_F(BenchTest, TextOutputHasWholeNetAndPerOperatorTables) {
-  Result r = Cli({"bench", net_, "--input", "x=" + x_, "--iters", "3", "--per-op"});
+  // --no-optimize: the per-operator rows of the net as written.
+  Result r = Cli(
+      {"bench", net_, "--input", "x=" + x_, "--iters", "3", "--per-op", "--no-optimize"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("net 'small' (" + net_ + "): 3 operators, 1 warmup, 3 iterations"));
   EXPECT_THAT(r.out, HasSubstr("whole net: mean "));
@@ -189,6 +191,19 @@ TEST_F(BenchTest, TextOutputHasWholeNetAndPerOperatorTables) {
   EXPECT_THAT(r.out, HasSubstr("memory plan: 4 blobs -> 3"));
 }
 
+// By default bench times the net `opgraph run` would run: the second Selu
+// and the Softmax fused into one SeluSoftmax.
+TEST_F(BenchTest, FusesLikeRunByDefaultAndTakesThreads) {
+  Result r = Cli({"bench", net_, "--input", "x=" + x_, "--iters", "2", "--per-op",
+                  "--threads", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("): 2 operators"));
+  EXPECT_THAT(r.out, HasSubstr("SeluSoftmax"));
+  Result bad = Cli({"bench", net_, "--input", "x=" + x_, "--threads", "0"});
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_THAT(bad.err, HasSubstr("--threads"));
+}
+
 TEST_F(BenchTest, WithoutPerOpOnlyTheWholeNet) {
   Result r = Cli({"bench", net_, "--input", "x=" + x_, "--iters", "2", "--no-memory-plan"});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -199,7 +214,7 @@ TEST_F(BenchTest, WithoutPerOpOnlyTheWholeNet) {
 
 TEST_F(BenchTest, JsonIsValidAndComplete) {
   Result r = Cli({"bench", net_, "--input", "x=" + x_, "--iters", "4", "--warmup", "0",
-                  "--per-op", "--json"});
+                  "--per-op", "--json", "--no-optimize"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(Json(r.out).Valid()) << r.out;
   for (const char* key : {"\"net\": \"small\"", "\"operators\": 3", "\"warmup\": 0",
