@@ -68,5 +68,17 @@ absl::StatusOr<std::vector<Tensor>> RunOp(const OperatorDef& op,
   return out;
 }
 
+absl::Status CreateStatus(const OperatorDef& op, const std::vector<Tensor>& inputs) {
+  Workspace ws;
+  for (size_t i = 0; i < inputs.size() && static_cast<int>(i) < op.input_size(); ++i) {
+    absl::Status s = ws.FeedBlob(op.input(static_cast<int>(i)), inputs[i]);
+    if (!s.ok()) return s;
+  }
+  NetDef net;
+  net.set_name(absl::StrCat("test_", op.type()));
+  *net.add_op() = op;
+  return ws.CreateNet(net).status();
+}
+
 }  // namespace testing
 }  // namespace opgraph

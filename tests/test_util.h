@@ -73,6 +73,16 @@ Argument FloatsArg(const std::string& name, const std::vector<float>& v);
 absl::StatusOr<std::vector<Tensor>> RunOp(const OperatorDef& op,
                                           const std::vector<Tensor>& inputs);
 
+// The status of creating (not running) a one-operator net over `inputs`,
+// fed under the operator's input names in order: where schema checks, shape
+// inference and Init() report.
+absl::Status CreateStatus(const OperatorDef& op, const std::vector<Tensor>& inputs);
+
+// True when the message of `s` contains `what`.
+inline bool Contains(const absl::Status& s, const std::string& what) {
+  return s.message().find(what) != absl::string_view::npos;
+}
+
 }  // namespace testing
 }  // namespace opgraph
 

@@ -11,23 +11,12 @@
 namespace opgraph {
 namespace {
 
+using testing::CreateStatus;
 using testing::FloatArg;
 using testing::MakeOp;
 using testing::MakeTensor;
 using testing::RunOp;
 using testing::ToVector;
-
-absl::Status CreateStatus(const OperatorDef& op, const std::vector<Tensor>& inputs) {
-  Workspace ws;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    absl::Status s = ws.FeedBlob(op.input(static_cast<int>(i)), inputs[i]);
-    if (!s.ok()) return s;
-  }
-  NetDef net;
-  net.set_name("copy_test");
-  *net.add_op() = op;
-  return ws.CreateNet(net).status();
-}
 
 // MakeTensor cannot take std::vector<bool>, which has no data().
 template <typename T>

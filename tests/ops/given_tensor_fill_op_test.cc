@@ -12,6 +12,7 @@
 namespace opgraph {
 namespace {
 
+using testing::Contains;
 using testing::FloatArg;
 using testing::FloatsArg;
 using testing::IntsArg;
@@ -25,10 +26,6 @@ absl::Status CreateStatus(const OperatorDef& op) {
   net.set_name("fill_test");
   *net.add_op() = op;
   return ws.CreateNet(net).status();
-}
-
-bool Contains(const absl::Status& s, const std::string& what) {
-  return s.message().find(what) != absl::string_view::npos;
 }
 
 absl::StatusOr<Tensor> Fill(const std::string& type, const std::vector<Argument>& args) {

@@ -13,6 +13,8 @@
 namespace opgraph {
 namespace {
 
+using testing::Contains;
+using testing::CreateStatus;
 using testing::FloatArg;
 using testing::IntArg;
 using testing::MakeOp;
@@ -26,23 +28,6 @@ using testing::ToVector;
 // al. 2017).
 constexpr long double kAlpha = 1.6732632423543772848170429916717L;
 constexpr long double kScale = 1.0507009873554804934193349852946L;
-
-// The status of creating (not running) a one-operator net over `inputs`.
-absl::Status CreateStatus(const OperatorDef& op, const std::vector<Tensor>& inputs) {
-  Workspace ws;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    absl::Status s = ws.FeedBlob(op.input(static_cast<int>(i)), inputs[i]);
-    if (!s.ok()) return s;
-  }
-  NetDef net;
-  net.set_name("selu_test");
-  *net.add_op() = op;
-  return ws.CreateNet(net).status();
-}
-
-bool Contains(const absl::Status& s, const std::string& what) {
-  return s.message().find(what) != absl::string_view::npos;
-}
 
 template <typename T>
 std::vector<T> RunUnary(const OperatorDef& op, const Tensor& x) {

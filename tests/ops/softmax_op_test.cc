@@ -15,6 +15,8 @@
 namespace opgraph {
 namespace {
 
+using testing::Contains;
+using testing::CreateStatus;
 using testing::FloatArg;
 using testing::IntArg;
 using testing::MakeOp;
@@ -23,22 +25,6 @@ using testing::RandomTensor;
 using testing::Rng;
 using testing::RunOp;
 using testing::ToVector;
-
-absl::Status CreateStatus(const OperatorDef& op, const std::vector<Tensor>& inputs) {
-  Workspace ws;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    absl::Status s = ws.FeedBlob(op.input(static_cast<int>(i)), inputs[i]);
-    if (!s.ok()) return s;
-  }
-  NetDef net;
-  net.set_name("softmax_test");
-  *net.add_op() = op;
-  return ws.CreateNet(net).status();
-}
-
-bool Contains(const absl::Status& s, const std::string& what) {
-  return s.message().find(what) != absl::string_view::npos;
-}
 
 template <typename T>
 std::vector<T> Softmax(const std::vector<int64_t>& dims, const std::vector<T>& x,

@@ -12,24 +12,13 @@
 namespace opgraph {
 namespace {
 
+using testing::CreateStatus;
 using testing::MakeOp;
 using testing::MakeTensor;
 using testing::RandomTensor;
 using testing::Rng;
 using testing::RunOp;
 using testing::ToVector;
-
-absl::Status CreateStatus(const OperatorDef& op, const std::vector<Tensor>& inputs) {
-  Workspace ws;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    absl::Status s = ws.FeedBlob(op.input(static_cast<int>(i)), inputs[i]);
-    if (!s.ok()) return s;
-  }
-  NetDef net;
-  net.set_name("sum_test");
-  *net.add_op() = op;
-  return ws.CreateNet(net).status();
-}
 
 template <typename T>
 std::vector<T> RunSum(const std::vector<std::string>& ins, const std::string& out,
