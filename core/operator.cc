@@ -1,6 +1,7 @@
 #include "core/operator.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/workspace.h"
 
 namespace opgraph {
 
@@ -66,6 +67,22 @@ absl::StatusOr<int> CanonicalAxis(int64_t axis, int ndim) {
         " (allowed: ", -ndim, " to ", ndim - 1, ")"));
   }
   return static_cast<int>(axis < 0 ? axis + ndim : axis);
+}
+
+int OperatorBase::NumThreads() const { return ws_ != nullptr ? ws_->num_threads() : 1; }
+
+TensorInferenceFunction AxisCheckedInference(int64_t default_axis, int like) {
+  return [default_axis, like](const OperatorDef& def, absl::Span<const TensorType> in)
+             -> absl::StatusOr<std::vector<TensorType>> {
+    const Argument* a = FindArgument(def, "axis");
+    const int64_t axis = a != nullptr ? a->i() : default_axis;
+    absl::StatusOr<int> canonical = CanonicalAxis(axis, static_cast<int>(in[0].dims.size()));
+    if (!canonical.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'axis': ", canonical.status().message()));
+    }
+    return std::vector<TensorType>(def.output_size(), in[like]);
+  };
 }
 
 int64_t DimsProduct(absl::Span<const int64_t> dims, int begin, int end) {

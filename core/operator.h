@@ -62,6 +62,9 @@ class OperatorBase {
   const OpSchema& schema() const { return *schema_; }
   const std::string& type() const { return def_.type(); }
   Workspace* workspace() const { return ws_; }
+  // Threads this operator may split its work over: its workspace's
+  // num_threads(), or 1 before Bind().
+  int NumThreads() const;
 
   // The argument `name` from the definition, else the schema's default.
   // T is float, double, int, int64_t, bool or std::string. Asking for an
@@ -100,6 +103,12 @@ template <> std::vector<std::string> OperatorBase::RepeatedArg<std::string>(
 // Normalizes an axis argument against a rank: a negative axis counts from
 // the end. InvalidArgument when it falls outside [-ndim, ndim).
 absl::StatusOr<int> CanonicalAxis(int64_t axis, int ndim);
+
+// Inference for operators with an integer `axis` argument (absent: the
+// default): InvalidArgument naming the argument when the axis falls outside
+// [-rank, rank) of input 0; every output has the type and shape of input
+// `like`.
+TensorInferenceFunction AxisCheckedInference(int64_t default_axis, int like);
 
 // Product of dims[begin, end).
 int64_t DimsProduct(absl::Span<const int64_t> dims, int begin, int end);

@@ -30,10 +30,6 @@ constexpr double kSeluGradientNsPerElement = 0.15;
 // own cache lines (for float32; 2 lines for float64).
 constexpr int64_t kElementsPerCacheLine = 16;
 
-int ThreadsOf(const OperatorBase& op) {
-  return op.workspace() != nullptr ? op.workspace()->num_threads() : 1;
-}
-
 class SeluOp final : public OperatorBase {
  public:
   using OperatorBase::OperatorBase;
@@ -58,7 +54,7 @@ class SeluOp final : public OperatorBase {
     T* out = y->mutable_data<T>();
     const T alpha = static_cast<T>(alpha_);
     const T scale = static_cast<T>(scale_);
-    ParallelFor(ThreadsOf(*this), x.numel(), kSeluNsPerElement * (sizeof(T) / 4),
+    ParallelFor(NumThreads(), x.numel(), kSeluNsPerElement * (sizeof(T) / 4),
                 [&](int64_t begin, int64_t end) {
                   kernels::Selu(in + begin, out + begin, end - begin, alpha, scale);
                 }, kElementsPerCacheLine);
@@ -96,7 +92,7 @@ class SeluGradientOp final : public OperatorBase {
     T* out = dx->mutable_data<T>();
     const T alpha = static_cast<T>(alpha_);
     const T scale = static_cast<T>(scale_);
-    ParallelFor(ThreadsOf(*this), y.numel(), kSeluGradientNsPerElement * (sizeof(T) / 4),
+    ParallelFor(NumThreads(), y.numel(), kSeluGradientNsPerElement * (sizeof(T) / 4),
                 [&](int64_t begin, int64_t end) {
                   kernels::SeluGradient(yv + begin, g + begin, out + begin, end - begin,
                                         alpha, scale);

@@ -36,25 +36,6 @@ constexpr int64_t kDefaultAxis = 0;
 constexpr double kForwardNsPerElement = 0.4;
 constexpr double kGradientNsPerElement = 0.4;
 
-int64_t AxisOf(const OperatorDef& def) {
-  const Argument* a = FindArgument(def, "axis");
-  return a != nullptr ? a->i() : kDefaultAxis;
-}
-
-// Shape inference for both operators: the axis must name a dimension of
-// input 0; every output has the type and shape of input `like`.
-TensorInferenceFunction SeluSoftmaxInference(int like) {
-  return [like](const OperatorDef& def, absl::Span<const TensorType> in)
-             -> absl::StatusOr<std::vector<TensorType>> {
-    absl::StatusOr<int> axis = CanonicalAxis(AxisOf(def), static_cast<int>(in[0].dims.size()));
-    if (!axis.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("argument 'axis': ", axis.status().message()));
-    }
-    return std::vector<TensorType>(def.output_size(), in[like]);
-  };
-}
-
 // [outer, d, inner] of `dims` around `axis` (validated by inference).
 struct Split {
   int64_t outer, d, inner;
@@ -63,10 +44,6 @@ Split SplitAt(const std::vector<int64_t>& dims, int64_t axis) {
   const int ndim = static_cast<int>(dims.size());
   const int a = static_cast<int>(axis < 0 ? axis + ndim : axis);
   return {DimsProduct(dims, 0, a), dims[a], DimsProduct(dims, a + 1, ndim)};
-}
-
-int ThreadsOf(const OperatorBase& op) {
-  return op.workspace() != nullptr ? op.workspace()->num_threads() : 1;
 }
 
 class SeluSoftmaxOp final : public OperatorBase {
@@ -102,7 +79,7 @@ class SeluSoftmaxOp final : public OperatorBase {
     const T alpha = static_cast<T>(alpha_);
     const T scale = static_cast<T>(scale_);
     const double cost = kForwardNsPerElement * static_cast<double>(block) * (sizeof(T) / 4);
-    ParallelFor(ThreadsOf(*this), s.outer, cost, [&](int64_t begin, int64_t end) {
+    ParallelFor(NumThreads(), s.outer, cost, [&](int64_t begin, int64_t end) {
       kernels::SeluSoftmaxStrided(x + begin * block, y + begin * block, end - begin, s.d,
                                   s.inner, alpha, scale);
     });
@@ -153,7 +130,7 @@ class SeluSoftmaxGradientOp final : public OperatorBase {
     const T alpha = static_cast<T>(alpha_);
     const T scale = static_cast<T>(scale_);
     const double cost = kGradientNsPerElement * static_cast<double>(block) * (sizeof(T) / 4);
-    ParallelFor(ThreadsOf(*this), s.outer, cost, [&](int64_t begin, int64_t end) {
+    ParallelFor(NumThreads(), s.outer, cost, [&](int64_t begin, int64_t end) {
       const int64_t o = begin * block;
       kernels::SeluSoftmaxGradientStrided(y + o, dy + o, dx + o, end - begin, s.d, s.inner,
                                           x + o, alpha, scale);
@@ -189,7 +166,7 @@ OPERATOR_SCHEMA(SeluSoftmax)
     .NumInputs(1)
     .NumOutputs(1)
     .AllowedTypes({DType::kFloat32, DType::kFloat64})
-    .TensorInference(SeluSoftmaxInference(0))
+    .TensorInference(AxisCheckedInference(kDefaultAxis, 0))
     .Arg("alpha", static_cast<float>(kSeluDefaultAlpha), kAlphaDoc)
     .Arg("scale", static_cast<float>(kSeluDefaultScale), kScaleDoc)
     .Arg("axis", kDefaultAxis, kAxisDoc)
@@ -206,7 +183,7 @@ OPERATOR_SCHEMA(SeluSoftmaxGradient)
     .AllowInplace({{1, 0}})
     .AllowedTypes({DType::kFloat32, DType::kFloat64})
     .InputsHaveSameTypeAndShape()
-    .TensorInference(SeluSoftmaxInference(1))
+    .TensorInference(AxisCheckedInference(kDefaultAxis, 1))
     .Arg("alpha", static_cast<float>(kSeluDefaultAlpha), kAlphaDoc)
     .Arg("scale", static_cast<float>(kSeluDefaultScale), kScaleDoc)
     .Arg("axis", kDefaultAxis, kAxisDoc)

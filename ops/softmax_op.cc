@@ -38,30 +38,6 @@ constexpr int64_t kDefaultAxis = 1;
 constexpr double kSoftmaxNsPerElement = 0.26;
 constexpr double kSoftmaxGradientNsPerElement = 0.3;
 
-int ThreadsOf(const OperatorBase& op) {
-  return op.workspace() != nullptr ? op.workspace()->num_threads() : 1;
-}
-
-// The axis argument of `def`, or the default.
-int64_t AxisOf(const OperatorDef& def) {
-  const Argument* a = FindArgument(def, "axis");
-  return a != nullptr ? a->i() : kDefaultAxis;
-}
-
-// Shape inference for both operators: checks the axis against the rank of
-// input 0 and gives every output the type and shape of input `like`.
-TensorInferenceFunction SoftmaxInference(int like) {
-  return [like](const OperatorDef& def, absl::Span<const TensorType> in)
-             -> absl::StatusOr<std::vector<TensorType>> {
-    absl::StatusOr<int> axis = CanonicalAxis(AxisOf(def), static_cast<int>(in[0].dims.size()));
-    if (!axis.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("argument 'axis': ", axis.status().message()));
-    }
-    return std::vector<TensorType>(def.output_size(), in[like]);
-  };
-}
-
 // N and D for a tensor of `dims` split at `axis` (already validated).
 void RowsAndCols(const std::vector<int64_t>& dims, int64_t axis, int64_t* n, int64_t* d) {
   const int ndim = static_cast<int>(dims.size());
@@ -101,7 +77,7 @@ class SoftmaxOp final : public OperatorBase {
   void Compute(const T* x, T* y, int64_t n, int64_t d) const {
     if (d == 0) return;
     const double row_cost = kSoftmaxNsPerElement * static_cast<double>(d) * (sizeof(T) / 4);
-    ParallelFor(ThreadsOf(*this), n, row_cost, [&](int64_t begin, int64_t end) {
+    ParallelFor(NumThreads(), n, row_cost, [&](int64_t begin, int64_t end) {
       kernels::Softmax(x + begin * d, y + begin * d, end - begin, d);
     });
   }
@@ -145,7 +121,7 @@ class SoftmaxGradientOp final : public OperatorBase {
     if (d == 0) return;
     const double row_cost =
         kSoftmaxGradientNsPerElement * static_cast<double>(d) * (sizeof(T) / 4);
-    ParallelFor(ThreadsOf(*this), n, row_cost, [&](int64_t begin, int64_t end) {
+    ParallelFor(NumThreads(), n, row_cost, [&](int64_t begin, int64_t end) {
       kernels::SoftmaxGradient(y + begin * d, dy + begin * d, dx + begin * d, end - begin, d);
     });
   }
@@ -171,7 +147,7 @@ OPERATOR_SCHEMA(Softmax)
     .NumInputs(1)
     .NumOutputs(1)
     .AllowedTypes({DType::kFloat32, DType::kFloat64})
-    .TensorInference(SoftmaxInference(0))
+    .TensorInference(AxisCheckedInference(kDefaultAxis, 0))
     .Arg("axis", kDefaultAxis, kAxisDoc)
     .Input(0, "X", "Input tensor, float32 or float64, of rank > axis.")
     .Output(0, "Y", "softmax(X) along the flattened dims from axis on; same type and shape.")
@@ -185,7 +161,7 @@ OPERATOR_SCHEMA(SoftmaxGradient)
     .AllowInplace({{1, 0}})
     .AllowedTypes({DType::kFloat32, DType::kFloat64})
     .InputsHaveSameTypeAndShape()
-    .TensorInference(SoftmaxInference(1))
+    .TensorInference(AxisCheckedInference(kDefaultAxis, 1))
     .Arg("axis", kDefaultAxis, kAxisDoc)
     .Input(0, "Y", "Output of the forward Softmax.")
     .Input(1, "dY", "Gradient with respect to Y, same type and shape as Y.")
