@@ -122,11 +122,141 @@ HWY_INLINE V EvalQ(D d, V r, std::index_sequence<I...>) {
   return p;
 }
 
+// Float exp by table, for full vectors of L = 8 or 16 lanes (AVX2, AVX-512):
+// x = (k * L + j) * ln2 / L + r with |r| <= ln2 / (2L), and exp(x) =
+// 2^k * 2^(j/L) * exp(r). The L values 2^(j/L) fit in one vector, so the
+// lookup is a single in-register permute, and the short range of r needs
+// only a cubic: exp(r) ~ 1 + r + c0 r^2 + c1 r^3. That is 6 multiply-adds
+// per vector instead of the 10 of ExpNonPositive's general path, which is
+// what bounds Softmax while its data is in cache.
+//
+// Error budget (in eps = 2^-23, relative): table entries (nearest float)
+// < 0.40, cubic (near-minimax fit on the reduced range) < 0.04 for L = 16
+// and < 0.64 for L = 8, ln2 / L rounded to float (single-constant
+// reduction) 0.024 * |x|, and the final rounding 0.5. The Softmax bound in
+// activation_kernels.h covers all of it.
+template <size_t L>
+struct ExpTable;
+
+template <>
+struct ExpTable<16> {
+  static constexpr int kShift = 19;  // 23 - log2(L)
+  static constexpr float kScale = 23.0831203460693359375f;  // L / ln2
+  static constexpr float kStep = 0.043321698904037476f;     // ln2 / L
+  static constexpr float kC0 = 0.5000097751617432f;
+  static constexpr float kC1 = 0.1666686236858368f;
+  // expm1(r) ~ r + r^2 (kM0 + kM1 r + kM2 r^2) on the same range.
+  static constexpr float kM0 = 0.5f;
+  static constexpr float kM1 = 0.1666695922613144f;
+  static constexpr float kM2 = 0.0416671559214592f;
+  // (2^(j/16) - kPow2[j]) / kPow2[j], the relative rounding error of each
+  // entry, rounded to float.
+  static constexpr float kLoRel[16] = {
+      0.0f,           0x1.8d96d4p-25f,  -0x1.9c0c22p-27f, 0x1.964904p-25f,
+      0x1.125002p-25f, 0x1.370be4p-25f, -0x1.0a3550p-25f, -0x1.00d8acp-27f,
+      0x1.26055cp-26f, -0x1.05cb44p-25f, 0x1.67a1cap-28f, 0x1.a3b5e4p-28f,
+      -0x1.f9c304p-27f, -0x1.6961b4p-28f, -0x1.a5217cp-28f, 0x1.61428ep-28f};
+  // 2^(j/16), rounded to the nearest float.
+  static constexpr float kPow2[16] = {
+      0x1.000000p+0f, 0x1.0b5586p+0f, 0x1.172b84p+0f, 0x1.2387a6p+0f,
+      0x1.306fe0p+0f, 0x1.3dea64p+0f, 0x1.4bfdaep+0f, 0x1.5ab07ep+0f,
+      0x1.6a09e6p+0f, 0x1.7a1148p+0f, 0x1.8ace54p+0f, 0x1.9c4918p+0f,
+      0x1.ae89fap+0f, 0x1.c199bep+0f, 0x1.d5818ep+0f, 0x1.ea4afap+0f};
+};
+
+template <>
+struct ExpTable<8> {
+  static constexpr int kShift = 20;
+  static constexpr float kScale = 11.54156017303466796875f;
+  static constexpr float kStep = 0.08664339780807495f;
+  static constexpr float kC0 = 0.5000391006469727f;
+  static constexpr float kC1 = 0.16667447984218597f;
+  static constexpr float kM0 = 0.5f;
+  static constexpr float kM1 = 0.16667839884757996f;
+  static constexpr float kM2 = 0.041668619960546494f;
+  static constexpr float kLoRel[8] = {
+      0.0f,           -0x1.9c0c22p-27f, 0x1.125002p-25f, -0x1.0a3550p-25f,
+      0x1.26055cp-26f, 0x1.67a1cap-28f, -0x1.f9c304p-27f, -0x1.a5217cp-28f};
+  // 2^(j/8), rounded to the nearest float.
+  static constexpr float kPow2[8] = {
+      0x1.000000p+0f, 0x1.172b84p+0f, 0x1.306fe0p+0f, 0x1.4bfdaep+0f,
+      0x1.6a09e6p+0f, 0x1.8ace54p+0f, 0x1.ae89fap+0f, 0x1.d5818ep+0f};
+};
+
+// The lookup table of ExpNonPositiveByTable as int32 bit patterns: entry j
+// is bits(2^(j/L) * 2^kSubShift) - (j << kShift). For v in [1, 2) the
+// mantissa field is (v - 1) * 2^23, exactly.
+template <size_t L>
+struct ExpTableBits {
+  alignas(64) int32_t bits[L];
+  alignas(64) float lo_rel[L];
+};
+
+template <size_t L>
+constexpr ExpTableBits<L> MakeExpTableBits(int extra_exponent) {
+  using E = ExpTable<L>;
+  using C = ExpConsts<float>;
+  ExpTableBits<L> t{};
+  for (size_t j = 0; j < L; ++j) {
+    t.bits[j] = ((C::kBias + extra_exponent) << C::kMantBits) +
+                static_cast<int32_t>((E::kPow2[j] - 1.0f) * 8388608.0f) -
+                (static_cast<int32_t>(j) << E::kShift);
+    t.lo_rel[j] = E::kLoRel[j];
+  }
+  return t;
+}
+
+// For exp (entries pre-scaled by 2^kSubShift) and for expm1 (unscaled).
+template <size_t L>
+constexpr ExpTableBits<L> kExpTableBits =
+    MakeExpTableBits<L>(ExpConsts<float>::kSubShift);
+template <size_t L>
+constexpr ExpTableBits<L> kExpm1TableBits = MakeExpTableBits<L>(0);
+
+// True where ExpNonPositive uses the table.
+template <class D>
+constexpr bool UseExpTable() {
+  return std::is_same<D, hn::ScalableTag<float>>::value &&
+         (hn::MaxLanes(D()) == 8 || hn::MaxLanes(D()) == 16);
+}
+
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V ExpNonPositiveByTable(D d, V x) {
+  constexpr size_t L = hn::MaxLanes(D());
+  using E = ExpTable<L>;
+  using C = ExpConsts<float>;
+  const hn::RebindToSigned<D> di;
+  using VI = hn::Vec<decltype(di)>;
+  const V lowest = hn::Set(d, C::kExpLowest);
+  x = hn::IfThenElse(hn::Lt(x, lowest), lowest, x);  // NaN passes
+  // t holds N = round(x * L / ln2) in its low mantissa bits (as in Reduce).
+  const V round = hn::Set(d, C::kRound);
+  const V t = hn::MulAdd(x, hn::Set(d, E::kScale), round);
+  const V r = hn::NegMulAdd(hn::Sub(t, round), hn::Set(d, E::kStep), x);
+  // With N = k * L + j: the table entry is 2^(j/L) * 2^kSubShift as a bit
+  // pattern minus j << kShift, and bits(t) << kShift is (k << 23) + (j <<
+  // kShift) (the rounding constant's bits shift out), so their sum is the
+  // bit pattern of 2^(k + kSubShift) * 2^(j/L), a normal number for x >=
+  // kExpLowest. The scaling by 2^kSubShift is undone by the polynomial's
+  // coefficients, so subnormal results round once, in the final multiply.
+  const VI tb = hn::BitCast(di, t);
+  const VI j = hn::And(tb, hn::Set(di, static_cast<int32_t>(L - 1)));
+  const VI entry = hn::TableLookupLanes(hn::Load(di, kExpTableBits<L>.bits),
+                                        hn::IndicesFromVec(di, j));
+  const V scale = hn::BitCast(d, hn::Add(entry, hn::ShiftLeft<E::kShift>(tb)));
+  const V sub = hn::Set(d, C::kSub);
+  V p = hn::MulAdd(hn::Set(d, E::kC1 * C::kSub), r, hn::Set(d, E::kC0 * C::kSub));
+  p = hn::MulAdd(p, r, sub);
+  p = hn::MulAdd(p, r, sub);
+  return hn::Mul(p, scale);
+}
+
 // exp(x) for x <= 0 (x > 0 is allowed up to about 40 and stays accurate).
 // NaN -> NaN, -inf -> +0, subnormal results rounded (not flushed).
 // About 1 ULP; the softmax tests bound it end to end.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V ExpNonPositive(D d, V x) {
+  if constexpr (UseExpTable<D>()) return ExpNonPositiveByTable(d, x);
   using T = hn::TFromD<D>;
   using C = ExpConsts<T>;
   const V lowest = hn::Set(d, C::kExpLowest);
@@ -142,11 +272,45 @@ HWY_INLINE V ExpNonPositive(D d, V x) {
   return hn::Mul(p, Pow2FromT(d, t));
 }
 
+// expm1 by the same table, for Selu. With N = k * L + j and S = 2^k *
+// kPow2[j] (exact, built from bits):
+//   expm1(x) = (S - 1) + S * (expm1(r) + lo_j) (up to lo_j * expm1(r)),
+// where lo_j is the entry's relative rounding error, so the table's error
+// does not show where expm1(x) is small. S - 1 is exact for k >= -1
+// (Sterbenz) and |expm1(x)| > 1/2 otherwise; N = 0 gives expm1(r) with
+// r = x exactly, so tiny and subnormal x keep their relative accuracy.
+// Seven multiply-adds per vector instead of ten.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V Expm1NonPositiveByTable(D d, V x) {
+  constexpr size_t L = hn::MaxLanes(D());
+  using E = ExpTable<L>;
+  using C = ExpConsts<float>;
+  const hn::RebindToSigned<D> di;
+  using VI = hn::Vec<decltype(di)>;
+  x = hn::Max(x, hn::Set(d, C::kExpm1Lowest));
+  const V round = hn::Set(d, C::kRound);
+  const V t = hn::MulAdd(x, hn::Set(d, E::kScale), round);
+  const V r = hn::NegMulAdd(hn::Sub(t, round), hn::Set(d, E::kStep), x);
+  const VI tb = hn::BitCast(di, t);
+  const auto idx =
+      hn::IndicesFromVec(di, hn::And(tb, hn::Set(di, static_cast<int32_t>(L - 1))));
+  const VI entry = hn::TableLookupLanes(hn::Load(di, kExpm1TableBits<L>.bits), idx);
+  const V s = hn::BitCast(d, hn::Add(entry, hn::ShiftLeft<E::kShift>(tb)));
+  const V lo = hn::BitCast(
+      d, hn::TableLookupLanes(
+             hn::BitCast(di, hn::Load(d, kExpm1TableBits<L>.lo_rel)), idx));
+  V q = hn::MulAdd(hn::Set(d, E::kM2), r, hn::Set(d, E::kM1));
+  q = hn::MulAdd(q, r, hn::Set(d, E::kM0));
+  const V pm1 = hn::MulAdd(hn::Mul(r, r), q, r);  // expm1(r)
+  return hn::Add(hn::Sub(s, hn::Set(d, 1.0f)), hn::Mul(s, hn::Add(pm1, lo)));
+}
+
 // expm1(x) for x <= 0 (any value, including -inf; NaN gives an unspecified
 // value, callers mask it). Relative accuracy is kept near 0: for tiny and
 // subnormal x the result is x exactly.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Expm1NonPositive(D d, V x) {
+  if constexpr (UseExpTable<D>()) return Expm1NonPositiveByTable(d, x);
   using T = hn::TFromD<D>;
   using C = ExpConsts<T>;
   x = hn::Max(x, hn::Set(d, C::kExpm1Lowest));
@@ -165,6 +329,20 @@ HWY_INLINE V Expm1NonPositive(D d, V x) {
 // propagates NaN.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V SeluVec(D d, V x, V scale, V sa) {
+  using T = hn::TFromD<D>;
+  if constexpr (!std::is_same<D, hn::ScalableTag<T>>::value) {
+    // Partial vectors (the leftover columns of a strided softmax) are
+    // evaluated as full ones, so selu(x) has the same bits whichever code
+    // path computes it; the fused kernels rely on that.
+    const hn::ScalableTag<T> df;
+    HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)] = {};
+    hn::Store(x, d, buf);
+    const hn::Vec<decltype(df)> full =
+        SeluVec(df, hn::Load(df, buf), hn::Set(df, hn::GetLane(scale)),
+                hn::Set(df, hn::GetLane(sa)));
+    hn::Store(full, df, buf);
+    return hn::Load(d, buf);
+  }
   const V neg = hn::Mul(sa, Expm1NonPositive(d, x));
   return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), neg, hn::Mul(scale, x));
 }
@@ -306,118 +484,195 @@ void MapBinary(const Op& op, const T* a, const T* b, T* out, size_t n) {
   }
 }
 
-// dst = exp(src - m) over n elements, added into s0..s3 (lane-wise; the
-// element-to-accumulator assignment depends only on i mod 4N and on the
-// end of the range). dst may equal src.
-template <class D, typename T = hn::TFromD<D>, class V = hn::Vec<D>>
-HWY_INLINE void ExpStoreSum(D d, const T* src, T* dst, size_t n, V m, V& s0,
-                            V& s1, V& s2, V& s3) {
+// Contiguous rows of length n are computed in three stages per row:
+//   A: m = max_i x[i] (then f(m); f is non-decreasing),
+//   B: e[i] = exp(f(x[i]) - m), stored to y and summed,
+//   C: y[i] *= 1 / sum.
+// Alone, A is bound by reading x from L2/L3 and C by stores, while B is
+// bound by floating-point work; run one after another they cost about 40%
+// on top of B. So the rows are software-pipelined: one loop over the
+// column index does A for row r + 1, B for row r and C for row r - 1, and
+// the three stages share the machine instead of taking turns. The result is
+// the same as running the stages row by row: each row's arithmetic, and the
+// order in which its sum is accumulated, do not depend on the interleaving.
+//
+// Accumulation order of B (also what SeluSoftmax's bit-for-bit equality
+// with Selu followed by Softmax rests on): four lane-wise accumulators
+// s0..s3 take vectors i mod 4N in blocks of 4N, the remaining whole vectors
+// go to s0, the partial last vector (zero-padded) to s1, then
+// sum = SumOfLanes((s0 + s1) + (s2 + s3)).
+
+// The state one row carries from stage to stage.
+template <class D>
+struct RowJob {
+  const hn::TFromD<D>* x = nullptr;
+  hn::TFromD<D>* y = nullptr;
+  hn::Vec<D> m;    // stage A's result, f(row max), broadcast
+  hn::Vec<D> inv;  // stage B's result, 1 / row sum, broadcast
+};
+
+// Runs the enabled stages over one row each: A on *a, B on *b, C on *c.
+// Stages enabled in the same call must be given different rows.
+template <bool kA, bool kB, bool kC, class D, class F, class FB,
+          typename T = hn::TFromD<D>>
+HWY_INLINE void SoftmaxStages(D d, const F& f, const FB& fb, size_t n,
+                              RowJob<D>* a,
+                              RowJob<D>* b, const RowJob<D>* c) {
+  using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t tail = n % N;
   const size_t body = n - tail;
+  const V neg_inf = hn::Set(d, -std::numeric_limits<T>::infinity());
+  V m0 = neg_inf, m1 = neg_inf, m2 = neg_inf, m3 = neg_inf;
+  V s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+  const T* HWY_RESTRICT xa = kA ? a->x : nullptr;
+  const T* HWY_RESTRICT xb = kB ? b->x : nullptr;
+  T* HWY_RESTRICT yb = kB ? b->y : nullptr;
+  T* HWY_RESTRICT yc = kC ? c->y : nullptr;
+  const V mb = kB ? b->m : neg_inf;
+  const V invc = kC ? c->inv : neg_inf;
+  // e = exp(f(x) - m) of one vector of row b.
+  const auto exp_of = [&](V xv) HWY_ATTR {
+    return ExpNonPositive(d, hn::Sub(fb(d, xv), mb));
+  };
   size_t i = 0;
   for (; i + 4 * N <= body; i += 4 * N) {
-    const V e0 = ExpNonPositive(d, hn::Sub(hn::LoadU(d, src + i), m));
-    const V e1 = ExpNonPositive(d, hn::Sub(hn::LoadU(d, src + i + N), m));
-    const V e2 = ExpNonPositive(d, hn::Sub(hn::LoadU(d, src + i + 2 * N), m));
-    const V e3 = ExpNonPositive(d, hn::Sub(hn::LoadU(d, src + i + 3 * N), m));
-    hn::StoreU(e0, d, dst + i);
-    hn::StoreU(e1, d, dst + i + N);
-    hn::StoreU(e2, d, dst + i + 2 * N);
-    hn::StoreU(e3, d, dst + i + 3 * N);
-    s0 = hn::Add(s0, e0);
-    s1 = hn::Add(s1, e1);
-    s2 = hn::Add(s2, e2);
-    s3 = hn::Add(s3, e3);
+    if constexpr (kA) {
+      m0 = hn::Max(m0, hn::LoadU(d, xa + i));
+      m1 = hn::Max(m1, hn::LoadU(d, xa + i + N));
+      m2 = hn::Max(m2, hn::LoadU(d, xa + i + 2 * N));
+      m3 = hn::Max(m3, hn::LoadU(d, xa + i + 3 * N));
+    }
+    if constexpr (kB) {
+      const V e0 = exp_of(hn::LoadU(d, xb + i));
+      const V e1 = exp_of(hn::LoadU(d, xb + i + N));
+      const V e2 = exp_of(hn::LoadU(d, xb + i + 2 * N));
+      const V e3 = exp_of(hn::LoadU(d, xb + i + 3 * N));
+      hn::StoreU(e0, d, yb + i);
+      hn::StoreU(e1, d, yb + i + N);
+      hn::StoreU(e2, d, yb + i + 2 * N);
+      hn::StoreU(e3, d, yb + i + 3 * N);
+      s0 = hn::Add(s0, e0);
+      s1 = hn::Add(s1, e1);
+      s2 = hn::Add(s2, e2);
+      s3 = hn::Add(s3, e3);
+    }
+    if constexpr (kC) {
+      for (size_t k = 0; k < 4; ++k) {
+        T* p = yc + i + k * N;
+        hn::StoreU(hn::Mul(hn::LoadU(d, p), invc), d, p);
+      }
+    }
   }
   for (; i < body; i += N) {
-    const V e = ExpNonPositive(d, hn::Sub(hn::LoadU(d, src + i), m));
-    hn::StoreU(e, d, dst + i);
-    s0 = hn::Add(s0, e);
+    if constexpr (kA) m0 = hn::Max(m0, hn::LoadU(d, xa + i));
+    if constexpr (kB) {
+      const V e = exp_of(hn::LoadU(d, xb + i));
+      hn::StoreU(e, d, yb + i);
+      s0 = hn::Add(s0, e);
+    }
+    if constexpr (kC) hn::StoreU(hn::Mul(hn::LoadU(d, yc + i), invc), d, yc + i);
   }
   if (tail != 0) {
-    const V e = hn::IfThenElseZero(
-        hn::FirstN(d, tail),
-        ExpNonPositive(d, hn::Sub(LoadTail(d, src + body, tail), m)));
-    StoreTail(d, e, dst + body, tail);
-    s1 = hn::Add(s1, e);
+    const auto first = hn::FirstN(d, tail);
+    if constexpr (kA) {
+      m1 = hn::Max(m1, hn::IfThenElse(first, LoadTail(d, xa + body, tail),
+                                      neg_inf));
+    }
+    if constexpr (kB) {
+      const V e =
+          hn::IfThenElseZero(first, exp_of(LoadTail(d, xb + body, tail)));
+      StoreTail(d, e, yb + body, tail);
+      s1 = hn::Add(s1, e);
+    }
+    if constexpr (kC) {
+      const T inv_s = hn::GetLane(invc);
+      for (size_t k = body; k < n; ++k) yc[k] = yc[k] * inv_s;
+    }
+  }
+  if constexpr (kA) {
+    // NaN needs no care here: a NaN anywhere makes its exp NaN and thereby
+    // the sum and the whole row. f(max x) is computed by the same vector
+    // code as f(x_i), so the argmax element gets exactly exp(0) = 1.
+    a->m = f(d, hn::MaxOfLanes(d, hn::Max(hn::Max(m0, m1), hn::Max(m2, m3))));
+  }
+  if constexpr (kB) {
+    const V sum =
+        hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)));
+    b->inv = hn::Div(hn::Set(d, T(1)), sum);
   }
 }
 
-// One contiguous row of length n: three passes (max; exp, store and sum;
-// scale). The row is re-read from L1/L2 in the last two passes.
+// Softmax of f(x) over `rows` contiguous rows of length n, pipelined as
+// described above. f must be non-decreasing. y must not alias x.
 template <class D, class F, typename T = hn::TFromD<D>>
-HWY_INLINE void SoftmaxRow(D d, const F& f, const T* HWY_RESTRICT x,
-                           T* HWY_RESTRICT y, size_t n) {
+HWY_INLINE void SoftmaxRows(D d, const F& fa, const T* x, T* y, size_t rows,
+                            size_t n) {
+  // jobs[t % 3] is row t; at step t, stage A takes row t, B row t - 1 and C
+  // row t - 2, for the rows that exist.
+  RowJob<D> jobs[3];
+  for (size_t t = 0; t < rows + 2; ++t) {
+    RowJob<D>* a = &jobs[t % 3];
+    RowJob<D>* b = &jobs[(t + 2) % 3];
+    const RowJob<D>* c = &jobs[(t + 1) % 3];
+    const bool has_a = t < rows;
+    const bool has_b = t >= 1 && t <= rows;
+    const bool has_c = t >= 2;
+    if (has_a) {
+      a->x = x + t * n;
+      a->y = y + t * n;
+    }
+    if constexpr (!std::is_same<F, IdentityFn>::value) {
+      if (has_b) {
+        ApplyFn(d, fa, b->x, b->y, n);
+        b->x = b->y;
+      }
+    }
+    const auto& f = fa;
+    const auto fb = [&]() {
+      if constexpr (std::is_same<F, IdentityFn>::value) return fa;
+      else return IdentityFn();
+    }();
+    if (has_a && has_b && has_c) {
+      SoftmaxStages<true, true, true>(d, f, fb, n, a, b, c);
+    } else if (has_a && has_b) {
+      SoftmaxStages<true, true, false>(d, f, fb, n, a, b, c);
+    } else if (has_a) {
+      SoftmaxStages<true, false, false>(d, f, fb, n, a, b, c);
+    } else if (has_b && has_c) {
+      SoftmaxStages<false, true, true>(d, f, fb, n, a, b, c);
+    } else if (has_b) {
+      SoftmaxStages<false, true, false>(d, f, fb, n, a, b, c);
+    } else {
+      SoftmaxStages<false, false, true>(d, f, fb, n, a, b, c);
+    }
+  }
+}
+
+// One row of Softmax of f(x) for an f that may decrease somewhere: the
+// maximum is taken over f(x) (an extra evaluation of f per element), then
+// stages B and C run as above.
+template <class D, class F, typename T = hn::TFromD<D>>
+HWY_INLINE void SoftmaxRowGeneralF(D d, const F& f, const T* x, T* y,
+                                   size_t n) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
-  const V neg_inf = hn::Set(d, -std::numeric_limits<T>::infinity());
   const size_t tail = n % N;
   const size_t body = n - tail;
-
-  // Pass 1: the row maximum m (of f(x)). NaN handling is not needed here:
-  // a NaN anywhere makes its exp NaN and thereby the sum and the whole row.
-  V m;
-  const bool monotone = f.Monotone();
-  {
-    V m0 = neg_inf, m1 = neg_inf, m2 = neg_inf, m3 = neg_inf;
-    size_t i = 0;
-    if (monotone) {
-      for (; i + 4 * N <= body; i += 4 * N) {
-        m0 = hn::Max(m0, hn::LoadU(d, x + i));
-        m1 = hn::Max(m1, hn::LoadU(d, x + i + N));
-        m2 = hn::Max(m2, hn::LoadU(d, x + i + 2 * N));
-        m3 = hn::Max(m3, hn::LoadU(d, x + i + 3 * N));
-      }
-      for (; i < body; i += N) m0 = hn::Max(m0, hn::LoadU(d, x + i));
-      if (tail != 0) {
-        m1 = hn::Max(m1, hn::IfThenElse(hn::FirstN(d, tail),
-                                        LoadTail(d, x + body, tail), neg_inf));
-      }
-    } else {
-      for (; i < body; i += N) m0 = hn::Max(m0, f(d, hn::LoadU(d, x + i)));
-      if (tail != 0) {
-        m1 = hn::Max(m1, hn::IfThenElse(hn::FirstN(d, tail),
-                                        f(d, LoadTail(d, x + body, tail)),
-                                        neg_inf));
-      }
-    }
-    m = hn::MaxOfLanes(d, hn::Max(hn::Max(m0, m1), hn::Max(m2, m3)));
-    // f(max x) computed by the same vector code as f(x_i), so the argmax
-    // element gets exactly exp(0) = 1.
-    if (monotone) m = f(d, m);
+  const V neg_inf = hn::Set(d, -std::numeric_limits<T>::infinity());
+  V m0 = neg_inf;
+  V m1 = neg_inf;
+  for (size_t i = 0; i < body; i += N) m0 = hn::Max(m0, f(d, hn::LoadU(d, x + i)));
+  if (tail != 0) {
+    m1 = hn::IfThenElse(hn::FirstN(d, tail), f(d, LoadTail(d, x + body, tail)),
+                        neg_inf);
   }
-
-  // Pass 2: e = exp(f(x) - m), stored to y and summed. A non-identity f is
-  // applied chunk by chunk into y first and exponentiated from there while
-  // the chunk is in L1: two short loops run faster than one loop with both
-  // long dependency chains, and the summation order (hence the result) is
-  // the same as for Selu followed by Softmax.
-  V s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
-  if constexpr (std::is_same<F, IdentityFn>::value) {
-    ExpStoreSum(d, x, y, n, m, s0, s1, s2, s3);
-  } else {
-    constexpr size_t kChunk = 8192 / sizeof(T);  // a multiple of 4 * N
-    for (size_t c = 0; c < n; c += kChunk) {
-      const size_t len = HWY_MIN(kChunk, n - c);
-      ApplyFn(d, f, x + c, y + c, len);
-      ExpStoreSum(d, y + c, y + c, len, m, s0, s1, s2, s3);
-    }
-  }
-  const V sum = hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)));
-  const V inv = hn::Div(hn::Set(d, T(1)), sum);
-
-  // Pass 3: normalize in place.
-  size_t i = 0;
-  for (; i + 2 * N <= body; i += 2 * N) {
-    hn::StoreU(hn::Mul(hn::LoadU(d, y + i), inv), d, y + i);
-    hn::StoreU(hn::Mul(hn::LoadU(d, y + i + N), inv), d, y + i + N);
-  }
-  for (; i < body; i += N) {
-    hn::StoreU(hn::Mul(hn::LoadU(d, y + i), inv), d, y + i);
-  }
-  const T inv_s = hn::GetLane(inv);
-  for (i = body; i < n; ++i) y[i] = y[i] * inv_s;
+  RowJob<D> job;
+  job.x = x;
+  job.y = y;
+  job.m = hn::MaxOfLanes(d, hn::Max(m0, m1));
+  SoftmaxStages<false, true, false>(d, f, f, n, &job, &job, &job);
+  SoftmaxStages<false, false, true>(d, f, f, n, &job, &job, &job);
 }
 
 // Softmax along a strided axis for Lanes(d) adjacent columns at once: x and
@@ -466,8 +721,12 @@ void SoftmaxStridedLoop(const F& f, const T* x, T* y, size_t outer, size_t n,
                         size_t inner) {
   const hn::ScalableTag<T> d;
   if (inner == 1) {
-    for (size_t o = 0; o < outer; ++o) {
-      SoftmaxRow(d, f, x + o * n, y + o * n, n);
+    if (f.Monotone()) {
+      SoftmaxRows(d, f, x, y, outer, n);
+    } else {
+      for (size_t o = 0; o < outer; ++o) {
+        SoftmaxRowGeneralF(d, f, x + o * n, y + o * n, n);
+      }
     }
     return;
   }
