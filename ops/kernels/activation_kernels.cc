@@ -220,6 +220,24 @@ constexpr bool UseExpTable() {
          (hn::MaxLanes(D()) == 8 || hn::MaxLanes(D()) == 16);
 }
 
+// table[idx mod L] in each lane, for the L-lane int32 vectors of the table
+// kernels. The permute instructions of AVX2 and AVX-512 read only the low
+// log2(L) bits of each index, so no masking is needed there; other targets
+// (never used by the table kernels) mask and use Highway's lookup.
+template <class DI, class VI = hn::Vec<DI>>
+HWY_INLINE VI LookupLowBits(DI di, VI table, VI idx) {
+#if HWY_TARGET <= HWY_AVX3
+  (void)di;
+  return VI{_mm512_permutexvar_epi32(idx.raw, table.raw)};
+#elif HWY_TARGET == HWY_AVX2
+  (void)di;
+  return VI{_mm256_permutevar8x32_epi32(table.raw, idx.raw)};
+#else
+  const auto mask = hn::Set(di, static_cast<hn::TFromD<DI>>(hn::Lanes(di) - 1));
+  return hn::TableLookupLanes(table, hn::IndicesFromVec(di, hn::And(idx, mask)));
+#endif
+}
+
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V ExpNonPositiveByTable(D d, V x) {
   constexpr size_t L = hn::MaxLanes(D());
@@ -227,8 +245,9 @@ HWY_INLINE V ExpNonPositiveByTable(D d, V x) {
   using C = ExpConsts<float>;
   const hn::RebindToSigned<D> di;
   using VI = hn::Vec<decltype(di)>;
-  const V lowest = hn::Set(d, C::kExpLowest);
-  x = hn::IfThenElse(hn::Lt(x, lowest), lowest, x);  // NaN passes
+  // x86 max returns its second operand when either is NaN, so NaN passes
+  // through the clamp (this kernel exists only on x86 targets).
+  x = hn::Max(hn::Set(d, C::kExpLowest), x);
   // t holds N = round(x * L / ln2) in its low mantissa bits (as in Reduce).
   const V round = hn::Set(d, C::kRound);
   const V t = hn::MulAdd(x, hn::Set(d, E::kScale), round);
@@ -240,9 +259,7 @@ HWY_INLINE V ExpNonPositiveByTable(D d, V x) {
   // kExpLowest. The scaling by 2^kSubShift is undone by the polynomial's
   // coefficients, so subnormal results round once, in the final multiply.
   const VI tb = hn::BitCast(di, t);
-  const VI j = hn::And(tb, hn::Set(di, static_cast<int32_t>(L - 1)));
-  const VI entry = hn::TableLookupLanes(hn::Load(di, kExpTableBits<L>.bits),
-                                        hn::IndicesFromVec(di, j));
+  const VI entry = LookupLowBits(di, hn::Load(di, kExpTableBits<L>.bits), tb);
   const V scale = hn::BitCast(d, hn::Add(entry, hn::ShiftLeft<E::kShift>(tb)));
   const V sub = hn::Set(d, C::kSub);
   V p = hn::MulAdd(hn::Set(d, E::kC1 * C::kSub), r, hn::Set(d, E::kC0 * C::kSub));
@@ -292,13 +309,11 @@ HWY_INLINE V Expm1NonPositiveByTable(D d, V x) {
   const V t = hn::MulAdd(x, hn::Set(d, E::kScale), round);
   const V r = hn::NegMulAdd(hn::Sub(t, round), hn::Set(d, E::kStep), x);
   const VI tb = hn::BitCast(di, t);
-  const auto idx =
-      hn::IndicesFromVec(di, hn::And(tb, hn::Set(di, static_cast<int32_t>(L - 1))));
-  const VI entry = hn::TableLookupLanes(hn::Load(di, kExpm1TableBits<L>.bits), idx);
+  const VI entry = LookupLowBits(di, hn::Load(di, kExpm1TableBits<L>.bits), tb);
   const V s = hn::BitCast(d, hn::Add(entry, hn::ShiftLeft<E::kShift>(tb)));
   const V lo = hn::BitCast(
-      d, hn::TableLookupLanes(
-             hn::BitCast(di, hn::Load(d, kExpm1TableBits<L>.lo_rel)), idx));
+      d, LookupLowBits(
+             di, hn::BitCast(di, hn::Load(d, kExpm1TableBits<L>.lo_rel)), tb));
   V q = hn::MulAdd(hn::Set(d, E::kM2), r, hn::Set(d, E::kM1));
   q = hn::MulAdd(q, r, hn::Set(d, E::kM0));
   const V pm1 = hn::MulAdd(hn::Mul(r, r), q, r);  // expm1(r)
@@ -393,8 +408,6 @@ struct IdentityFn {
   HWY_INLINE V operator()(D, V v) const {
     return v;
   }
-  // Non-decreasing, so max(f(x)) == f(max(x)).
-  bool Monotone() const { return true; }
 };
 
 template <typename T>
@@ -405,9 +418,6 @@ struct SeluFn {
   HWY_INLINE V operator()(D d, V v) const {
     return SeluVec(d, v, hn::Set(d, scale), hn::Set(d, sa));
   }
-  // selu is non-decreasing iff scale >= 0 and scale * alpha >= 0; NaN
-  // arguments take the general path.
-  bool Monotone() const { return scale >= T(0) && sa >= T(0); }
 };
 
 // Gradient outputs of at least this many bytes are written with
@@ -485,39 +495,40 @@ void MapBinary(const Op& op, const T* a, const T* b, T* out, size_t n) {
 }
 
 // Contiguous rows of length n are computed in three stages per row:
-//   A: m = max_i x[i] (then f(m); f is non-decreasing),
-//   B: e[i] = exp(f(x[i]) - m), stored to y and summed,
-//   C: y[i] *= 1 / sum.
-// Alone, A is bound by reading x from L2/L3 and C by stores, while B is
-// bound by floating-point work; run one after another they cost about 40%
-// on top of B. So the rows are software-pipelined: one loop over the
-// column index does A for row r + 1, B for row r and C for row r - 1, and
-// the three stages share the machine instead of taking turns. The result is
-// the same as running the stages row by row: each row's arithmetic, and the
-// order in which its sum is accumulated, do not depend on the interleaving.
+//   A: m = max_i v[i],
+//   B: e[i] = exp(v[i] - m), stored to y and summed,
+//   C: y[i] *= 1 / sum,
+// where v is x itself for Softmax, or f(x) (selu) for the fused kernels:
+// a pass F computes f(x) into y and its maximum in one go (the row is then
+// in L1), and B works in place on y. Taking the maximum over the computed
+// f(x_i) rather than f(max x) is what makes the fused result equal, bit for
+// bit, to f into a tensor followed by Softmax.
 //
-// Accumulation order of B (also what SeluSoftmax's bit-for-bit equality
-// with Selu followed by Softmax rests on): four lane-wise accumulators
-// s0..s3 take vectors i mod 4N in blocks of 4N, the remaining whole vectors
-// go to s0, the partial last vector (zero-padded) to s1, then
-// sum = SumOfLanes((s0 + s1) + (s2 + s3)).
+// Alone, A is bound by reading x from L2/L3 and C by stores, while B is
+// bound by arithmetic; run one after another they cost about 40% on top of
+// B. So the rows are software-pipelined: one loop over the column index does
+// A for row r + 1 (F instead runs just before that loop), B for row r and C
+// for row r - 1, and the stages share the machine instead of taking turns.
+// Each row's arithmetic, and the order in which its sum is accumulated, do
+// not depend on the interleaving:
+//   B's accumulators s0..s3 take vectors i mod 4N in blocks of 4N, the
+//   remaining whole vectors go to s0, the zero-padded partial last vector to
+//   s1, then sum = SumOfLanes((s0 + s1) + (s2 + s3)).
 
 // The state one row carries from stage to stage.
 template <class D>
 struct RowJob {
-  const hn::TFromD<D>* x = nullptr;
+  const hn::TFromD<D>* v = nullptr;  // the values softmax is taken of
   hn::TFromD<D>* y = nullptr;
-  hn::Vec<D> m;    // stage A's result, f(row max), broadcast
+  hn::Vec<D> m;    // stage A's (or F's) result, the row max, broadcast
   hn::Vec<D> inv;  // stage B's result, 1 / row sum, broadcast
 };
 
 // Runs the enabled stages over one row each: A on *a, B on *b, C on *c.
 // Stages enabled in the same call must be given different rows.
-template <bool kA, bool kB, bool kC, class D, class F, class FB,
-          typename T = hn::TFromD<D>>
-HWY_INLINE void SoftmaxStages(D d, const F& f, const FB& fb, size_t n,
-                              RowJob<D>* a,
-                              RowJob<D>* b, const RowJob<D>* c) {
+template <bool kA, bool kB, bool kC, class D, typename T = hn::TFromD<D>>
+HWY_INLINE void SoftmaxStages(D d, size_t n, RowJob<D>* a, RowJob<D>* b,
+                              const RowJob<D>* c) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t tail = n % N;
@@ -525,29 +536,27 @@ HWY_INLINE void SoftmaxStages(D d, const F& f, const FB& fb, size_t n,
   const V neg_inf = hn::Set(d, -std::numeric_limits<T>::infinity());
   V m0 = neg_inf, m1 = neg_inf, m2 = neg_inf, m3 = neg_inf;
   V s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
-  const T* HWY_RESTRICT xa = kA ? a->x : nullptr;
-  const T* HWY_RESTRICT xb = kB ? b->x : nullptr;
-  T* HWY_RESTRICT yb = kB ? b->y : nullptr;
+  const T* HWY_RESTRICT va = kA ? a->v : nullptr;
+  const T* vb = kB ? b->v : nullptr;  // may equal yb
+  T* yb = kB ? b->y : nullptr;
   T* HWY_RESTRICT yc = kC ? c->y : nullptr;
   const V mb = kB ? b->m : neg_inf;
   const V invc = kC ? c->inv : neg_inf;
-  // e = exp(f(x) - m) of one vector of row b.
-  const auto exp_of = [&](V xv) HWY_ATTR {
-    return ExpNonPositive(d, hn::Sub(fb(d, xv), mb));
-  };
   size_t i = 0;
   for (; i + 4 * N <= body; i += 4 * N) {
     if constexpr (kA) {
-      m0 = hn::Max(m0, hn::LoadU(d, xa + i));
-      m1 = hn::Max(m1, hn::LoadU(d, xa + i + N));
-      m2 = hn::Max(m2, hn::LoadU(d, xa + i + 2 * N));
-      m3 = hn::Max(m3, hn::LoadU(d, xa + i + 3 * N));
+      m0 = hn::Max(m0, hn::LoadU(d, va + i));
+      m1 = hn::Max(m1, hn::LoadU(d, va + i + N));
+      m2 = hn::Max(m2, hn::LoadU(d, va + i + 2 * N));
+      m3 = hn::Max(m3, hn::LoadU(d, va + i + 3 * N));
     }
     if constexpr (kB) {
-      const V e0 = exp_of(hn::LoadU(d, xb + i));
-      const V e1 = exp_of(hn::LoadU(d, xb + i + N));
-      const V e2 = exp_of(hn::LoadU(d, xb + i + 2 * N));
-      const V e3 = exp_of(hn::LoadU(d, xb + i + 3 * N));
+      const V e0 = ExpNonPositive(d, hn::Sub(hn::LoadU(d, vb + i), mb));
+      const V e1 = ExpNonPositive(d, hn::Sub(hn::LoadU(d, vb + i + N), mb));
+      const V e2 =
+          ExpNonPositive(d, hn::Sub(hn::LoadU(d, vb + i + 2 * N), mb));
+      const V e3 =
+          ExpNonPositive(d, hn::Sub(hn::LoadU(d, vb + i + 3 * N), mb));
       hn::StoreU(e0, d, yb + i);
       hn::StoreU(e1, d, yb + i + N);
       hn::StoreU(e2, d, yb + i + 2 * N);
@@ -565,9 +574,9 @@ HWY_INLINE void SoftmaxStages(D d, const F& f, const FB& fb, size_t n,
     }
   }
   for (; i < body; i += N) {
-    if constexpr (kA) m0 = hn::Max(m0, hn::LoadU(d, xa + i));
+    if constexpr (kA) m0 = hn::Max(m0, hn::LoadU(d, va + i));
     if constexpr (kB) {
-      const V e = exp_of(hn::LoadU(d, xb + i));
+      const V e = ExpNonPositive(d, hn::Sub(hn::LoadU(d, vb + i), mb));
       hn::StoreU(e, d, yb + i);
       s0 = hn::Add(s0, e);
     }
@@ -576,12 +585,12 @@ HWY_INLINE void SoftmaxStages(D d, const F& f, const FB& fb, size_t n,
   if (tail != 0) {
     const auto first = hn::FirstN(d, tail);
     if constexpr (kA) {
-      m1 = hn::Max(m1, hn::IfThenElse(first, LoadTail(d, xa + body, tail),
+      m1 = hn::Max(m1, hn::IfThenElse(first, LoadTail(d, va + body, tail),
                                       neg_inf));
     }
     if constexpr (kB) {
-      const V e =
-          hn::IfThenElseZero(first, exp_of(LoadTail(d, xb + body, tail)));
+      const V e = hn::IfThenElseZero(
+          first, ExpNonPositive(d, hn::Sub(LoadTail(d, vb + body, tail), mb)));
       StoreTail(d, e, yb + body, tail);
       s1 = hn::Add(s1, e);
     }
@@ -592,9 +601,8 @@ HWY_INLINE void SoftmaxStages(D d, const F& f, const FB& fb, size_t n,
   }
   if constexpr (kA) {
     // NaN needs no care here: a NaN anywhere makes its exp NaN and thereby
-    // the sum and the whole row. f(max x) is computed by the same vector
-    // code as f(x_i), so the argmax element gets exactly exp(0) = 1.
-    a->m = f(d, hn::MaxOfLanes(d, hn::Max(hn::Max(m0, m1), hn::Max(m2, m3))));
+    // the sum and the whole row.
+    a->m = hn::MaxOfLanes(d, hn::Max(hn::Max(m0, m1), hn::Max(m2, m3)));
   }
   if constexpr (kB) {
     const V sum =
@@ -603,76 +611,91 @@ HWY_INLINE void SoftmaxStages(D d, const F& f, const FB& fb, size_t n,
   }
 }
 
-// Softmax of f(x) over `rows` contiguous rows of length n, pipelined as
-// described above. f must be non-decreasing. y must not alias x.
+// Pass F: y = f(x) over n elements; returns max_i y[i], broadcast.
 template <class D, class F, typename T = hn::TFromD<D>>
-HWY_INLINE void SoftmaxRows(D d, const F& fa, const T* x, T* y, size_t rows,
-                            size_t n) {
-  // jobs[t % 3] is row t; at step t, stage A takes row t, B row t - 1 and C
-  // row t - 2, for the rows that exist.
-  RowJob<D> jobs[3];
-  for (size_t t = 0; t < rows + 2; ++t) {
-    RowJob<D>* a = &jobs[t % 3];
-    RowJob<D>* b = &jobs[(t + 2) % 3];
-    const RowJob<D>* c = &jobs[(t + 1) % 3];
-    const bool has_a = t < rows;
-    const bool has_b = t >= 1 && t <= rows;
-    const bool has_c = t >= 2;
-    if (has_a) {
-      a->x = x + t * n;
-      a->y = y + t * n;
-    }
-    if constexpr (!std::is_same<F, IdentityFn>::value) {
-      if (has_b) {
-        ApplyFn(d, fa, b->x, b->y, n);
-        b->x = b->y;
-      }
-    }
-    const auto& f = fa;
-    const auto fb = [&]() {
-      if constexpr (std::is_same<F, IdentityFn>::value) return fa;
-      else return IdentityFn();
-    }();
-    if (has_a && has_b && has_c) {
-      SoftmaxStages<true, true, true>(d, f, fb, n, a, b, c);
-    } else if (has_a && has_b) {
-      SoftmaxStages<true, true, false>(d, f, fb, n, a, b, c);
-    } else if (has_a) {
-      SoftmaxStages<true, false, false>(d, f, fb, n, a, b, c);
-    } else if (has_b && has_c) {
-      SoftmaxStages<false, true, true>(d, f, fb, n, a, b, c);
-    } else if (has_b) {
-      SoftmaxStages<false, true, false>(d, f, fb, n, a, b, c);
-    } else {
-      SoftmaxStages<false, false, true>(d, f, fb, n, a, b, c);
-    }
+HWY_INLINE hn::Vec<D> ApplyFnMax(D d, const F& f, const T* HWY_RESTRICT x,
+                                 T* HWY_RESTRICT y, size_t n) {
+  using V = hn::Vec<D>;
+  const size_t N = hn::Lanes(d);
+  const V neg_inf = hn::Set(d, -std::numeric_limits<T>::infinity());
+  V m0 = neg_inf, m1 = neg_inf;
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const V v0 = f(d, hn::LoadU(d, x + i));
+    const V v1 = f(d, hn::LoadU(d, x + i + N));
+    hn::StoreU(v0, d, y + i);
+    hn::StoreU(v1, d, y + i + N);
+    m0 = hn::Max(m0, v0);
+    m1 = hn::Max(m1, v1);
+  }
+  for (; i + N <= n; i += N) {
+    const V v = f(d, hn::LoadU(d, x + i));
+    hn::StoreU(v, d, y + i);
+    m0 = hn::Max(m0, v);
+  }
+  if (i < n) {
+    const size_t c = n - i;
+    const V v = f(d, LoadTail(d, x + i, c));
+    StoreTail(d, v, y + i, c);
+    m1 = hn::Max(m1, hn::IfThenElse(hn::FirstN(d, c), v, neg_inf));
+  }
+  return hn::MaxOfLanes(d, hn::Max(m0, m1));
+}
+
+// Runs stages B (on *b, if given) and C (on *c, if given) together.
+template <class D>
+HWY_INLINE void SoftmaxStagesBC(D d, size_t n, RowJob<D>* b,
+                                const RowJob<D>* c) {
+  if (b != nullptr && c != nullptr) {
+    SoftmaxStages<false, true, true>(d, n, b, b, c);
+  } else if (b != nullptr) {
+    SoftmaxStages<false, true, false>(d, n, b, b, b);
+  } else if (c != nullptr) {
+    RowJob<D>* const none = nullptr;
+    SoftmaxStages<false, false, true>(d, n, none, none, c);
   }
 }
 
-// One row of Softmax of f(x) for an f that may decrease somewhere: the
-// maximum is taken over f(x) (an extra evaluation of f per element), then
-// stages B and C run as above.
+// Softmax of f(x) over `rows` contiguous rows of length n, pipelined as
+// described above. y must not alias x.
 template <class D, class F, typename T = hn::TFromD<D>>
-HWY_INLINE void SoftmaxRowGeneralF(D d, const F& f, const T* x, T* y,
-                                   size_t n) {
-  using V = hn::Vec<D>;
-  const size_t N = hn::Lanes(d);
-  const size_t tail = n % N;
-  const size_t body = n - tail;
-  const V neg_inf = hn::Set(d, -std::numeric_limits<T>::infinity());
-  V m0 = neg_inf;
-  V m1 = neg_inf;
-  for (size_t i = 0; i < body; i += N) m0 = hn::Max(m0, f(d, hn::LoadU(d, x + i)));
-  if (tail != 0) {
-    m1 = hn::IfThenElse(hn::FirstN(d, tail), f(d, LoadTail(d, x + body, tail)),
-                        neg_inf);
+HWY_INLINE void SoftmaxRows(D d, const F& f, const T* x, T* y, size_t rows,
+                            size_t n) {
+  RowJob<D> jobs[3];
+  if constexpr (!std::is_same<F, IdentityFn>::value) {
+    // Step t: F and B on row t, C on row t - 1.
+    for (size_t t = 0; t <= rows; ++t) {
+      RowJob<D>* b = t < rows ? &jobs[t % 2] : nullptr;
+      const RowJob<D>* c = t >= 1 ? &jobs[(t + 1) % 2] : nullptr;
+      if (b != nullptr) {
+        b->y = y + t * n;
+        b->v = b->y;
+        b->m = ApplyFnMax(d, f, x + t * n, b->y, n);
+      }
+      SoftmaxStagesBC(d, n, b, c);
+    }
+    return;
   }
-  RowJob<D> job;
-  job.x = x;
-  job.y = y;
-  job.m = hn::MaxOfLanes(d, hn::Max(m0, m1));
-  SoftmaxStages<false, true, false>(d, f, f, n, &job, &job, &job);
-  SoftmaxStages<false, false, true>(d, f, f, n, &job, &job, &job);
+  // Step t: A on row t, B on row t - 1, C on row t - 2 (jobs[t % 3] is row
+  // t), for the rows that exist.
+  for (size_t t = 0; t < rows + 2; ++t) {
+    RowJob<D>* a = t < rows ? &jobs[t % 3] : nullptr;
+    RowJob<D>* b = t >= 1 && t <= rows ? &jobs[(t + 2) % 3] : nullptr;
+    const RowJob<D>* c = t >= 2 ? &jobs[(t + 1) % 3] : nullptr;
+    if (a == nullptr) {
+      SoftmaxStagesBC(d, n, b, c);
+      continue;
+    }
+    a->v = x + t * n;
+    a->y = y + t * n;
+    if (b != nullptr && c != nullptr) {
+      SoftmaxStages<true, true, true>(d, n, a, b, c);
+    } else if (b != nullptr) {
+      SoftmaxStages<true, true, false>(d, n, a, b, a);
+    } else {
+      SoftmaxStages<true, false, false>(d, n, a, a, a);
+    }
+  }
 }
 
 // Softmax along a strided axis for Lanes(d) adjacent columns at once: x and
@@ -681,15 +704,10 @@ template <class D, class F, typename T = hn::TFromD<D>>
 HWY_INLINE void SoftmaxColumns(D d, const F& f, const T* HWY_RESTRICT x,
                                T* HWY_RESTRICT y, size_t n, size_t stride) {
   using V = hn::Vec<D>;
-  const bool monotone = f.Monotone();
+  // The maximum of the computed f(x_k), as in SoftmaxRows.
   V m = hn::Set(d, -std::numeric_limits<T>::infinity());
-  if (monotone) {
-    for (size_t k = 0; k < n; ++k) m = hn::Max(m, hn::LoadU(d, x + k * stride));
-    m = f(d, m);
-  } else {
-    for (size_t k = 0; k < n; ++k) {
-      m = hn::Max(m, f(d, hn::LoadU(d, x + k * stride)));
-    }
+  for (size_t k = 0; k < n; ++k) {
+    m = hn::Max(m, f(d, hn::LoadU(d, x + k * stride)));
   }
   V s0 = hn::Zero(d), s1 = hn::Zero(d);
   size_t k = 0;
@@ -721,13 +739,7 @@ void SoftmaxStridedLoop(const F& f, const T* x, T* y, size_t outer, size_t n,
                         size_t inner) {
   const hn::ScalableTag<T> d;
   if (inner == 1) {
-    if (f.Monotone()) {
-      SoftmaxRows(d, f, x, y, outer, n);
-    } else {
-      for (size_t o = 0; o < outer; ++o) {
-        SoftmaxRowGeneralF(d, f, x + o * n, y + o * n, n);
-      }
-    }
+    SoftmaxRows(d, f, x, y, outer, n);
     return;
   }
   const size_t N = hn::Lanes(d);
