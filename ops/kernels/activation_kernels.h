@@ -12,7 +12,7 @@
 // caller guarantees that every pointer covers the elements described; the
 // kernels do not check. "May alias" always means the two pointers are
 // exactly equal; partial overlap is never allowed. Gradient outputs of
-// 32 MiB or more are written with non-temporal stores (fenced before
+// 8 MiB or more are written with non-temporal stores (fenced before
 // returning), so they are not left in cache; results are bit-identical
 // either way.
 //
@@ -92,11 +92,13 @@ void SoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d,
 void SoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d,
                     int64_t inner);
 
-// y = Softmax(Selu(x, alpha, scale)) along the middle axis, fused: selu(x)
-// lives in registers or, a cache-sized chunk of a row at a time, in y
-// itself, never in a temporary tensor; memory sees the same passes as
-// Softmax alone. Result is bit-identical to Selu into a temporary followed
-// by SoftmaxStrided. y must not alias x.
+// y = Softmax(Selu(x, alpha, scale)) along the middle axis, fused: for
+// contiguous rows (inner == 1) selu(x) is written into the row of y, which
+// then stays in L1 while the softmax works on it in place; for strided
+// rows it lives in registers (computed twice). No temporary tensor, and
+// memory sees the same passes as Softmax alone. Result is bit-identical to
+// Selu into a temporary followed by SoftmaxStrided, for any alpha and
+// scale. y must not alias x.
 void SeluSoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d,
                         int64_t inner, float alpha, float scale);
 void SeluSoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d,
