@@ -376,6 +376,32 @@ TEST_P(KernelTargetTest, SoftmaxDoubleWithinBound) {
   CheckSoftmaxAccuracy<double>();
 }
 
+// Rows are software-pipelined (the max of one row, the exp of the next and
+// the normalization of a third share one loop); a row's result must not
+// depend on its neighbours: many rows at once equal one row per call, bit
+// for bit, for the plain and the fused kernel.
+TEST_P(KernelTargetTest, SoftmaxRowsIndependentOfPipelining) {
+  Rng rng(41);
+  for (size_t d : {1, 5, 16, 31, 64, 1000, 1003}) {
+    const size_t rows = 6;
+    std::vector<float> x = RandomVector<float>(rng, rows * d, -30, 10);
+    std::vector<float> all(x.size()), one(x.size());
+    std::vector<float> fused_all(x.size()), fused_one(x.size());
+    Softmax(x.data(), all.data(), rows, d);
+    SeluSoftmaxStrided(x.data(), fused_all.data(), rows, d, 1, 1.5f, 1.1f);
+    for (size_t r = 0; r < rows; ++r) {
+      Softmax(x.data() + r * d, one.data() + r * d, 1, d);
+      SeluSoftmaxStrided(x.data() + r * d, fused_one.data() + r * d, 1, d, 1,
+                         1.5f, 1.1f);
+    }
+    EXPECT_EQ(0, std::memcmp(all.data(), one.data(), x.size() * sizeof(float)))
+        << "d=" << d;
+    EXPECT_EQ(0, std::memcmp(fused_all.data(), fused_one.data(),
+                             x.size() * sizeof(float)))
+        << "d=" << d;
+  }
+}
+
 TEST_P(KernelTargetTest, SoftmaxGoldenRow) {
   const float x[] = {1.0f, 2.0f, 3.0f};
   float y[3];
