@@ -216,7 +216,7 @@ constexpr ExpTableBits<L> kExpm1TableBits = MakeExpTableBits<L>(0);
 // True where ExpNonPositive uses the table.
 template <class D>
 constexpr bool UseExpTable() {
-  return std::is_same<D, hn::ScalableTag<float>>::value &&
+  return HWY_ARCH_X86 && std::is_same<D, hn::ScalableTag<float>>::value &&
          (hn::MaxLanes(D()) == 8 || hn::MaxLanes(D()) == 16);
 }
 
@@ -226,10 +226,10 @@ constexpr bool UseExpTable() {
 // (never used by the table kernels) mask and use Highway's lookup.
 template <class DI, class VI = hn::Vec<DI>>
 HWY_INLINE VI LookupLowBits(DI di, VI table, VI idx) {
-#if HWY_TARGET <= HWY_AVX3
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
   (void)di;
   return VI{_mm512_permutexvar_epi32(idx.raw, table.raw)};
-#elif HWY_TARGET == HWY_AVX2
+#elif HWY_ARCH_X86 && HWY_TARGET == HWY_AVX2
   (void)di;
   return VI{_mm256_permutevar8x32_epi32(table.raw, idx.raw)};
 #else
