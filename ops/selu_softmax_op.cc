@@ -32,8 +32,9 @@ namespace {
 constexpr int64_t kDefaultAxis = 0;
 
 // Single-thread cost per float32 element, for ParallelFor (about what the
-// fused kernels take on the project's machine), doubled for float64.
-constexpr double kForwardNsPerElement = 0.4;
+// fused kernels take on the project's machine: forward 0.28-0.32 ns on
+// [1024, 1000]), doubled for float64.
+constexpr double kForwardNsPerElement = 0.3;
 constexpr double kGradientNsPerElement = 0.4;
 
 // [outer, d, inner] of `dims` around `axis` (validated by inference).

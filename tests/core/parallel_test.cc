@@ -151,7 +151,7 @@ void CheckOperators() {
   const Tensor x = RandomTensor<T>(dims, rng, -5, 5);
   const Tensor dy = RandomTensor<T>(dims, rng, -1, 1);
   ASSERT_GE(ParallelThreadCount(2, x.numel(), 0.15), 2);
-  ASSERT_GE(ParallelThreadCount(2, 750, 0.3 * 2001), 2);
+  ASSERT_GE(ParallelThreadCount(2, 750, 0.17 * 2001), 2);
   const Tensor y_selu = RunWithThreads(MakeOp("Selu", {"X"}, {"Y"}), {x}, 1)[0];
   const Tensor y_sm = RunWithThreads(MakeOp("Softmax", {"X"}, {"Y"}), {x}, 1)[0];
   ExpectSameBits<T>(MakeOp("Selu", {"X"}, {"Y"}), {x});
