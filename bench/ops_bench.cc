@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench/bench_util.h"
+#include "core/parallel.h"
 #include "core/registry.h"
 
 namespace opgraph {
@@ -48,6 +49,28 @@ void BM_CopyRoofline(benchmark::State& state) {
   SetCounters(state, n, 8);
 }
 BENCHMARK(BM_CopyRoofline)->Arg(16 << 20);
+
+// What two threads can gain at all on this footprint: a copy of n floats
+// between warm buffers, split by ParallelFor like the operators (the cost
+// per item is set high enough that 2 threads always split). The 2-thread
+// targets are judged against this ratio too (compare_torch prints it).
+void BM_CopyThreads(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  const int threads = static_cast<int>(state.range(1));
+  Tensor x = FilledTensor({n}, -1, 1), y = FilledTensor({n}, 0, 1);
+  const float* src = x.data<float>();
+  float* dst = y.mutable_data<float>();
+  for (auto _ : state) {
+    ParallelFor(threads, n, 1.0, [&](int64_t begin, int64_t end) {
+      std::memcpy(dst + begin, src + begin, static_cast<size_t>(end - begin) * sizeof(float));
+    }, 16);
+    benchmark::DoNotOptimize(dst);
+    benchmark::ClobberMemory();
+  }
+  SetCounters(state, n, 8);
+}
+BENCHMARK(BM_CopyThreads)->ArgNames({"n", "threads"})->Args({1024 * 1000, 1})
+    ->Args({1024 * 1000, 2})->UseRealTime();
 
 void RunSelu(benchmark::State& state, int threads) {
   const int64_t n = state.range(0);
