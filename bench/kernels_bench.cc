@@ -138,7 +138,7 @@ void BM_SeluSoftmax(benchmark::State& state) {
   }
   SetCounters(state, rows * d, 8);
 }
-BENCHMARK(BM_SeluSoftmax)->ArgNames({"rows", "d"})->Args({1024, 1000});
+BENCHMARK(BM_SeluSoftmax)->ArgNames({"rows", "d"})->Args({1024, 1000})->Args({4096, 4096});
 
 // The unfused pair (Selu into a temporary, then Softmax), for comparison.
 void BM_SeluThenSoftmax(benchmark::State& state) {
@@ -153,7 +153,7 @@ void BM_SeluThenSoftmax(benchmark::State& state) {
   }
   SetCounters(state, rows * d, 8);
 }
-BENCHMARK(BM_SeluThenSoftmax)->ArgNames({"rows", "d"})->Args({1024, 1000});
+BENCHMARK(BM_SeluThenSoftmax)->ArgNames({"rows", "d"})->Args({1024, 1000})->Args({4096, 4096});
 
 }  // namespace
 }  // namespace kernels
