@@ -135,6 +135,9 @@ HWY_INLINE V EvalQ(D d, V r, std::index_sequence<I...>) {
 // and < 0.64 for L = 8, ln2 / L rounded to float (single-constant
 // reduction) 0.024 * |x|, and the final rounding 0.5. The Softmax bound in
 // activation_kernels.h covers all of it.
+//
+// The constants below are printed by scripts/fit_exp_tables.py (50-digit
+// arithmetic, Chebyshev fits, every value rounded to the nearest float).
 template <size_t L>
 struct ExpTable;
 
