@@ -10,7 +10,7 @@ function(opgraph_test source)
   endif()
   add_executable(${name} ${source})
   target_link_libraries(${name} PRIVATE opgraph_test_util)
-  target_link_libraries(${name} PRIVATE opgraph ${ARGN} GTest::gtest GTest::gtest_main)
+  target_link_libraries(${name} PRIVATE opgraph ${ARGN} GTest::gmock GTest::gtest GTest::gtest_main)
   # Tests under tests/tools/ exercise the command-line library.
   if(dir MATCHES "^tools" AND TARGET opgraph_tools)
     target_link_libraries(${name} PRIVATE opgraph_tools)

@@ -1,10 +1,12 @@
 #include "core/optimize.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/operator.h"
 #include "core/registry.h"
 
@@ -141,17 +143,37 @@ absl::StatusOr<NetDef> FuseSeluSoftmax(const NetDef& net,
   return out;
 }
 
-std::vector<std::string> OptimizationPasses() { return {kFuseSeluSoftmax}; }
+std::vector<PassInfo> RegisteredPasses() {
+  return {PassInfo{kFuseSeluSoftmax,
+                   "Selu feeding only a Softmax over single-axis rows -> one SeluSoftmax",
+                   true}};
+}
+
+std::vector<std::string> OptimizationPasses() {
+  std::vector<std::string> names;
+  for (const PassInfo& p : RegisteredPasses()) names.push_back(p.name);
+  return names;
+}
 
 absl::StatusOr<OptimizeResult> OptimizeNet(const NetDef& net, const OptimizeOptions& options) {
+  const std::vector<std::string> known = OptimizationPasses();
+  for (const std::string& name : options.disabled_passes) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("no graph pass named '", name,
+                                                     "'; known passes: ",
+                                                     absl::StrJoin(known, ", ")));
+    }
+  }
   OptimizeResult result;
   result.net = net;
-  if (options.fuse_selu_softmax) {
+  if (options.disabled_passes.count(kFuseSeluSoftmax) == 0) {
+    const size_t before = result.rewrites.size();
     absl::StatusOr<NetDef> fused = FuseSeluSoftmax(result.net, options.protected_blobs,
                                                    options.input_types, &result.rewrites);
     if (!fused.ok()) return fused.status();
     result.net = *std::move(fused);
     result.passes_run.push_back(kFuseSeluSoftmax);
+    if (result.rewrites.size() > before) result.passes_changed.push_back(kFuseSeluSoftmax);
   }
   return result;
 }

@@ -12,6 +12,7 @@
 #ifndef OPGRAPH_CORE_OPTIMIZE_H_
 #define OPGRAPH_CORE_OPTIMIZE_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,21 +61,34 @@ struct OptimizeOptions {
   std::vector<std::string> protected_blobs;
   // Types of the blobs the net reads.
   TypeMap input_types;
-  // Passes; each is on by default.
-  bool fuse_selu_softmax = true;
+  // Passes not to run, by name (`opgraph --disable-pass`). A name that no
+  // pass has is an InvalidArgument error listing the known passes.
+  std::set<std::string> disabled_passes;
 };
 
 struct OptimizeResult {
   NetDef net;
-  std::vector<std::string> passes_run;  // in order, e.g. {"FuseSeluSoftmax"}
-  std::vector<Rewrite> rewrites;        // every rewrite, in pass order
+  std::vector<std::string> passes_run;      // in order, e.g. {"FuseSeluSoftmax"}
+  std::vector<std::string> passes_changed;  // the subset of passes_run that rewrote the net
+  std::vector<Rewrite> rewrites;            // every rewrite, in pass order
 };
 
-// Names of every pass OptimizeNet knows, in the order it applies them.
+// A pass OptimizeNet may run.
+struct PassInfo {
+  std::string name;         // "FuseSeluSoftmax"
+  std::string description;  // one line, for `opgraph inspect` and docs
+  bool enabled_by_default = true;
+};
+
+// Every pass OptimizeNet knows, in the order it applies them.
+std::vector<PassInfo> RegisteredPasses();
+// Their names, in the same order.
 std::vector<std::string> OptimizationPasses();
 
-// Applies the enabled passes in order. Errors: the first pass's error (see
-// each pass); `net` is never modified.
+// Applies the passes enabled by default and not in
+// options.disabled_passes, in order. Errors: InvalidArgument for an unknown
+// name in disabled_passes; otherwise the first pass's error (see each pass).
+// `net` is never modified.
 absl::StatusOr<OptimizeResult> OptimizeNet(const NetDef& net, const OptimizeOptions& options);
 
 }  // namespace opgraph

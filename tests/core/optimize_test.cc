@@ -7,6 +7,7 @@
 #include "core/net_io.h"
 #include "core/workspace.h"
 #include "google/protobuf/text_format.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 
@@ -201,17 +202,41 @@ TEST(OptimizeNetTest, FusedAndUnfusedGiveIdenticalResultsDouble) { CheckSameResu
 TEST(OptimizeNetTest, PassesCanBeTurnedOff) {
   OptimizeOptions options;
   options.input_types = Inputs({2, 4});
-  options.fuse_selu_softmax = false;
+  options.disabled_passes = {"FuseSeluSoftmax"};
   absl::StatusOr<OptimizeResult> opt = OptimizeNet(Parse(kPair), options);
   ASSERT_TRUE(opt.ok()) << opt.status();
   EXPECT_EQ(Types(opt->net), (std::vector<std::string>{"Selu", "Softmax"}));
   EXPECT_TRUE(opt->passes_run.empty());
   EXPECT_TRUE(opt->rewrites.empty());
-  options.fuse_selu_softmax = true;
+  options.disabled_passes.clear();
   options.protected_blobs = {"H"};
   opt = OptimizeNet(Parse(kPair), options);
   ASSERT_TRUE(opt.ok()) << opt.status();
   EXPECT_EQ(opt->net.op_size(), 2);
+}
+
+TEST(OptimizeNetTest, UnknownDisabledPassIsRefusedWithTheKnownNames) {
+  OptimizeOptions options;
+  options.input_types = Inputs({2, 4});
+  options.disabled_passes = {"FuseSeluSoftmx"};
+  absl::StatusOr<OptimizeResult> opt = OptimizeNet(Parse(kPair), options);
+  ASSERT_FALSE(opt.ok());
+  EXPECT_EQ(opt.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(opt.status().message()), testing::HasSubstr("FuseSeluSoftmx"));
+  EXPECT_THAT(std::string(opt.status().message()), testing::HasSubstr("known passes: FuseSeluSoftmax"));
+}
+
+TEST(OptimizeNetTest, PassesChangedListsOnlyPassesThatRewrote) {
+  OptimizeOptions options;
+  options.input_types = Inputs({2, 4});
+  absl::StatusOr<OptimizeResult> opt = OptimizeNet(Parse(kPair), options);
+  ASSERT_TRUE(opt.ok()) << opt.status();
+  EXPECT_EQ(opt->passes_changed, std::vector<std::string>{"FuseSeluSoftmax"});
+  options.protected_blobs = {"H"};
+  opt = OptimizeNet(Parse(kPair), options);
+  ASSERT_TRUE(opt.ok()) << opt.status();
+  EXPECT_EQ(opt->passes_run, std::vector<std::string>{"FuseSeluSoftmax"});
+  EXPECT_TRUE(opt->passes_changed.empty());
 }
 
 }  // namespace

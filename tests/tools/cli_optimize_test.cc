@@ -21,15 +21,17 @@ std::string PredictNet() { return SourcePath("examples/selu_softmax/predict_net.
 std::string InitNet() { return SourcePath("examples/selu_softmax/init_net.pbtxt"); }
 
 TEST(CliOptimizeTest, DemoOutputIsTheSameFusedUnfusedAndThreaded) {
-  const std::string expected =
-      ReadTestFile(SourcePath("examples/selu_softmax/expected_output.txt"));
+  std::string first;
   for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
            {}, {"--no-optimize"}, {"--threads", "2"}, {"--no-optimize", "--threads=2"}}) {
     std::vector<std::string> args = {"run", PredictNet(), "--init", InitNet()};
     args.insert(args.end(), extra.begin(), extra.end());
     CliResult r = RunOpgraph(args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out, expected);
+    ExpectDemoOutput(r.out);
+    // On one machine every variant prints the same bits.
+    if (first.empty()) first = r.out;
+    EXPECT_EQ(r.out, first);
   }
 }
 

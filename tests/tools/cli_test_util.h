@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -55,6 +56,45 @@ inline std::string ReadTestFile(const std::string& path) {
   absl::StatusOr<std::string> s = ReadFileToString(path);
   CHECK(s.ok()) << s.status();
   return *s;
+}
+
+// Checks the printed demo output against examples/selu_softmax/
+// expected_output.txt. The header line and layout must match exactly; each
+// value within 4 float32 ULP of the file's, since the SIMD target the CPU
+// runs (AVX-512 or AVX2, ...) may move the last bit (the kernel bounds are
+// in ops/kernels/activation_kernels.h; the file's values are checked
+// against a double-precision reference by check_expected.py).
+inline void ExpectDemoOutput(const std::string& out) {
+  const std::string expected =
+      ReadTestFile(SourcePath("examples/selu_softmax/expected_output.txt"));
+  const size_t eol = expected.find('\n');
+  ASSERT_EQ(out.substr(0, out.find('\n')), expected.substr(0, eol)) << out;
+  auto numbers = [](const std::string& text, std::string* layout) {
+    std::vector<float> v;
+    size_t i = 0;
+    while (i < text.size()) {
+      const char c = text[i];
+      if ((c >= '0' && c <= '9') || c == '-') {
+        size_t used = 0;
+        v.push_back(std::stof(text.substr(i), &used));
+        i += used;
+        layout->push_back('#');
+      } else {
+        if (c != ' ') layout->push_back(c);
+        ++i;
+      }
+    }
+    return v;
+  };
+  std::string out_layout, expected_layout;
+  const std::vector<float> got = numbers(out.substr(out.find('\n') + 1), &out_layout);
+  const std::vector<float> want = numbers(expected.substr(eol + 1), &expected_layout);
+  ASSERT_EQ(out_layout, expected_layout) << out;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const float ulp = std::nextafter(want[i], 2.0f) - want[i];
+    EXPECT_LE(std::fabs(got[i] - want[i]), 4 * ulp)
+        << "value " << i << ": printed " << got[i] << ", expected " << want[i] << "\n" << out;
+  }
 }
 
 struct CliResult {
