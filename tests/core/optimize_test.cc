@@ -222,8 +222,8 @@ TEST(OptimizeNetTest, UnknownDisabledPassIsRefusedWithTheKnownNames) {
   absl::StatusOr<OptimizeResult> opt = OptimizeNet(Parse(kPair), options);
   ASSERT_FALSE(opt.ok());
   EXPECT_EQ(opt.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(opt.status().message()), testing::HasSubstr("FuseSeluSoftmx"));
-  EXPECT_THAT(std::string(opt.status().message()), testing::HasSubstr("known passes: FuseSeluSoftmax"));
+  EXPECT_THAT(std::string(opt.status().message()), ::testing::HasSubstr("FuseSeluSoftmx"));
+  EXPECT_THAT(std::string(opt.status().message()), ::testing::HasSubstr("known passes: FuseSeluSoftmax"));
 }
 
 TEST(OptimizeNetTest, PassesChangedListsOnlyPassesThatRewrote) {
