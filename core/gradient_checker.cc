@@ -17,11 +17,23 @@ double ElementAsDouble(const Tensor& t, int64_t i) {
   return t.IsType<float>() ? static_cast<double>(t.data<float>()[i]) : t.data<double>()[i];
 }
 
-Tensor ToFloat64(const Tensor& t) {
-  if (!t.IsType<float>()) return t;
+absl::StatusOr<Tensor> ToFloat64(const Tensor& t) {
+  if (!t.IsType<float>()) return t.Clone();
   Tensor out;
-  CHECK(out.Resize(DType::kFloat64, t.dims()).ok());  // same count, smaller than the original x2
-  for (int64_t i = 0; i < t.numel(); ++i) out.mutable_data<double>()[i] = t.data<float>()[i];
+  absl::Status s = out.Resize(DType::kFloat64, t.dims());
+  if (!s.ok()) return s;
+  double* o = out.mutable_data<double>();
+  for (int64_t i = 0; i < t.numel(); ++i) o[i] = t.data<float>()[i];
+  return out;
+}
+
+absl::StatusOr<std::vector<Tensor>> CloneAll(const std::vector<TensorRef>& tensors) {
+  std::vector<Tensor> out;
+  for (const TensorRef& t : tensors) {
+    absl::StatusOr<Tensor> c = t->Clone();
+    if (!c.ok()) return c.status();
+    out.push_back(*std::move(c));
+  }
   return out;
 }
 
@@ -42,7 +54,9 @@ class SplitMix64 {
 
 absl::Status Feed(Workspace* ws, const OperatorDef& def, const std::vector<Tensor>& inputs) {
   for (size_t i = 0; i < inputs.size(); ++i) {
-    absl::Status s = ws->FeedBlob(def.input(static_cast<int>(i)), inputs[i]);
+    absl::StatusOr<Tensor> copy = inputs[i].Clone();
+    if (!copy.ok()) return copy.status();
+    absl::Status s = ws->FeedBlob(def.input(static_cast<int>(i)), *std::move(copy));
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
@@ -238,7 +252,7 @@ std::string GradientCheckResult::Summary() const {
 }
 
 absl::StatusOr<GradientCheckResult> CheckGradient(const OperatorDef& def,
-                                                  const std::vector<Tensor>& inputs,
+                                                  const std::vector<TensorRef>& inputs,
                                                   const GradientCheckOptions& options) {
   if (static_cast<int>(inputs.size()) != def.input_size()) {
     return absl::InvalidArgumentError(absl::StrCat("operator ", def.type(), " has ",
@@ -256,9 +270,11 @@ absl::StatusOr<GradientCheckResult> CheckGradient(const OperatorDef& def,
   bool converted = false;
   if (options.use_float64) {
     std::vector<Tensor> wide;
-    for (const Tensor& t : inputs) {
-      converted = converted || t.IsType<float>();
-      wide.push_back(ToFloat64(t));
+    for (const TensorRef& t : inputs) {
+      converted = converted || t->IsType<float>();
+      absl::StatusOr<Tensor> w = ToFloat64(t.get());
+      if (!w.ok()) return w.status();
+      wide.push_back(*std::move(w));
     }
     if (converted) {
       Checker checker(def, std::move(wide), options);
@@ -266,7 +282,9 @@ absl::StatusOr<GradientCheckResult> CheckGradient(const OperatorDef& def,
       // The operator does not take float64: check in the given types.
     }
   }
-  Checker checker(def, inputs, options);
+  absl::StatusOr<std::vector<Tensor>> copies = CloneAll(inputs);
+  if (!copies.ok()) return copies.status();
+  Checker checker(def, *std::move(copies), options);
   absl::Status s = checker.Prepare();
   if (!s.ok()) return s;
   return checker.Run();

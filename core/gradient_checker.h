@@ -76,7 +76,7 @@ struct GradientCheckResult {
 // no usable gradient; the status of net creation or running otherwise.
 // Thread safety: uses only its own workspaces; may run concurrently.
 absl::StatusOr<GradientCheckResult> CheckGradient(const OperatorDef& def,
-                                                  const std::vector<Tensor>& inputs,
+                                                  const std::vector<TensorRef>& inputs,
                                                   const GradientCheckOptions& options = {});
 
 // OK when every checked element satisfies

@@ -1,5 +1,8 @@
 #include "core/net.h"
 
+#include <algorithm>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -16,6 +19,32 @@ std::string NetLabel(const NetDef& net) {
 }
 
 }  // namespace
+
+ConstantLookup MakeConstantLookup(const Workspace& ws, const NetDef& net) {
+  auto written = std::make_shared<std::set<std::string>>();
+  for (const OperatorDef& op : net.op()) written->insert(op.output().begin(), op.output().end());
+  return [&ws, written](const std::string& blob) -> const Tensor* {
+    if (written->count(blob) > 0) return nullptr;
+    const Tensor* t = ws.GetBlob(blob);
+    return t != nullptr && t->initialized() ? t : nullptr;
+  };
+}
+
+std::vector<size_t> WrittenBytes(const NetDef& net, const NetTypes& types,
+                                 const std::vector<std::string>& written) {
+  std::map<std::string, size_t> index;
+  for (size_t w = 0; w < written.size(); ++w) index[written[w]] = w;
+  std::vector<size_t> bytes(written.size(), 0);
+  for (int i = 0; i < net.op_size(); ++i) {
+    for (int o = 0; o < net.op(i).output_size(); ++o) {
+      const size_t need = static_cast<size_t>(types.op_output_numel[i][o]) *
+                          DTypeSize(types.op_outputs[i][o].dtype);
+      size_t& b = bytes[index.at(net.op(i).output(o))];
+      b = std::max(b, need);
+    }
+  }
+  return bytes;
+}
 
 std::string DescribeOperator(const NetDef& net, int index, const TypeMap& types) {
   const OperatorDef& op = net.op(index);
@@ -76,12 +105,22 @@ absl::Status CheckNetLimits(const NetDef& net) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs) {
+absl::StatusOr<NetTypes> InferNetTypesPerOp(const NetDef& net, const TypeMap& inputs,
+                                            const ConstantLookup& constants) {
   absl::Status limits = CheckNetLimits(net);
   if (!limits.ok()) return limits;
-  TypeMap types = inputs;
+  NetTypes result;
+  result.blobs = inputs;
+  TypeMap& types = result.blobs;
+  result.op_inputs.resize(net.op_size());
+  result.op_outputs.resize(net.op_size());
+  result.op_output_numel.resize(net.op_size());
   const std::set<std::string> external(net.external_input().begin(),
                                        net.external_input().end());
+  std::set<std::string> written;
+  if (constants) {
+    for (const OperatorDef& op : net.op()) written.insert(op.output().begin(), op.output().end());
+  }
   for (int i = 0; i < net.op_size(); ++i) {
     const OperatorDef& op = net.op(i);
     auto fail = [&](const absl::Status& s) {
@@ -94,7 +133,8 @@ absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs) 
     }
     absl::Status s = schema->Verify(op);
     if (!s.ok()) return fail(s);
-    std::vector<TensorType> in_types;
+    std::vector<TensorType>& in_types = result.op_inputs[i];
+    std::vector<const Tensor*> values;
     for (const std::string& in : op.input()) {
       auto it = types.find(in);
       if (it == types.end()) {
@@ -105,8 +145,11 @@ absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs) 
                                  "operator")));
       }
       in_types.push_back(it->second);
+      if (schema->value_dependent()) {
+        values.push_back(constants && written.count(in) == 0 ? constants(in) : nullptr);
+      }
     }
-    absl::StatusOr<std::vector<TensorType>> out = schema->InferTensors(op, in_types);
+    absl::StatusOr<std::vector<TensorType>> out = schema->InferTensors(op, in_types, values);
     if (!out.ok()) return fail(out.status());
     for (int o = 0; o < op.output_size(); ++o) {
       absl::StatusOr<int64_t> n = CheckedNumElements((*out)[o].dims, (*out)[o].dtype);
@@ -116,13 +159,41 @@ absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs) 
                                               n.status().message())));
       }
       types[op.output(o)] = (*out)[o];
+      result.op_output_numel[i].push_back(*n);
     }
+    result.op_outputs[i] = std::move(*out);
   }
-  return types;
+  return result;
 }
 
-absl::Status Net::CheckInputTypes() {
-  bool changed = false;
+absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs) {
+  absl::StatusOr<NetTypes> types = InferNetTypesPerOp(net, inputs);
+  if (!types.ok()) return types.status();
+  return std::move(types->blobs);
+}
+
+absl::Status Net::PrepareOps(const NetTypes& types) {
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    OpState& state = states_[i];
+    PrepareContext ctx(types.op_inputs[i], types.op_outputs[i], state.constant_inputs);
+    absl::Status s = ops_[i]->Prepare(ctx);
+    if (!s.ok()) {
+      return absl::Status(
+          s.code(), absl::StrCat(DescribeOperator(def_, static_cast<int>(i), types.blobs),
+                                 ": prepare failed: ", s.message()));
+    }
+    state.watched.clear();
+    for (int k = 0; k < ctx.num_inputs(); ++k) {
+      if (ctx.watched(k)) {
+        state.watched.push_back({state.constant_inputs[k], state.constant_inputs[k]->version()});
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Net::CheckNeedsPrepare(bool* needed) {
+  *needed = !prepared_;
   for (size_t i = 0; i < input_tensors_.size(); ++i) {
     const Tensor* t = input_tensors_[i];
     if (!t->initialized()) {
@@ -130,30 +201,91 @@ absl::Status Net::CheckInputTypes() {
           NetLabel(def_), ": input blob '", input_names_[i], "' holds no tensor"));
     }
     if (t->dtype() != input_types_[i].dtype || t->dims() != input_types_[i].dims) {
-      changed = true;
+      *needed = true;
     }
   }
-  if (!changed) return absl::OkStatus();
+  for (const OpState& state : states_) {
+    for (const auto& [tensor, version] : state.watched) {
+      if (tensor->version() != version) *needed = true;
+    }
+  }
+  // A blob the net writes may have been replaced by a smaller tensor (fed
+  // anew) since the last run; the workspace's generation says when to look.
+  if (ws_->generation() != workspace_generation_) {
+    for (const Written& w : written_) {
+      if (w.tensor->capacity() < w.bytes) *needed = true;
+    }
+    workspace_generation_ = ws_->generation();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Net::Reprepare() {
+  prepared_ = false;
   TypeMap inputs;
   for (size_t i = 0; i < input_tensors_.size(); ++i) {
     inputs[input_names_[i]] = input_tensors_[i]->type();
   }
-  absl::StatusOr<TypeMap> types = InferNetTypes(def_, inputs);
+  absl::StatusOr<NetTypes> types = InferNetTypesPerOp(def_, inputs, MakeConstantLookup(*ws_, def_));
   if (!types.ok()) return types.status();
+  absl::Status s = PrepareOps(*types);
+  if (!s.ok()) return s;
+  std::vector<size_t> bytes = WrittenBytes(def_, *types, written_names_);
+  for (size_t w = 0; w < written_.size(); ++w) {
+    written_[w].bytes = bytes[w];
+    s = written_[w].tensor->Reserve(bytes[w]);
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(NetLabel(def_), ": blob '", written_names_[w],
+                                                 "': ", s.message()));
+    }
+  }
+  types_ = *std::move(types);
+  BindTypes();
   for (size_t i = 0; i < input_tensors_.size(); ++i) {
     input_types_[i] = input_tensors_[i]->type();
   }
-  types_ = std::move(*types);
+  ++prepare_count_;
+  prepared_ = true;
   return absl::OkStatus();
 }
 
-absl::Status Net::Run() {
-  absl::Status s = CheckInputTypes();
-  if (!s.ok()) return s;
+void Net::BindTypes() {
   for (size_t i = 0; i < ops_.size(); ++i) {
-    s = ops_[i]->RunOnDevice();
+    states_[i].out_types.clear();
+    for (const TensorType& t : types_.op_outputs[i]) states_[i].out_types.push_back(&t);
+    states_[i].out_numel = types_.op_output_numel[i];
+  }
+}
+
+absl::Status Net::Run() {
+  bool needed = false;
+  absl::Status s = CheckNeedsPrepare(&needed);
+  if (!s.ok()) return s;
+  if (needed) {
+    s = Reprepare();
+    if (!s.ok()) return s;
+  }
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    OperatorBase* op = ops_[i].get();
+    const OpState& state = states_[i];
+    // Blobs written by several operators may change type between them; the
+    // storage was sized for the largest at preparation.
+    for (size_t o = 0; o < state.out_types.size(); ++o) {
+      Tensor* t = op->Output(static_cast<int>(o));
+      const TensorType& want = *state.out_types[o];
+      if (t->dtype() != want.dtype || t->dims() != want.dims) {
+        if (!t->SetTypeWithinCapacity(want, state.out_numel[o])) {
+          return absl::InternalError(absl::StrCat(
+              DescribeOperator(def_, static_cast<int>(i), types_.blobs), ": output '",
+              op->def().output(o), "' has less storage than prepared; was it replaced "
+              "behind the workspace's back?"));
+        }
+      }
+    }
+    s = op->RunOnDevice();
     if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat(DescribeOperator(def_, static_cast<int>(i), types_),
+      return absl::Status(s.code(), absl::StrCat(DescribeOperator(def_, static_cast<int>(i),
+                                                                  types_.blobs),
                                                  " failed: ", s.message()));
     }
   }

@@ -11,6 +11,7 @@
 #ifndef OPGRAPH_CORE_NET_H_
 #define OPGRAPH_CORE_NET_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,16 +58,49 @@ absl::Status CheckNetLimits(const NetDef& net);
 // type and name, and its input blobs with their types.
 absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs);
 
+// The value of a blob that stays constant across runs of a net (see
+// PrepareContext::ConstantInput), or nullptr when it is not constant or
+// not known.
+using ConstantLookup = std::function<const Tensor*(const std::string& blob)>;
+
+// The result of inference with per-operator detail: an operator sees the
+// type a blob has when it runs, which a later operator may change.
+struct NetTypes {
+  TypeMap blobs;  // `inputs` plus the last type of every blob written
+  std::vector<std::vector<TensorType>> op_inputs;
+  std::vector<std::vector<TensorType>> op_outputs;
+  std::vector<std::vector<int64_t>> op_output_numel;
+};
+
+// InferNetTypes with per-operator types. `constants`, when set, is asked
+// for the values of blobs the net reads but never writes, for operators
+// whose schema is value-dependent.
+absl::StatusOr<NetTypes> InferNetTypesPerOp(const NetDef& net, const TypeMap& inputs,
+                                            const ConstantLookup& constants = nullptr);
+
+// A ConstantLookup over the blobs of `ws` that `net` reads and never
+// writes. It refers to `ws`, which must outlive it.
+ConstantLookup MakeConstantLookup(const Workspace& ws, const NetDef& net);
+
+// The bytes each blob in `written` needs: the largest output any operator
+// of `net` writes into it, as inferred in `types`.
+std::vector<size_t> WrittenBytes(const NetDef& net, const NetTypes& types,
+                                 const std::vector<std::string>& written);
+
 // "net 'name' operator #3 Softmax 'sm' (inputs: x float32[2, 3])".
 std::string DescribeOperator(const NetDef& net, int index, const TypeMap& types);
 
 class Net {
  public:
-  // Runs every operator in order. Before the first operator, re-checks the
-  // types of the blobs the net reads and re-runs inference if they changed
-  // since the last run. On an operator's failure, returns its status (same
-  // code) with the operator's context; the blobs that operator did not
-  // write are untouched, and the net can run again.
+  // Runs every operator in order. Before the first operator, it prepares
+  // the net again when needed: when the types of the blobs the net reads
+  // changed since the last run (inference runs again), when a constant
+  // input that an operator's Prepare read was rewritten, or when a blob the
+  // net writes was replaced by a smaller one. Preparing again can fail
+  // (inference, an operator's Prepare, allocation); then no operator runs
+  // and the error is returned. On an operator's failure, returns its status
+  // (same code) with the operator's context; the blobs that operator did
+  // not write are untouched, and the net can run again.
   absl::Status Run();
 
   const NetDef& def() const { return def_; }
@@ -77,20 +111,51 @@ class Net {
   const std::vector<std::string>& inputs() const { return input_names_; }
   // Every blob the net reads or writes.
   const std::vector<std::string>& blobs() const { return blob_names_; }
+  // How many times the operators were prepared (1 after creation); for
+  // tests and diagnostics.
+  int64_t prepare_count() const { return prepare_count_; }
 
  private:
   friend class Workspace;
   Net() = default;
-  absl::Status CheckInputTypes();
+
+  // Per operator: the inferred types it runs with, and the constant inputs
+  // its Prepare read, with their versions then.
+  struct OpState {
+    // Per input: the blob's tensor when it is constant across runs.
+    std::vector<const Tensor*> constant_inputs;
+    std::vector<const TensorType*> out_types;  // into types_.op_outputs
+    std::vector<int64_t> out_numel;
+    std::vector<std::pair<const Tensor*, uint64_t>> watched;
+  };
+  // A blob the net writes, and the bytes its largest writer needs.
+  struct Written {
+    Tensor* tensor;
+    size_t bytes;
+  };
+
+  absl::Status CheckNeedsPrepare(bool* needed);
+  // Infers from the current input types, prepares every operator and grows
+  // written blobs. On error the net stays unprepared.
+  absl::Status Reprepare();
+  absl::Status PrepareOps(const NetTypes& types);
+  // Points states_ at types_.
+  void BindTypes();
 
   NetDef def_;
   Workspace* ws_ = nullptr;
   std::vector<std::unique_ptr<OperatorBase>> ops_;
+  std::vector<OpState> states_;
+  std::vector<Written> written_;
+  std::vector<std::string> written_names_;  // parallel to written_
   std::vector<std::string> input_names_;
   std::vector<const Tensor*> input_tensors_;
   std::vector<TensorType> input_types_;  // As of the last successful check.
   std::vector<std::string> blob_names_;
-  TypeMap types_;                        // Inferred at the last check.
+  NetTypes types_;                       // Inferred at the last check.
+  bool prepared_ = false;
+  uint64_t workspace_generation_ = 0;    // Workspace::generation() when checked.
+  int64_t prepare_count_ = 0;
 };
 
 }  // namespace opgraph

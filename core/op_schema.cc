@@ -218,6 +218,12 @@ OpSchema& OpSchema::TensorInference(TensorInferenceFunction fn) {
   return *this;
 }
 
+OpSchema& OpSchema::ValueDependentInference(ValueInferenceFunction fn) {
+  value_inference_ = std::move(fn);
+  inference_ = nullptr;
+  return *this;
+}
+
 bool OpSchema::IsInplaceAllowed(int in, int out) const {
   return allow_inplace_.count({in, out}) > 0 || enforce_inplace_.count({in, out}) > 0;
 }
@@ -309,7 +315,8 @@ absl::Status OpSchema::Verify(const OperatorDef& def) const {
 }
 
 absl::StatusOr<std::vector<TensorType>> OpSchema::InferTensors(
-    const OperatorDef& def, absl::Span<const TensorType> inputs) const {
+    const OperatorDef& def, absl::Span<const TensorType> inputs,
+    absl::Span<const Tensor* const> values) const {
   const std::string who = OpLabel(def);
   if (!allowed_types_.empty()) {
     const size_t checked = same_inputs_ ? inputs.size() : std::min<size_t>(1, inputs.size());
@@ -332,11 +339,18 @@ absl::StatusOr<std::vector<TensorType>> OpSchema::InferTensors(
       }
     }
   }
-  if (!inference_) {
+  if (!inference_ && !value_inference_) {
     return absl::UnimplementedError(
         absl::StrCat(who, ": the schema has no type and shape inference"));
   }
-  absl::StatusOr<std::vector<TensorType>> out = inference_(def, inputs);
+  absl::StatusOr<std::vector<TensorType>> out;
+  if (value_inference_) {
+    std::vector<const Tensor*> known(inputs.size(), nullptr);
+    for (size_t i = 0; i < values.size() && i < known.size(); ++i) known[i] = values[i];
+    out = value_inference_(def, inputs, known);
+  } else {
+    out = inference_(def, inputs);
+  }
   if (!out.ok()) {
     return absl::Status(out.status().code(),
                         absl::StrCat(who, ": ", out.status().message()));

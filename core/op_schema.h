@@ -52,6 +52,15 @@ struct IoSpec {
 using TensorInferenceFunction = std::function<absl::StatusOr<std::vector<TensorType>>(
     const OperatorDef& def, absl::Span<const TensorType> inputs)>;
 
+// Inference for operators whose output shapes depend on input values (a
+// shape given as a tensor). `values[i]` is input i's tensor when its value
+// is constant across runs of the net (a blob the net reads but never
+// writes: an initializer or init-net blob), else nullptr. The net infers
+// again, and re-prepares, whenever such a value is rewritten.
+using ValueInferenceFunction = std::function<absl::StatusOr<std::vector<TensorType>>(
+    const OperatorDef& def, absl::Span<const TensorType> inputs,
+    absl::Span<const Tensor* const> values)>;
+
 class OpSchema {
  public:
   OpSchema() = default;
@@ -97,6 +106,13 @@ class OpSchema {
   // these dtypes.
   OpSchema& AllowedTypes(std::set<DType> types);
   OpSchema& TensorInference(TensorInferenceFunction fn);
+  // Declares that output shapes depend on the values of some inputs, and
+  // how to infer them from those values (see ValueInferenceFunction). Such
+  // an operator's inputs must be constant where the function needs a value;
+  // when one is not, the function returns InvalidArgument saying which
+  // input must be constant. Replaces TensorInference.
+  OpSchema& ValueDependentInference(ValueInferenceFunction fn);
+  bool value_dependent() const { return static_cast<bool>(value_inference_); }
 
   // Checks arity, in-place pairs and arguments of `def` against the schema.
   // InvalidArgument naming the operator and what is wrong.
@@ -104,8 +120,11 @@ class OpSchema {
 
   // Verify-independent: infers output types from input types, applying the
   // input checks declared above. InvalidArgument naming the problem.
+  // `values` (see ValueInferenceFunction) is read only by value-dependent
+  // schemas; empty means no input value is known.
   absl::StatusOr<std::vector<TensorType>> InferTensors(
-      const OperatorDef& def, absl::Span<const TensorType> inputs) const;
+      const OperatorDef& def, absl::Span<const TensorType> inputs,
+      absl::Span<const Tensor* const> values = {}) const;
 
   bool IsInplaceAllowed(int in, int out) const;
   bool IsInplaceEnforced(int in, int out) const;
@@ -151,6 +170,7 @@ class OpSchema {
   bool same_inputs_ = false;
   std::set<DType> allowed_types_;
   TensorInferenceFunction inference_;
+  ValueInferenceFunction value_inference_;
 };
 
 // Finds an argument of `def` by name, or nullptr.

@@ -1,14 +1,24 @@
 // OperatorBase: what every kernel derives from.
 //
-// Life cycle, driven by Net (core/net.h):
+// Life cycle, driven by Net (core/net.h). At net creation:
 //   1. The registry constructs the operator from its OperatorDef and schema.
 //      Constructors must not fail and must not touch any workspace.
 //   2. Init() reads and validates argument values; an error here stops net
 //      creation before anything in the workspace changes.
-//   3. Bind() gives it its input and output tensors.
-//   4. RunOnDevice() runs any number of times. By then the net has checked
-//      arity, arguments, in-place pairs and the input types and shapes
-//      (shape inference), so kernels may rely on those and DCHECK them.
+//   3. Prepare(ctx) receives the input and output types that the schema's
+//      shape inference gave (the one source of shape truth) and does every
+//      shape-dependent piece of work: dimension products, canonical axes,
+//      choosing a kernel variant, packing constant weights. It is called
+//      again before a run whenever the types of the net's inputs changed or
+//      a constant input it read was rewritten.
+//   4. The net allocates every output from the inferred types (except for
+//      operators whose schema says OutputsDependOnInputValues(), which
+//      resize their outputs themselves) and binds inputs and outputs.
+// At every run:
+//   5. RunOnDevice() only reads inputs and writes outputs: the output
+//      tensors already have their inferred type and enough storage. Built-in
+//      operators never allocate here, so a run cannot fail halfway for lack
+//      of memory.
 //
 // An operator is used by one thread at a time.
 #ifndef OPGRAPH_CORE_OPERATOR_H_
@@ -26,6 +36,45 @@ namespace opgraph {
 
 class Workspace;
 
+// What Prepare sees: the inferred types of the operator's inputs and
+// outputs, and the values of inputs that stay constant across runs.
+class PrepareContext {
+ public:
+  PrepareContext(std::vector<TensorType> inputs, std::vector<TensorType> outputs,
+                 std::vector<const Tensor*> constants)
+      : inputs_(std::move(inputs)),
+        outputs_(std::move(outputs)),
+        constants_(std::move(constants)),
+        watched_(inputs_.size(), false) {}
+
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+  int num_outputs() const { return static_cast<int>(outputs_.size()); }
+  const TensorType& input(int i) const { return inputs_[i]; }
+  const TensorType& output(int i) const { return outputs_[i]; }
+  const std::vector<TensorType>& inputs() const { return inputs_; }
+  const std::vector<TensorType>& outputs() const { return outputs_; }
+
+  // The tensor of input `i` when its value is constant across runs of the
+  // net (a blob the net reads but never writes, such as weights fed once or
+  // made by an init net), else nullptr. Asking marks the input as watched:
+  // when that blob is rewritten (fed again, or written by another net), the
+  // net prepares again before its next run, so state derived from the
+  // value (packed weights) never goes stale. The pointer is valid during
+  // Prepare only.
+  const Tensor* ConstantInput(int i) const {
+    if (constants_[i] == nullptr) return nullptr;
+    watched_[i] = true;
+    return constants_[i];
+  }
+  bool watched(int i) const { return watched_[i]; }
+
+ private:
+  std::vector<TensorType> inputs_;
+  std::vector<TensorType> outputs_;
+  std::vector<const Tensor*> constants_;
+  mutable std::vector<bool> watched_;
+};
+
 class OperatorBase {
  public:
   OperatorBase(const OperatorDef& def, const OpSchema& schema)
@@ -38,12 +87,22 @@ class OperatorBase {
   // argument on a bad value. The default accepts everything.
   virtual absl::Status Init() { return absl::OkStatus(); }
 
-  // Computes the outputs from the inputs. Returns a non-OK status on a
-  // failure the checks before running could not rule out (for example an
-  // allocation beyond the limit); the net adds the operator's context.
+  // Shape-dependent work (see the life cycle above). The types in `ctx` are
+  // final for the runs until the next Prepare. A non-OK status stops net
+  // creation (or the run that re-prepared) with the operator's context. The
+  // default does nothing.
+  virtual absl::Status Prepare(const PrepareContext& ctx) {
+    (void)ctx;
+    return absl::OkStatus();
+  }
+
+  // Computes the outputs from the inputs, whose tensors have the types
+  // Prepare saw. Returns a non-OK status only for what the checks before
+  // running could not rule out (a value-dependent condition); the net adds
+  // the operator's context.
   virtual absl::Status RunOnDevice() = 0;
 
-  // Called by Net once, before the first run.
+  // Called by Net when it binds the operator, before the first run.
   void Bind(std::vector<const Tensor*> inputs, std::vector<Tensor*> outputs,
             Workspace* ws) {
     inputs_ = std::move(inputs);

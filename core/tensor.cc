@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -119,19 +120,57 @@ absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims,
 
 void Tensor::FreeDeleter::operator()(void* p) const { std::free(p); }
 
-Tensor::Tensor(const Tensor& other) { *this = other; }
+Tensor::Tensor(Tensor&& other) noexcept { *this = std::move(other); }
 
-Tensor& Tensor::operator=(const Tensor& other) {
+Tensor& Tensor::operator=(Tensor&& other) noexcept {
   if (this == &other) return *this;
-  if (!other.initialized()) {
-    *this = Tensor();
-    return *this;
-  }
-  OPGRAPH_CHECK_OK(Resize(other.dtype_, other.dims_));
-  if (other.nbytes() > 0) {
-    std::memcpy(raw_mutable_data(), other.raw_data(), other.nbytes());
-  }
+  const uint64_t version = std::max(version_, other.version_) + 1;
+  dtype_ = other.dtype_;
+  dims_ = std::move(other.dims_);
+  numel_ = other.numel_;
+  storage_ = std::move(other.storage_);
+  capacity_ = other.capacity_;
+  version_ = version;
+  other.dtype_ = DType::kUndefined;
+  other.dims_.clear();
+  other.numel_ = 0;
+  other.capacity_ = 0;
+  ++other.version_;
   return *this;
+}
+
+absl::StatusOr<Tensor> Tensor::Clone() const {
+  Tensor t;
+  if (!initialized()) return t;
+  absl::Status s = t.Resize(dtype_, dims_);
+  if (!s.ok()) return s;
+  if (nbytes() > 0) std::memcpy(t.raw_mutable_data(), raw_data(), nbytes());
+  return t;
+}
+
+absl::Status Tensor::Reserve(size_t bytes) {
+  if (storage_ != nullptr && bytes <= capacity_) return absl::OkStatus();
+  void* p = AllocateAligned(bytes);
+  if (p == nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("out of memory reserving ", bytes, " bytes for a ",
+                     type().ToString(), " tensor"));
+  }
+  if (storage_ != nullptr && nbytes() > 0) std::memcpy(p, storage_.get(), nbytes());
+  storage_.reset(p);
+  capacity_ = bytes;
+  ++version_;
+  return absl::OkStatus();
+}
+
+bool Tensor::SetTypeWithinCapacity(const TensorType& type, int64_t numel) {
+  const size_t bytes = static_cast<size_t>(numel) * DTypeSize(type.dtype);
+  if (storage_ == nullptr || bytes > capacity_) return false;
+  dtype_ = type.dtype;
+  dims_ = type.dims;
+  numel_ = numel;
+  ++version_;
+  return true;
 }
 
 absl::Status Tensor::Resize(DType dtype, absl::Span<const int64_t> dims) {
@@ -160,6 +199,7 @@ absl::Status Tensor::Resize(DType dtype, absl::Span<const int64_t> dims) {
   dtype_ = dtype;
   dims_.assign(dims.begin(), dims.end());
   numel_ = *n;
+  ++version_;
   return absl::OkStatus();
 }
 

@@ -82,11 +82,17 @@ struct TensorType {
 class Tensor {
  public:
   Tensor() = default;
-  // Copies share nothing: the data is duplicated.
-  Tensor(const Tensor& other);
-  Tensor& operator=(const Tensor& other);
-  Tensor(Tensor&&) noexcept = default;
-  Tensor& operator=(Tensor&&) noexcept = default;
+  // No implicit copies: a copy allocates, so it is an explicit Clone().
+  Tensor(const Tensor& other) = delete;
+  Tensor& operator=(const Tensor& other) = delete;
+  // Moving leaves `other` empty (uninitialized). The target's version()
+  // moves past both tensors' versions, so a net watching the target sees
+  // the change.
+  Tensor(Tensor&& other) noexcept;
+  Tensor& operator=(Tensor&& other) noexcept;
+
+  // A deep copy. ResourceExhausted when the storage cannot be allocated.
+  absl::StatusOr<Tensor> Clone() const;
 
   // Sets dtype and dims. Existing storage is kept when it is large enough
   // (its contents are then unspecified), so rewriting an output of the same
@@ -135,9 +141,27 @@ class Tensor {
     return static_cast<T*>(raw_mutable_data());
   }
   const void* raw_data() const { return storage_.get(); }
-  void* raw_mutable_data() { return storage_.get(); }
+  void* raw_mutable_data() {
+    ++version_;
+    return storage_.get();
+  }
   // Bytes of storage held, which may exceed nbytes().
   size_t capacity() const { return capacity_; }
+
+  // Grows the storage to at least `bytes`, keeping dtype, dims and the
+  // current contents. ResourceExhausted when allocation fails (the tensor is
+  // then unchanged).
+  absl::Status Reserve(size_t bytes);
+  // Sets dtype and dims without allocating: false (and no change) when the
+  // storage is smaller than the new shape needs. The contents are then
+  // unspecified. `numel` must be the element count of `type` (the caller
+  // has it from shape inference). Used by Net before each operator runs.
+  bool SetTypeWithinCapacity(const TensorType& type, int64_t numel);
+
+  // Changes whenever the tensor may have changed: every mutable access,
+  // Resize, Reserve and assignment. Nets compare it to notice that a blob
+  // they treat as constant (packed weights) was rewritten.
+  uint64_t version() const { return version_; }
 
   // "float32[2, 3]".
   std::string DebugString() const { return type().ToString(); }
@@ -151,6 +175,20 @@ class Tensor {
   int64_t numel_ = 0;
   std::unique_ptr<void, FreeDeleter> storage_;
   size_t capacity_ = 0;
+  uint64_t version_ = 0;
+};
+
+// A borrowed tensor, for arguments that read tensors without copying them:
+// converts implicitly from an lvalue or a temporary (which lives until the
+// end of the full expression that made it).
+class TensorRef {
+ public:
+  TensorRef(const Tensor& t) : t_(&t) {}  // NOLINT(google-explicit-constructor)
+  const Tensor& get() const { return *t_; }
+  const Tensor* operator->() const { return t_; }
+
+ private:
+  const Tensor* t_;
 };
 
 template <typename T>

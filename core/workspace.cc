@@ -1,5 +1,6 @@
 #include "core/workspace.h"
 
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -30,17 +31,30 @@ const Tensor* Workspace::GetBlob(absl::string_view name) const {
 }
 
 Tensor* Workspace::GetMutableBlob(absl::string_view name) {
+  // The caller may replace the tensor; nets check their blobs again.
+  ++generation_;
+  return GetMutableBlobNoBump(name);
+}
+
+Tensor* Workspace::GetMutableBlobNoBump(absl::string_view name) {
   auto it = blobs_.find(name);
   return it == blobs_.end() ? nullptr : it->second.get();
 }
 
 Tensor* Workspace::CreateBlob(const std::string& name) {
+  ++generation_;
   std::unique_ptr<Tensor>& slot = blobs_[name];
   if (slot == nullptr) slot = std::make_unique<Tensor>();
   return slot.get();
 }
 
-absl::Status Workspace::FeedBlob(const std::string& name, Tensor value) {
+absl::Status Workspace::FeedBlob(const std::string& name, const Tensor& value) {
+  absl::StatusOr<Tensor> copy = value.Clone();
+  if (!copy.ok()) return copy.status();
+  return FeedBlob(name, *std::move(copy));
+}
+
+absl::Status Workspace::FeedBlob(const std::string& name, Tensor&& value) {
   if (name.empty()) return absl::InvalidArgumentError("cannot feed a blob with an empty name");
   if (!value.initialized()) {
     return absl::InvalidArgumentError(
@@ -60,7 +74,7 @@ absl::StatusOr<Tensor> Workspace::FetchBlob(absl::string_view name) const {
     return absl::FailedPreconditionError(
         absl::StrCat("blob '", name, "' exists but has never been written"));
   }
-  return *t;
+  return t->Clone();
 }
 
 absl::Status Workspace::RemoveBlob(absl::string_view name) {
@@ -76,6 +90,7 @@ absl::Status Workspace::RemoveBlob(absl::string_view name) {
       }
     }
   }
+  ++generation_;
   blobs_.erase(it);
   return absl::OkStatus();
 }
@@ -108,41 +123,69 @@ absl::StatusOr<std::unique_ptr<Net>> Workspace::BuildNet(const NetDef& def) {
         "; opgraph runs on the CPU (device type 0) only"));
   }
   // Every check that can fail runs before the workspace is touched.
-  absl::StatusOr<TypeMap> types = InferNetTypes(def, BlobTypes());
+  absl::StatusOr<NetTypes> types =
+      InferNetTypesPerOp(def, BlobTypes(), MakeConstantLookup(*this, def));
   if (!types.ok()) return types.status();
 
   auto net = std::unique_ptr<Net>(new Net());
   net->def_ = def;
   net->ws_ = this;
-  net->types_ = *types;
   std::set<std::string> written;
+  for (const OperatorDef& op : def.op()) written.insert(op.output().begin(), op.output().end());
   std::set<std::string> seen;
+  std::set<std::string> produced;
   for (int i = 0; i < def.op_size(); ++i) {
     const OperatorDef& op = def.op(i);
     if (op.has_device_option() && op.device_option().device_type() != 0) {
       return absl::UnimplementedError(absl::StrCat(
-          DescribeOperator(def, i, *types), " asks for device type ",
+          DescribeOperator(def, i, types->blobs), " asks for device type ",
           op.device_option().device_type(), "; opgraph runs on the CPU (device type 0) only"));
     }
     absl::StatusOr<std::unique_ptr<OperatorBase>> created =
         OpRegistry::Global().CreateOperator(op);
     if (!created.ok()) {
       return absl::Status(created.status().code(),
-                          absl::StrCat(DescribeOperator(def, i, *types), ": ",
+                          absl::StrCat(DescribeOperator(def, i, types->blobs), ": ",
                                        created.status().message()));
     }
+    Net::OpState state;
     for (const std::string& in : op.input()) {
-      if (!written.count(in) && seen.insert(in).second) net->input_names_.push_back(in);
+      if (!produced.count(in) && seen.insert(in).second) net->input_names_.push_back(in);
+      const Tensor* t = written.count(in) ? nullptr : GetBlob(in);
+      state.constant_inputs.push_back(t != nullptr && t->initialized() ? t : nullptr);
     }
     for (const std::string& out : op.output()) {
-      written.insert(out);
       seen.insert(out);
+      if (produced.insert(out).second) net->written_names_.push_back(out);
     }
     net->ops_.push_back(std::move(*created));
+    net->states_.push_back(std::move(state));
   }
   net->blob_names_.assign(seen.begin(), seen.end());
+  absl::Status s = net->PrepareOps(*types);
+  if (!s.ok()) return s;
+
+  // Storage for every blob the net writes, sized for its largest writer.
+  // New blobs are staged and enter the workspace only once everything has
+  // succeeded; an existing blob keeps its contents when it grows.
+  std::vector<size_t> bytes = WrittenBytes(def, *types, net->written_names_);
+  std::map<std::string, Tensor> staged;
+  for (size_t w = 0; w < net->written_names_.size(); ++w) {
+    const std::string& name = net->written_names_[w];
+    Tensor* existing = GetMutableBlobNoBump(name);
+    Tensor* t = existing != nullptr ? existing : &staged[name];
+    s = t->Reserve(bytes[w]);
+    if (!s.ok()) {
+      return absl::Status(s.code(),
+                          absl::StrCat(label, ": blob '", name, "': ", s.message()));
+    }
+  }
 
   // Commit: from here on nothing fails.
+  for (auto& [name, t] : staged) *CreateBlob(name) = std::move(t);
+  for (size_t w = 0; w < net->written_names_.size(); ++w) {
+    net->written_.push_back(Net::Written{GetMutableBlobNoBump(net->written_names_[w]), bytes[w]});
+  }
   for (const std::string& in : net->input_names_) {
     const Tensor* t = GetBlob(in);
     net->input_tensors_.push_back(t);
@@ -152,10 +195,15 @@ absl::StatusOr<std::unique_ptr<Net>> Workspace::BuildNet(const NetDef& def) {
     const OperatorDef& op = def.op(i);
     std::vector<const Tensor*> ins;
     std::vector<Tensor*> outs;
-    for (const std::string& out : op.output()) outs.push_back(CreateBlob(out));
+    for (const std::string& out : op.output()) outs.push_back(GetMutableBlobNoBump(out));
     for (const std::string& in : op.input()) ins.push_back(GetBlob(in));
     net->ops_[i]->Bind(std::move(ins), std::move(outs), this);
   }
+  net->types_ = *std::move(types);
+  net->BindTypes();
+  net->workspace_generation_ = generation_;
+  net->prepare_count_ = 1;
+  net->prepared_ = true;
   return net;
 }
 

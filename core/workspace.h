@@ -32,14 +32,20 @@ class Workspace {
   // The blob, or nullptr. The pointer stays valid until the blob is removed
   // or the workspace destroyed.
   const Tensor* GetBlob(absl::string_view name) const;
+  // A mutable blob. Replacing the tensor (by assignment) is allowed: nets
+  // that use the blob notice and prepare again before their next run.
   Tensor* GetMutableBlob(absl::string_view name);
   // The blob `name`, created empty (uninitialized) when absent.
   Tensor* CreateBlob(const std::string& name);
   // Sets blob `name` to `value`, creating it when absent. InvalidArgument
   // for an empty name or an uninitialized tensor.
-  absl::Status FeedBlob(const std::string& name, Tensor value);
+  absl::Status FeedBlob(const std::string& name, Tensor&& value);
+  // The same with a copy of `value`: ResourceExhausted when the copy cannot
+  // be allocated.
+  absl::Status FeedBlob(const std::string& name, const Tensor& value);
   // A copy of blob `name`. NotFound when absent, FailedPrecondition when it
-  // was created but never written.
+  // was created but never written, ResourceExhausted when the copy cannot
+  // be allocated.
   absl::StatusOr<Tensor> FetchBlob(absl::string_view name) const;
   // Deletes blob `name`. NotFound when absent; FailedPrecondition naming the
   // net when a net of this workspace uses it (delete the net first).
@@ -76,12 +82,19 @@ class Workspace {
   void set_num_threads(int n) { num_threads_ = n <= 0 ? 0 : std::min(n, kMaxThreads); }
   int num_threads() const { return num_threads_ > 0 ? num_threads_ : DefaultNumThreads(); }
 
+  // Changes whenever a blob may have been replaced (fed, created, handed
+  // out mutable, removed). Nets use it to skip re-checking their blobs.
+  uint64_t generation() const { return generation_; }
+
  private:
+  friend class Net;
   absl::StatusOr<std::unique_ptr<Net>> BuildNet(const NetDef& def);
+  Tensor* GetMutableBlobNoBump(absl::string_view name);
 
   std::map<std::string, std::unique_ptr<Tensor>, std::less<>> blobs_;
   std::map<std::string, std::unique_ptr<Net>, std::less<>> nets_;
   int num_threads_ = 0;  // 0: DefaultNumThreads().
+  uint64_t generation_ = 0;
 };
 
 }  // namespace opgraph

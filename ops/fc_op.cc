@@ -14,9 +14,12 @@
 // reassociating any sum. The forward pass keeps W^T in a buffer reused
 // across runs. Accumulation is in the tensor's type.
 #include <algorithm>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/dispatch.h"
 #include "core/registry.h"
 
 namespace opgraph {
@@ -73,42 +76,75 @@ absl::StatusOr<FcDims> ComputeFcDims(const OperatorDef& def, const TensorType& x
   return d;
 }
 
+// Scratch space for a transposed copy of W, or ResourceExhausted.
+template <typename T>
+absl::Status AllocateScratch(std::vector<T>* v, int64_t n) {
+  try {
+    v->assign(static_cast<size_t>(n), T(0));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("out of memory allocating ", n, " elements of scratch space for W^T"));
+  }
+  return absl::OkStatus();
+}
+
+// W^T [K, N] from W [N, K].
+template <typename T>
+void Transpose(const T* w, int64_t n, int64_t k, T* wt) {
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t c = 0; c < k; ++c) wt[c * n + r] = w[r * k + c];
+  }
+}
+
 class FCOp final : public OperatorBase {
  public:
   using OperatorBase::OperatorBase;
   static constexpr int kInputX = 0, kInputW = 1, kInputB = 2;
 
-  absl::Status RunOnDevice() override {
-    const Tensor& x = Input(kInputX);
-    const Tensor& w = Input(kInputW);
-    const Tensor& b = Input(kInputB);
-    const TensorType bt = b.type();
-    absl::StatusOr<FcDims> d = ComputeFcDims(def(), x.type(), w.type(), &bt);
+  // Shapes are fixed here. When W is constant across runs (weights fed
+  // once or made by an init net), its transpose is computed once, here;
+  // otherwise each run transposes into scratch space sized here.
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    absl::StatusOr<FcDims> d =
+        ComputeFcDims(def(), ctx.input(kInputX), ctx.input(kInputW), &ctx.input(kInputB));
     if (!d.ok()) return d.status();
-    std::vector<int64_t> ydims(x.dims().begin(), x.dims().begin() + d->axis);
-    ydims.push_back(d->n);
-    absl::Status s = Output(0)->Resize(x.dtype(), ydims);
-    if (!s.ok()) return s;
-    if (x.IsType<float>()) {
-      Compute<float>(*d, x.data<float>(), w.data<float>(), b.data<float>(), &wt_f_,
-                     Output(0)->mutable_data<float>());
-    } else {
-      Compute<double>(*d, x.data<double>(), w.data<double>(), b.data<double>(), &wt_d_,
-                      Output(0)->mutable_data<double>());
-    }
-    return absl::OkStatus();
+    d_ = *d;
+    dtype_ = ctx.input(kInputX).dtype;
+    const Tensor* w = ctx.ConstantInput(kInputW);
+    packed_ = w != nullptr;
+    return DispatchFloat(dtype_, [&](auto tag) -> absl::Status {
+      using T = typename decltype(tag)::type;
+      std::vector<T>& wt = Scratch<T>();
+      absl::Status s = AllocateScratch(&wt, d_.k * d_.n);
+      if (!s.ok()) return s;
+      if (packed_) Transpose(w->data<T>(), d_.n, d_.k, wt.data());
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status RunOnDevice() override {
+    return DispatchFloat(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      std::vector<T>& wt = Scratch<T>();
+      if (!packed_) Transpose(Input(kInputW).data<T>(), d_.n, d_.k, wt.data());
+      Compute<T>(d_, Input(kInputX).data<T>(), wt.data(), Input(kInputB).data<T>(),
+                 Output(0)->mutable_data<T>());
+    });
   }
 
  private:
   template <typename T>
-  static void Compute(const FcDims& d, const T* x, const T* w, const T* b, std::vector<T>* wt,
-                      T* y) {
-    const int64_t M = d.m, K = d.k, N = d.n;
-    wt->resize(static_cast<size_t>(K * N));
-    for (int64_t n = 0; n < N; ++n) {
-      for (int64_t k = 0; k < K; ++k) (*wt)[k * N + n] = w[n * K + k];
+  std::vector<T>& Scratch() {
+    if constexpr (std::is_same_v<T, float>) {
+      return wt_f_;
+    } else {
+      return wt_d_;
     }
-    const T* wtp = wt->data();
+  }
+
+  template <typename T>
+  static void Compute(const FcDims& d, const T* x, const T* wtp, const T* b, T* y) {
+    const int64_t M = d.m, K = d.k, N = d.n;
     for (int64_t m = 0; m < M; ++m) {
       T* yr = y + m * N;
       std::copy(b, b + N, yr);
@@ -120,6 +156,10 @@ class FCOp final : public OperatorBase {
       }
     }
   }
+
+  FcDims d_;
+  DType dtype_ = DType::kUndefined;
+  bool packed_ = false;
   std::vector<float> wt_f_;
   std::vector<double> wt_d_;
 };
@@ -130,22 +170,21 @@ class FCGradientOp final : public OperatorBase {
   static constexpr int kInputX = 0, kInputW = 1, kInputDY = 2;
   static constexpr int kOutputDW = 0, kOutputDB = 1, kOutputDX = 2;
 
-  absl::Status RunOnDevice() override {
-    const Tensor& x = Input(kInputX);
-    const Tensor& w = Input(kInputW);
-    const Tensor& dy = Input(kInputDY);
-    absl::StatusOr<FcDims> d = ComputeFcDims(def(), x.type(), w.type(), nullptr);
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    absl::StatusOr<FcDims> d =
+        ComputeFcDims(def(), ctx.input(kInputX), ctx.input(kInputW), nullptr);
     if (!d.ok()) return d.status();
-    absl::Status s = Output(kOutputDW)->ResizeLike(w);
-    if (s.ok()) s = Output(kOutputDB)->Resize(x.dtype(), {d->n});
-    if (s.ok() && OutputSize() > kOutputDX) s = Output(kOutputDX)->ResizeLike(x);
-    if (!s.ok()) return s;
-    if (x.IsType<float>()) {
-      Compute<float>(*d, x.data<float>(), w.data<float>(), dy.data<float>());
-    } else {
-      Compute<double>(*d, x.data<double>(), w.data<double>(), dy.data<double>());
-    }
+    d_ = *d;
+    dtype_ = ctx.input(kInputX).dtype;
     return absl::OkStatus();
+  }
+
+  absl::Status RunOnDevice() override {
+    return DispatchFloat(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      Compute<T>(d_, Input(kInputX).data<T>(), Input(kInputW).data<T>(),
+                 Input(kInputDY).data<T>());
+    });
   }
 
  private:
@@ -179,6 +218,9 @@ class FCGradientOp final : public OperatorBase {
       }
     }
   }
+
+  FcDims d_;
+  DType dtype_ = DType::kUndefined;
 };
 
 class GetFCGradient final : public GradientMakerBase {

@@ -25,6 +25,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/dispatch.h"
 #include "core/registry.h"
 
 namespace opgraph {
@@ -86,15 +87,6 @@ TensorInferenceFunction FillInference(const std::set<DType>* allowed) {
   };
 }
 
-// Resizes the output as shape inference said it would be.
-absl::Status ResizeFillOutput(OperatorBase& op, const std::set<DType>& allowed) {
-  std::vector<TensorType> in;
-  if (op.InputSize() == 1) in.push_back(op.Input(0).type());
-  absl::StatusOr<TensorType> t = FillOutputType(op.def(), in, allowed);
-  if (!t.ok()) return t.status();
-  return op.Output(0)->Resize(*t);
-}
-
 class SplitMix64 {
  public:
   explicit SplitMix64(uint64_t seed) : state_(seed) {}
@@ -134,18 +126,15 @@ class ConstantFillOp final : public OperatorBase {
     return absl::OkStatus();
   }
 
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.output(0).dtype;
+    return absl::OkStatus();
+  }
+
   absl::Status RunOnDevice() override {
-    absl::Status s = ResizeFillOutput(*this, kConstantTypes);
-    if (!s.ok()) return s;
-    Tensor* y = Output(0);
-    switch (y->dtype()) {
-      case DType::kFloat32: return Fill<float>(y);
-      case DType::kFloat64: return Fill<double>(y);
-      case DType::kInt32: return Fill<int32_t>(y);
-      case DType::kInt64: return Fill<int64_t>(y);
-      case DType::kBool: return Fill<bool>(y);
-      default: return absl::InternalError("ConstantFill: dtype not excluded by inference");
-    }
+    return DispatchDType<float, double, int32_t, int64_t, bool>(dtype_, [&](auto tag) {
+      return Fill<typename decltype(tag)::type>(Output(0));
+    });
   }
 
  private:
@@ -157,6 +146,7 @@ class ConstantFillOp final : public OperatorBase {
     return absl::OkStatus();
   }
   float value_ = 0.f;
+  DType dtype_ = DType::kUndefined;
 };
 
 class GaussianFillOp final : public OperatorBase {
@@ -174,12 +164,15 @@ class GaussianFillOp final : public OperatorBase {
     return absl::OkStatus();
   }
 
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.output(0).dtype;
+    return absl::OkStatus();
+  }
+
   absl::Status RunOnDevice() override {
-    absl::Status s = ResizeFillOutput(*this, kRandomTypes);
-    if (!s.ok()) return s;
-    Tensor* y = Output(0);
-    if (y->IsType<float>()) return Fill<float>(y);
-    return Fill<double>(y);
+    return DispatchFloat(dtype_, [&](auto tag) {
+      return Fill<typename decltype(tag)::type>(Output(0));
+    });
   }
 
  private:
@@ -200,6 +193,7 @@ class GaussianFillOp final : public OperatorBase {
   }
   double mean_ = 0;
   double std_ = 1;
+  DType dtype_ = DType::kUndefined;
 };
 
 class UniformFillOp final : public OperatorBase {
@@ -217,12 +211,15 @@ class UniformFillOp final : public OperatorBase {
     return absl::OkStatus();
   }
 
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.output(0).dtype;
+    return absl::OkStatus();
+  }
+
   absl::Status RunOnDevice() override {
-    absl::Status s = ResizeFillOutput(*this, kRandomTypes);
-    if (!s.ok()) return s;
-    Tensor* y = Output(0);
-    if (y->IsType<float>()) return Fill<float>(y);
-    return Fill<double>(y);
+    return DispatchFloat(dtype_, [&](auto tag) {
+      return Fill<typename decltype(tag)::type>(Output(0));
+    });
   }
 
  private:
@@ -237,6 +234,7 @@ class UniformFillOp final : public OperatorBase {
   }
   double min_ = 0;
   double max_ = 1;
+  DType dtype_ = DType::kUndefined;
 };
 
 constexpr char kShapeDoc[] = "Output shape; not allowed together with an input.";

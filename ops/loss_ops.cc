@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/dispatch.h"
 #include "core/registry.h"
 
 namespace opgraph {
@@ -66,15 +67,15 @@ class SoftmaxWithLossOp final : public OperatorBase {
     return absl::OkStatus();
   }
 
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.input(0).dtype;
+    return CheckLogitsAndLabels(ctx.input(0), ctx.input(1), &n_, &d_);
+  }
+
   absl::Status RunOnDevice() override {
-    const Tensor& x = Input(0);
-    int64_t n = 0, d = 0;
-    absl::Status s = CheckLogitsAndLabels(x.type(), Input(1).type(), &n, &d);
-    if (s.ok()) s = Output(0)->ResizeLike(x);
-    if (s.ok()) s = Output(1)->Resize(x.dtype(), {});
-    if (!s.ok()) return s;
-    if (x.IsType<float>()) return Compute<float>(n, d);
-    return Compute<double>(n, d);
+    return DispatchFloat(dtype_, [&](auto tag) {
+      return Compute<typename decltype(tag)::type>(n_, d_);
+    });
   }
 
  private:
@@ -104,6 +105,8 @@ class SoftmaxWithLossOp final : public OperatorBase {
     return absl::OkStatus();
   }
   double scale_ = 1.0;
+  DType dtype_ = DType::kUndefined;
+  int64_t n_ = 0, d_ = 0;
 };
 
 class SoftmaxWithLossGradientOp final : public OperatorBase {
@@ -115,14 +118,15 @@ class SoftmaxWithLossGradientOp final : public OperatorBase {
     return absl::OkStatus();
   }
 
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.input(kInputP).dtype;
+    return CheckLogitsAndLabels(ctx.input(kInputP), ctx.input(kInputLabels), &n_, &d_);
+  }
+
   absl::Status RunOnDevice() override {
-    const Tensor& p = Input(kInputP);
-    int64_t n = 0, d = 0;
-    absl::Status s = CheckLogitsAndLabels(p.type(), Input(kInputLabels).type(), &n, &d);
-    if (s.ok()) s = Output(0)->ResizeLike(p);
-    if (!s.ok()) return s;
-    if (p.IsType<float>()) return Compute<float>(n, d);
-    return Compute<double>(n, d);
+    return DispatchFloat(dtype_, [&](auto tag) {
+      return Compute<typename decltype(tag)::type>(n_, d_);
+    });
   }
 
  private:
@@ -142,6 +146,8 @@ class SoftmaxWithLossGradientOp final : public OperatorBase {
     return absl::OkStatus();
   }
   double scale_ = 1.0;
+  DType dtype_ = DType::kUndefined;
+  int64_t n_ = 0, d_ = 0;
 };
 
 // Only the loss carries a gradient. A gradient flowing into P would need
@@ -172,14 +178,15 @@ class AccuracyOp final : public OperatorBase {
     return absl::OkStatus();
   }
 
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.input(0).dtype;
+    return CheckLogitsAndLabels(ctx.input(0), ctx.input(1), &n_, &d_);
+  }
+
   absl::Status RunOnDevice() override {
-    const Tensor& p = Input(0);
-    int64_t n = 0, d = 0;
-    absl::Status s = CheckLogitsAndLabels(p.type(), Input(1).type(), &n, &d);
-    if (s.ok()) s = Output(0)->Resize(DType::kFloat32, {});
-    if (!s.ok()) return s;
-    if (p.IsType<float>()) return Compute<float>(n, d);
-    return Compute<double>(n, d);
+    return DispatchFloat(dtype_, [&](auto tag) {
+      return Compute<typename decltype(tag)::type>(n_, d_);
+    });
   }
 
  private:
@@ -204,6 +211,8 @@ class AccuracyOp final : public OperatorBase {
     return absl::OkStatus();
   }
   int64_t top_k_ = 1;
+  DType dtype_ = DType::kUndefined;
+  int64_t n_ = 0, d_ = 0;
 };
 
 constexpr char kScaleDoc[] = "Multiplies the loss (and its gradient).";

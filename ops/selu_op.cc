@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "core/dispatch.h"
 #include "core/parallel.h"
 #include "core/registry.h"
 #include "core/workspace.h"
@@ -38,31 +39,30 @@ class SeluOp final : public OperatorBase {
 
   absl::Status Init() override { return ReadSeluArgs(*this, &alpha_, &scale_); }
 
-  absl::Status RunOnDevice() override {
-    const Tensor& x = Input(kInputX);
-    Tensor* y = Output(kOutputY);
-    absl::Status s = y->ResizeLike(x);
-    if (!s.ok()) return s;
-    if (x.IsType<float>()) return Compute<float>(x, y);
-    return Compute<double>(x, y);
-  }
-
- private:
-  template <typename T>
-  absl::Status Compute(const Tensor& x, Tensor* y) {
-    const T* in = x.data<T>();
-    T* out = y->mutable_data<T>();
-    const T alpha = static_cast<T>(alpha_);
-    const T scale = static_cast<T>(scale_);
-    ParallelFor(NumThreads(), x.numel(), kSeluNsPerElement * (sizeof(T) / 4),
-                [&](int64_t begin, int64_t end) {
-                  kernels::Selu(in + begin, out + begin, end - begin, alpha, scale);
-                }, kElementsPerCacheLine);
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.input(kInputX).dtype;
     return absl::OkStatus();
   }
 
+  absl::Status RunOnDevice() override {
+    return DispatchFloat(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const Tensor& x = Input(kInputX);
+      const T* in = x.data<T>();
+      T* out = Output(kOutputY)->mutable_data<T>();
+      const T alpha = static_cast<T>(alpha_);
+      const T scale = static_cast<T>(scale_);
+      ParallelFor(NumThreads(), x.numel(), kSeluNsPerElement * (sizeof(T) / 4),
+                  [&](int64_t begin, int64_t end) {
+                    kernels::Selu(in + begin, out + begin, end - begin, alpha, scale);
+                  }, kElementsPerCacheLine);
+    });
+  }
+
+ private:
   double alpha_ = kSeluDefaultAlpha;
   double scale_ = kSeluDefaultScale;
+  DType dtype_ = DType::kUndefined;
 };
 
 class SeluGradientOp final : public OperatorBase {
@@ -74,34 +74,32 @@ class SeluGradientOp final : public OperatorBase {
 
   absl::Status Init() override { return ReadSeluArgs(*this, &alpha_, &scale_); }
 
-  absl::Status RunOnDevice() override {
-    const Tensor& y = Input(kInputY);
-    const Tensor& dy = Input(kInputDY);
-    Tensor* dx = Output(kOutputDX);
-    absl::Status s = dx->ResizeLike(dy);
-    if (!s.ok()) return s;
-    if (y.IsType<float>()) return Compute<float>(y, dy, dx);
-    return Compute<double>(y, dy, dx);
-  }
-
- private:
-  template <typename T>
-  absl::Status Compute(const Tensor& y, const Tensor& dy, Tensor* dx) {
-    const T* yv = y.data<T>();
-    const T* g = dy.data<T>();
-    T* out = dx->mutable_data<T>();
-    const T alpha = static_cast<T>(alpha_);
-    const T scale = static_cast<T>(scale_);
-    ParallelFor(NumThreads(), y.numel(), kSeluGradientNsPerElement * (sizeof(T) / 4),
-                [&](int64_t begin, int64_t end) {
-                  kernels::SeluGradient(yv + begin, g + begin, out + begin, end - begin,
-                                        alpha, scale);
-                }, kElementsPerCacheLine);
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.input(kInputY).dtype;
     return absl::OkStatus();
   }
 
+  absl::Status RunOnDevice() override {
+    return DispatchFloat(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const Tensor& y = Input(kInputY);
+      const T* yv = y.data<T>();
+      const T* g = Input(kInputDY).data<T>();
+      T* out = Output(kOutputDX)->mutable_data<T>();
+      const T alpha = static_cast<T>(alpha_);
+      const T scale = static_cast<T>(scale_);
+      ParallelFor(NumThreads(), y.numel(), kSeluGradientNsPerElement * (sizeof(T) / 4),
+                  [&](int64_t begin, int64_t end) {
+                    kernels::SeluGradient(yv + begin, g + begin, out + begin, end - begin,
+                                          alpha, scale);
+                  }, kElementsPerCacheLine);
+    });
+  }
+
+ private:
   double alpha_ = kSeluDefaultAlpha;
   double scale_ = kSeluDefaultScale;
+  DType dtype_ = DType::kUndefined;
 };
 
 class GetSeluGradient final : public GradientMakerBase {

@@ -20,6 +20,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "core/dispatch.h"
 #include "core/parallel.h"
 #include "core/registry.h"
 #include "core/workspace.h"
@@ -41,7 +42,8 @@ constexpr double kGradientNsPerElement = 0.4;
 struct Split {
   int64_t outer, d, inner;
 };
-Split SplitAt(const std::vector<int64_t>& dims, int64_t axis) {
+Split SplitAt(const TensorType& type, int64_t axis) {
+  const std::vector<int64_t>& dims = type.dims;
   const int ndim = static_cast<int>(dims.size());
   const int a = static_cast<int>(axis < 0 ? axis + ndim : axis);
   return {DimsProduct(dims, 0, a), dims[a], DimsProduct(dims, a + 1, ndim)};
@@ -58,17 +60,17 @@ class SeluSoftmaxOp final : public OperatorBase {
     return ReadSeluArgs(*this, &alpha_, &scale_);
   }
 
-  absl::Status RunOnDevice() override {
-    const Tensor& x = Input(kInputX);
-    Tensor* y = Output(kOutputY);
-    absl::Status s = y->ResizeLike(x);
-    if (!s.ok()) return s;
-    if (x.IsType<float>()) {
-      Compute(x.data<float>(), y->mutable_data<float>(), SplitAt(x.dims(), axis_));
-    } else {
-      Compute(x.data<double>(), y->mutable_data<double>(), SplitAt(x.dims(), axis_));
-    }
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.input(kInputX).dtype;
+    split_ = SplitAt(ctx.input(kInputX), axis_);
     return absl::OkStatus();
+  }
+
+  absl::Status RunOnDevice() override {
+    return DispatchFloat(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      Compute(Input(kInputX).data<T>(), Output(kOutputY)->mutable_data<T>(), split_);
+    });
   }
 
  private:
@@ -89,6 +91,8 @@ class SeluSoftmaxOp final : public OperatorBase {
   int64_t axis_ = kDefaultAxis;
   double alpha_ = kSeluDefaultAlpha;
   double scale_ = kSeluDefaultScale;
+  DType dtype_ = DType::kUndefined;
+  Split split_{0, 0, 0};
 };
 
 class SeluSoftmaxGradientOp final : public OperatorBase {
@@ -104,24 +108,18 @@ class SeluSoftmaxGradientOp final : public OperatorBase {
     return ReadSeluArgs(*this, &alpha_, &scale_);
   }
 
-  absl::Status RunOnDevice() override {
-    const Tensor& y = Input(kInputY);
-    const Tensor& dy = Input(kInputDY);
-    const Tensor& x = Input(kInputX);
-    Tensor* dx = Output(kOutputDX);
-    if (!IsInplace(kInputDY, kOutputDX)) {
-      absl::Status s = dx->ResizeLike(dy);
-      if (!s.ok()) return s;
-    }
-    const Split split = SplitAt(y.dims(), axis_);
-    if (y.IsType<float>()) {
-      Compute(y.data<float>(), dy.data<float>(), x.data<float>(), dx->mutable_data<float>(),
-              split);
-    } else {
-      Compute(y.data<double>(), dy.data<double>(), x.data<double>(),
-              dx->mutable_data<double>(), split);
-    }
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.input(kInputY).dtype;
+    split_ = SplitAt(ctx.input(kInputY), axis_);
     return absl::OkStatus();
+  }
+
+  absl::Status RunOnDevice() override {
+    return DispatchFloat(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      Compute(Input(kInputY).data<T>(), Input(kInputDY).data<T>(), Input(kInputX).data<T>(),
+              Output(kOutputDX)->mutable_data<T>(), split_);
+    });
   }
 
  private:
@@ -141,6 +139,8 @@ class SeluSoftmaxGradientOp final : public OperatorBase {
   int64_t axis_ = kDefaultAxis;
   double alpha_ = kSeluDefaultAlpha;
   double scale_ = kSeluDefaultScale;
+  DType dtype_ = DType::kUndefined;
+  Split split_{0, 0, 0};
 };
 
 // The gradient reads the forward input as well as the output: selu' is not

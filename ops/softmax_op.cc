@@ -22,6 +22,7 @@
 // over the workspace's threads (core/parallel.h) by whole rows, so results
 // do not depend on the thread count.
 #include "absl/strings/str_cat.h"
+#include "core/dispatch.h"
 #include "core/parallel.h"
 #include "core/registry.h"
 #include "core/workspace.h"
@@ -38,12 +39,12 @@ constexpr int64_t kDefaultAxis = 1;
 constexpr double kSoftmaxNsPerElement = 0.17;
 constexpr double kSoftmaxGradientNsPerElement = 0.3;
 
-// N and D for a tensor of `dims` split at `axis` (already validated).
-void RowsAndCols(const std::vector<int64_t>& dims, int64_t axis, int64_t* n, int64_t* d) {
-  const int ndim = static_cast<int>(dims.size());
+// N and D for a tensor of `type` split at `axis` (inference validated it).
+void RowsAndCols(const TensorType& type, int64_t axis, int64_t* n, int64_t* d) {
+  const int ndim = static_cast<int>(type.dims.size());
   const int a = static_cast<int>(axis < 0 ? axis + ndim : axis);
-  *n = DimsProduct(dims, 0, a);
-  *d = DimsProduct(dims, a, ndim);
+  *n = DimsProduct(type.dims, 0, a);
+  *d = DimsProduct(type.dims, a, ndim);
 }
 
 class SoftmaxOp final : public OperatorBase {
@@ -57,32 +58,33 @@ class SoftmaxOp final : public OperatorBase {
     return absl::OkStatus();
   }
 
-  absl::Status RunOnDevice() override {
-    const Tensor& x = Input(kInputX);
-    Tensor* y = Output(kOutputY);
-    absl::Status s = y->ResizeLike(x);
-    if (!s.ok()) return s;
-    int64_t n = 0, d = 0;
-    RowsAndCols(x.dims(), axis_, &n, &d);
-    if (x.IsType<float>()) {
-      Compute(x.data<float>(), y->mutable_data<float>(), n, d);
-    } else {
-      Compute(x.data<double>(), y->mutable_data<double>(), n, d);
-    }
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.input(kInputX).dtype;
+    RowsAndCols(ctx.input(kInputX), axis_, &n_, &d_);
     return absl::OkStatus();
+  }
+
+  absl::Status RunOnDevice() override {
+    return DispatchFloat(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      Compute(Input(kInputX).data<T>(), Output(kOutputY)->mutable_data<T>());
+    });
   }
 
  private:
   template <typename T>
-  void Compute(const T* x, T* y, int64_t n, int64_t d) const {
+  void Compute(const T* x, T* y) const {
+    const int64_t d = d_;
     if (d == 0) return;
     const double row_cost = kSoftmaxNsPerElement * static_cast<double>(d) * (sizeof(T) / 4);
-    ParallelFor(NumThreads(), n, row_cost, [&](int64_t begin, int64_t end) {
+    ParallelFor(NumThreads(), n_, row_cost, [&](int64_t begin, int64_t end) {
       kernels::Softmax(x + begin * d, y + begin * d, end - begin, d);
     });
   }
 
   int64_t axis_ = kDefaultAxis;
+  DType dtype_ = DType::kUndefined;
+  int64_t n_ = 0, d_ = 0;
 };
 
 class SoftmaxGradientOp final : public OperatorBase {
@@ -97,36 +99,35 @@ class SoftmaxGradientOp final : public OperatorBase {
     return absl::OkStatus();
   }
 
-  absl::Status RunOnDevice() override {
-    const Tensor& y = Input(kInputY);
-    const Tensor& dy = Input(kInputDY);
-    Tensor* dx = Output(kOutputDX);
-    if (!IsInplace(kInputDY, kOutputDX)) {
-      absl::Status s = dx->ResizeLike(dy);
-      if (!s.ok()) return s;
-    }
-    int64_t n = 0, d = 0;
-    RowsAndCols(y.dims(), axis_, &n, &d);
-    if (y.IsType<float>()) {
-      Compute(y.data<float>(), dy.data<float>(), dx->mutable_data<float>(), n, d);
-    } else {
-      Compute(y.data<double>(), dy.data<double>(), dx->mutable_data<double>(), n, d);
-    }
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.input(kInputY).dtype;
+    RowsAndCols(ctx.input(kInputY), axis_, &n_, &d_);
     return absl::OkStatus();
+  }
+
+  absl::Status RunOnDevice() override {
+    return DispatchFloat(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      Compute(Input(kInputY).data<T>(), Input(kInputDY).data<T>(),
+              Output(kOutputDX)->mutable_data<T>());
+    });
   }
 
  private:
   template <typename T>
-  void Compute(const T* y, const T* dy, T* dx, int64_t n, int64_t d) const {
+  void Compute(const T* y, const T* dy, T* dx) const {
+    const int64_t d = d_;
     if (d == 0) return;
     const double row_cost =
         kSoftmaxGradientNsPerElement * static_cast<double>(d) * (sizeof(T) / 4);
-    ParallelFor(NumThreads(), n, row_cost, [&](int64_t begin, int64_t end) {
+    ParallelFor(NumThreads(), n_, row_cost, [&](int64_t begin, int64_t end) {
       kernels::SoftmaxGradient(y + begin * d, dy + begin * d, dx + begin * d, end - begin, d);
     });
   }
 
   int64_t axis_ = kDefaultAxis;
+  DType dtype_ = DType::kUndefined;
+  int64_t n_ = 0, d_ = 0;
 };
 
 class GetSoftmaxGradient final : public GradientMakerBase {

@@ -13,6 +13,7 @@
 #include <map>
 #include <type_traits>
 
+#include "core/dispatch.h"
 #include "core/registry.h"
 
 namespace opgraph {
@@ -36,25 +37,24 @@ class SumOp final : public OperatorBase {
   using OperatorBase::OperatorBase;
   static constexpr int kOutputY = 0;
 
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.input(0).dtype;
+    return absl::OkStatus();
+  }
+
   absl::Status RunOnDevice() override {
     const Tensor& x0 = Input(0);
     Tensor* y = Output(kOutputY);
-    if (!IsInplace(0, kOutputY)) {
-      absl::Status s = y->ResizeLike(x0);
-      if (!s.ok()) return s;
-      if (x0.nbytes() > 0) std::memcpy(y->raw_mutable_data(), x0.raw_data(), x0.nbytes());
+    if (!IsInplace(0, kOutputY) && x0.nbytes() > 0) {
+      std::memcpy(y->raw_mutable_data(), x0.raw_data(), x0.nbytes());
     }
-    switch (x0.dtype()) {
-      case DType::kFloat32: return Accumulate<float>(y);
-      case DType::kFloat64: return Accumulate<double>(y);
-      case DType::kInt32: return Accumulate<int32_t>(y);
-      case DType::kInt64: return Accumulate<int64_t>(y);
-      default:
-        return absl::InternalError("Sum: input type not excluded by its schema");
-    }
+    return DispatchDType<float, double, int32_t, int64_t>(dtype_, [&](auto tag) {
+      return Accumulate<typename decltype(tag)::type>(y);
+    });
   }
 
  private:
+  DType dtype_ = DType::kUndefined;
   // y already holds X_0; adds the others.
   template <typename T>
   absl::Status Accumulate(Tensor* y) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/dispatch.h"
 #include "core/registry.h"
 
 namespace opgraph {
@@ -22,15 +23,19 @@ class WeightedSumOp final : public OperatorBase {
  public:
   using OperatorBase::OperatorBase;
 
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.input(0).dtype;
+    return absl::OkStatus();
+  }
+
   absl::Status RunOnDevice() override {
-    const Tensor& x0 = Input(0);
-    absl::Status s = Output(0)->ResizeLike(x0);
-    if (!s.ok()) return s;
-    if (x0.IsType<float>()) return Compute<float>();
-    return Compute<double>();
+    return DispatchFloat(dtype_, [&](auto tag) {
+      return Compute<typename decltype(tag)::type>();
+    });
   }
 
  private:
+  DType dtype_ = DType::kUndefined;
   template <typename T>
   absl::Status Compute() {
     const int64_t n = Input(0).numel();

@@ -44,14 +44,13 @@ Argument FloatsArg(const std::string& name, const std::vector<float>& v) {
   return a;
 }
 
-absl::StatusOr<std::vector<Tensor>> RunOp(const OperatorDef& op,
-                                          const std::vector<Tensor>& inputs) {
+absl::StatusOr<std::vector<Tensor>> RunOp(const OperatorDef& op, const TensorRefs& inputs) {
   if (static_cast<int>(inputs.size()) > op.input_size()) {
     return absl::InvalidArgumentError("more tensors than operator inputs");
   }
   Workspace ws;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    absl::Status s = ws.FeedBlob(op.input(static_cast<int>(i)), inputs[i]);
+    absl::Status s = ws.FeedBlob(op.input(static_cast<int>(i)), inputs[i].get());
     if (!s.ok()) return s;
   }
   NetDef net;
@@ -68,10 +67,10 @@ absl::StatusOr<std::vector<Tensor>> RunOp(const OperatorDef& op,
   return out;
 }
 
-absl::Status CreateStatus(const OperatorDef& op, const std::vector<Tensor>& inputs) {
+absl::Status CreateStatus(const OperatorDef& op, const TensorRefs& inputs) {
   Workspace ws;
   for (size_t i = 0; i < inputs.size() && static_cast<int>(i) < op.input_size(); ++i) {
-    absl::Status s = ws.FeedBlob(op.input(static_cast<int>(i)), inputs[i]);
+    absl::Status s = ws.FeedBlob(op.input(static_cast<int>(i)), inputs[i].get());
     if (!s.ok()) return s;
   }
   NetDef net;

@@ -67,16 +67,25 @@ Argument IntArg(const std::string& name, int64_t v);
 Argument IntsArg(const std::string& name, const std::vector<int64_t>& v);
 Argument FloatsArg(const std::string& name, const std::vector<float>& v);
 
+using TensorRefs = std::vector<TensorRef>;  // core/tensor.h
+inline TensorRefs Refs(const std::vector<Tensor>& v) { return TensorRefs(v.begin(), v.end()); }
+
+// A copy for tests (CHECK-fails when it cannot be allocated).
+inline Tensor Copy(const Tensor& t) {
+  absl::StatusOr<Tensor> c = t.Clone();
+  CHECK(c.ok()) << c.status();
+  return *std::move(c);
+}
+
 // Feeds `inputs` (named as in `op`, in order) into a fresh workspace, runs
 // `op` as a one-operator net, and returns its outputs in order. Any error
 // of net creation or run is returned.
-absl::StatusOr<std::vector<Tensor>> RunOp(const OperatorDef& op,
-                                          const std::vector<Tensor>& inputs);
+absl::StatusOr<std::vector<Tensor>> RunOp(const OperatorDef& op, const TensorRefs& inputs);
 
 // The status of creating (not running) a one-operator net over `inputs`,
 // fed under the operator's input names in order: where schema checks, shape
 // inference and Init() report.
-absl::Status CreateStatus(const OperatorDef& op, const std::vector<Tensor>& inputs);
+absl::Status CreateStatus(const OperatorDef& op, const TensorRefs& inputs);
 
 // True when the message of `s` contains `what`.
 inline bool Contains(const absl::Status& s, const std::string& what) {

@@ -5,6 +5,7 @@
 #include "core/backward.h"
 
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,7 +23,8 @@ class TestPassThroughOp final : public OperatorBase {
  public:
   using OperatorBase::OperatorBase;
   absl::Status RunOnDevice() override {
-    *Output(0) = Input(0);
+    const Tensor& x = Input(0);
+    if (x.nbytes() > 0) std::memcpy(Output(0)->raw_mutable_data(), x.raw_data(), x.nbytes());
     return absl::OkStatus();
   }
 };

@@ -117,7 +117,7 @@ Tensor AwayFromZero(const std::vector<int64_t>& dims, Rng& rng, double lo, doubl
   return t;
 }
 
-void ExpectGradientMatches(const OperatorDef& def, const std::vector<Tensor>& inputs,
+void ExpectGradientMatches(const OperatorDef& def, const std::vector<TensorRef>& inputs,
                            const GradientCheckOptions& opt = {}) {
   auto r = CheckGradient(def, inputs, opt);
   ASSERT_TRUE(r.ok()) << r.status();

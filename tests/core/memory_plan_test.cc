@@ -57,9 +57,9 @@ NetDef SeluChain(int n) {
 
 // Runs `net` in a fresh workspace holding `feeds` and returns the workspace.
 std::unique_ptr<Workspace> RunIn(const NetDef& net,
-                                  const std::vector<std::pair<std::string, Tensor>>& feeds) {
+                                  const std::vector<std::pair<std::string, TensorRef>>& feeds) {
   auto ws = std::make_unique<Workspace>();
-  for (const auto& [name, t] : feeds) CHECK(ws->FeedBlob(name, t).ok());
+  for (const auto& [name, t] : feeds) CHECK(ws->FeedBlob(name, t.get()).ok());
   absl::Status s = ws->RunNetOnce(net);
   CHECK(s.ok()) << s;
   return ws;
@@ -72,10 +72,10 @@ bool SameBits(const Tensor& a, const Tensor& b) {
 // Plans `net` for `feeds`, runs both versions, and checks that every
 // external output is bit-identical. Returns the plan.
 MemoryPlan PlanAndCompare(const NetDef& net,
-                          const std::vector<std::pair<std::string, Tensor>>& feeds,
+                          const std::vector<std::pair<std::string, TensorRef>>& feeds,
                           const MemoryPlanOptions& options = {}) {
   TypeMap types;
-  for (const auto& [name, t] : feeds) types[name] = t.type();
+  for (const auto& [name, t] : feeds) types[name] = t->type();
   absl::StatusOr<MemoryPlan> plan = PlanMemory(net, types, options);
   CHECK(plan.ok()) << plan.status();
   std::unique_ptr<Workspace> plain = RunIn(net, feeds);
@@ -87,7 +87,7 @@ MemoryPlan PlanAndCompare(const NetDef& net,
     if (a.ok() && b.ok()) EXPECT_TRUE(SameBits(*a, *b)) << out;
   }
   for (const auto& [name, t] : feeds) {
-    EXPECT_TRUE(SameBits(*planned->GetBlob(name), t)) << "input " << name << " changed";
+    EXPECT_TRUE(SameBits(*planned->GetBlob(name), t.get())) << "input " << name << " changed";
   }
   return *std::move(plan);
 }

@@ -19,7 +19,9 @@
 namespace opgraph {
 namespace {
 
+using testing::Copy;
 using testing::IntArg;
+using testing::TensorRefs;
 using testing::MakeOp;
 using testing::RandomTensor;
 using testing::Rng;
@@ -113,22 +115,22 @@ TEST(ParallelForTest, DefaultAndWorkspaceThreadCounts) {
 }
 
 // Runs `op` on `inputs` in a workspace with `threads` threads.
-std::vector<Tensor> RunWithThreads(const OperatorDef& op, const std::vector<Tensor>& inputs,
+std::vector<Tensor> RunWithThreads(const OperatorDef& op, const TensorRefs& inputs,
                                    int threads) {
   Workspace ws;
   ws.set_num_threads(threads);
-  for (int i = 0; i < op.input_size(); ++i) CHECK(ws.FeedBlob(op.input(i), inputs[i]).ok());
+  for (int i = 0; i < op.input_size(); ++i) CHECK(ws.FeedBlob(op.input(i), inputs[i].get()).ok());
   NetDef net;
   *net.add_op() = op;
   absl::Status s = ws.RunNetOnce(net);
   CHECK(s.ok()) << s;
   std::vector<Tensor> out;
-  for (const std::string& name : op.output()) out.push_back(*ws.GetBlob(name));
+  for (const std::string& name : op.output()) out.push_back(Copy(*ws.GetBlob(name)));
   return out;
 }
 
 template <typename T>
-void ExpectSameBits(const OperatorDef& op, const std::vector<Tensor>& inputs,
+void ExpectSameBits(const OperatorDef& op, const TensorRefs& inputs,
                     bool splits = true) {
   SCOPED_TRACE(op.type());
   const int64_t before = ParallelSplitCount();
@@ -152,8 +154,8 @@ void CheckOperators() {
   const Tensor dy = RandomTensor<T>(dims, rng, -1, 1);
   ASSERT_GE(ParallelThreadCount(2, x.numel(), 0.15), 2);
   ASSERT_GE(ParallelThreadCount(2, 750, 0.17 * 2001), 2);
-  const Tensor y_selu = RunWithThreads(MakeOp("Selu", {"X"}, {"Y"}), {x}, 1)[0];
-  const Tensor y_sm = RunWithThreads(MakeOp("Softmax", {"X"}, {"Y"}), {x}, 1)[0];
+  const Tensor y_selu = std::move(RunWithThreads(MakeOp("Selu", {"X"}, {"Y"}), {x}, 1)[0]);
+  const Tensor y_sm = std::move(RunWithThreads(MakeOp("Softmax", {"X"}, {"Y"}), {x}, 1)[0]);
   ExpectSameBits<T>(MakeOp("Selu", {"X"}, {"Y"}), {x});
   ExpectSameBits<T>(MakeOp("SeluGradient", {"Y", "dY"}, {"dX"}), {y_selu, dy});
   ExpectSameBits<T>(MakeOp("Softmax", {"X"}, {"Y"}), {x});
@@ -163,7 +165,7 @@ void CheckOperators() {
   for (int64_t axis : {0, 1}) {
     const OperatorDef fwd = MakeOp("SeluSoftmax", {"X"}, {"Y"}, {IntArg("axis", axis)});
     ExpectSameBits<T>(fwd, {x}, axis == 1);
-    const Tensor y = RunWithThreads(fwd, {x}, 1)[0];
+    const Tensor y = std::move(RunWithThreads(fwd, {x}, 1)[0]);
     ExpectSameBits<T>(
         MakeOp("SeluSoftmaxGradient", {"Y", "dY", "X"}, {"dX"}, {IntArg("axis", axis)}),
         {y, dy, x}, axis == 1);
@@ -185,8 +187,8 @@ TEST(ParallelOpsTest, SmallTensorsTakeTheSingleThreadPath) {
         MakeOp("SeluGradient", {"X", "dY"}, {"dX"}),
         MakeOp("SoftmaxGradient", {"X", "dY"}, {"dX"}),
         MakeOp("SeluSoftmaxGradient", {"X", "dY", "Z"}, {"dX"}, {IntArg("axis", 1)})}) {
-    std::vector<Tensor> inputs = {x, dy, x};
-    inputs.resize(op.input_size());
+    TensorRefs inputs = {x, dy, x};
+    inputs.resize(op.input_size(), TensorRef(x));
     RunWithThreads(op, inputs, 2);
   }
   EXPECT_EQ(ParallelSplitCount(), before);

@@ -115,15 +115,14 @@ TEST(TensorFromProtoTest, RawAndByteData) {
 }
 
 TEST(TensorFromProtoTest, RoundTripEveryDtype) {
-  std::vector<Tensor> tensors = {
-      MakeTensor<float>({2, 3}, {1, -2, 3.25f, 0, -0.0f, 1e-30f}),
-      MakeTensor<double>({2}, {0.1, -3e200}),
-      MakeTensor<int32_t>({1, 2}, {-7, 2147483647}),
-      MakeTensor<int64_t>({3}, {-1, 0, 1LL << 40}),
-      BoolTensor({2, 1}, {1, 0}),
-      MakeTensor<uint8_t>({4}, {0, 1, 128, 255}),
-      MakeTensor<float>({0, 4}, {}),
-  };
+  std::vector<Tensor> tensors;
+  tensors.push_back(MakeTensor<float>({2, 3}, {1, -2, 3.25f, 0, -0.0f, 1e-30f}));
+  tensors.push_back(MakeTensor<double>({2}, {0.1, -3e200}));
+  tensors.push_back(MakeTensor<int32_t>({1, 2}, {-7, 2147483647}));
+  tensors.push_back(MakeTensor<int64_t>({3}, {-1, 0, 1LL << 40}));
+  tensors.push_back(BoolTensor({2, 1}, {1, 0}));
+  tensors.push_back(MakeTensor<uint8_t>({4}, {0, 1, 128, 255}));
+  tensors.push_back(MakeTensor<float>({0, 4}, {}));
   for (const Tensor& t : tensors) {
     TensorProto p = TensorToProto(t, "blob");
     EXPECT_EQ(p.name(), "blob");
@@ -338,16 +337,15 @@ TEST(NpyTest, SerializeMatchesHandComputedLayout) {
 }
 
 TEST(NpyTest, RoundTripEveryDtypeThroughFiles) {
-  std::vector<Tensor> tensors = {
-      MakeTensor<float>({2, 3}, {1, -2, 3.25f, 0, -0.0f, 1e-30f}),
-      MakeTensor<double>({2}, {0.1, -3e200}),
-      MakeTensor<int32_t>({1, 2}, {-7, 2147483647}),
-      MakeTensor<int64_t>({3}, {-1, 0, 1LL << 40}),
-      BoolTensor({2, 1}, {1, 0}),
-      MakeTensor<uint8_t>({4}, {0, 1, 128, 255}),
-      MakeTensor<float>({}, {42}),
-      MakeTensor<double>({3, 0}, {}),
-  };
+  std::vector<Tensor> tensors;
+  tensors.push_back(MakeTensor<float>({2, 3}, {1, -2, 3.25f, 0, -0.0f, 1e-30f}));
+  tensors.push_back(MakeTensor<double>({2}, {0.1, -3e200}));
+  tensors.push_back(MakeTensor<int32_t>({1, 2}, {-7, 2147483647}));
+  tensors.push_back(MakeTensor<int64_t>({3}, {-1, 0, 1LL << 40}));
+  tensors.push_back(BoolTensor({2, 1}, {1, 0}));
+  tensors.push_back(MakeTensor<uint8_t>({4}, {0, 1, 128, 255}));
+  tensors.push_back(MakeTensor<float>({}, {42}));
+  tensors.push_back(MakeTensor<double>({3, 0}, {}));
   int k = 0;
   for (const Tensor& t : tensors) {
     const std::string bytes = SerializeNpy(t);

@@ -73,10 +73,12 @@ TEST(TensorTest, RankLimit) {
   EXPECT_EQ(t.Resize(DType::kFloat32, dims).code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(TensorTest, CopyDuplicatesData) {
+TEST(TensorTest, CloneDuplicatesData) {
   absl::StatusOr<Tensor> a = Tensor::FromVector<int64_t>({3}, std::vector<int64_t>{1, 2, 3});
   ASSERT_TRUE(a.ok());
-  Tensor b = *a;
+  absl::StatusOr<Tensor> clone = a->Clone();
+  ASSERT_TRUE(clone.ok()) << clone.status();
+  Tensor b = *std::move(clone);
   b.mutable_data<int64_t>()[0] = 42;
   EXPECT_EQ(a->data<int64_t>()[0], 1);
   EXPECT_EQ(b.data<int64_t>()[0], 42);
@@ -98,6 +100,68 @@ TEST(TensorTest, DTypeFromProtoMatchesCaffe2Values) {
   EXPECT_EQ(*DTypeFromProto(13), DType::kFloat64);
   EXPECT_EQ(DTypeFromProto(12).status().code(), absl::StatusCode::kInvalidArgument);  // FLOAT16
   EXPECT_EQ(DTypeFromProto(4).status().code(), absl::StatusCode::kInvalidArgument);   // STRING
+}
+
+}  // namespace
+}  // namespace opgraph
+
+namespace opgraph {
+namespace {
+
+TEST(TensorTest, CloneOfAnUninitializedTensorIsUninitialized) {
+  Tensor t;
+  absl::StatusOr<Tensor> c = t.Clone();
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->initialized());
+}
+
+TEST(TensorTest, CloneBeyondTheAllocationLimitIsResourceExhausted) {
+  // Resize succeeds within the limit; the limit then drops below the size,
+  // so the copy's allocation is refused (a Status, never an abort).
+  Tensor t;
+  ASSERT_TRUE(t.Resize(DType::kFloat32, {1024}).ok());
+  const TensorLimits saved = GetTensorLimits();
+  GetTensorLimits().max_bytes = 1024;
+  absl::StatusOr<Tensor> c = t.Clone();
+  GetTensorLimits() = saved;
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST(TensorTest, VersionChangesOnEveryWriteAndAssignment) {
+  Tensor t;
+  const uint64_t v0 = t.version();
+  ASSERT_TRUE(t.Resize(DType::kFloat32, {4}).ok());
+  const uint64_t v1 = t.version();
+  EXPECT_NE(v1, v0);
+  t.mutable_data<float>()[0] = 1;
+  const uint64_t v2 = t.version();
+  EXPECT_NE(v2, v1);
+  (void)t.data<float>();  // reading does not count
+  EXPECT_EQ(t.version(), v2);
+  Tensor other;
+  ASSERT_TRUE(other.Resize(DType::kFloat32, {4}).ok());
+  t = std::move(other);
+  EXPECT_GT(t.version(), v2);
+}
+
+TEST(TensorTest, SetTypeWithinCapacityNeverAllocates) {
+  Tensor t;
+  ASSERT_TRUE(t.Reserve(64).ok());
+  const void* storage = t.raw_data();
+  EXPECT_TRUE(t.SetTypeWithinCapacity(TensorType{DType::kFloat32, {4, 4}}, 16));
+  EXPECT_EQ(t.raw_data(), storage);
+  EXPECT_EQ(t.dims(), (std::vector<int64_t>{4, 4}));
+  EXPECT_FALSE(t.SetTypeWithinCapacity(TensorType{DType::kFloat64, {4, 4}}, 16));
+  EXPECT_EQ(t.dtype(), DType::kFloat32);  // unchanged on refusal
+}
+
+TEST(TensorTest, ReserveKeepsTheContents) {
+  absl::StatusOr<Tensor> a = Tensor::FromVector<float>({3}, std::vector<float>{1, 2, 3});
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(a->Reserve(1 << 20).ok());
+  EXPECT_GE(a->capacity(), size_t{1} << 20);
+  EXPECT_EQ(a->dims(), (std::vector<int64_t>{3}));
+  EXPECT_EQ(a->data<float>()[2], 3.0f);
 }
 
 }  // namespace

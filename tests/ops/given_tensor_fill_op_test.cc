@@ -31,7 +31,7 @@ absl::Status CreateStatus(const OperatorDef& op) {
 absl::StatusOr<Tensor> Fill(const std::string& type, const std::vector<Argument>& args) {
   auto out = RunOp(MakeOp(type, {}, {"Y"}, args), {});
   if (!out.ok()) return out.status();
-  return (*out)[0];
+  return std::move((*out)[0]);
 }
 
 TEST(GivenTensorFillOpTest, FillsFloat) {

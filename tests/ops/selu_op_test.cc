@@ -16,7 +16,9 @@ namespace {
 using testing::Contains;
 using testing::CreateStatus;
 using testing::FloatArg;
+using testing::Copy;
 using testing::IntArg;
+using testing::TensorRefs;
 using testing::MakeOp;
 using testing::MakeTensor;
 using testing::RandomTensor;
@@ -175,7 +177,7 @@ TEST(SeluOpTest, GradientMatchesFiniteDifferences) {
     ASSERT_TRUE(dx.ok()) << dx.status();
     const double h = 1e-6;
     for (int64_t i = 0; i < x.numel(); ++i) {
-      Tensor plus = x, minus = x;
+      Tensor plus = Copy(x), minus = Copy(x);
       plus.mutable_data<double>()[i] += h;
       minus.mutable_data<double>()[i] -= h;
       const double fd = (loss(plus) - loss(minus)) / (2 * h);

@@ -19,7 +19,9 @@ namespace {
 using testing::Contains;
 using testing::CreateStatus;
 using testing::FloatArg;
+using testing::Copy;
 using testing::IntArg;
+using testing::TensorRefs;
 using testing::MakeOp;
 using testing::MakeTensor;
 using testing::RandomTensor;
@@ -30,10 +32,10 @@ using testing::ToVector;
 constexpr long double kAlpha = 1.6732632423543772848170429916717L;
 constexpr long double kScale = 1.0507009873554804934193349852946L;
 
-Tensor RunOne(const OperatorDef& op, const std::vector<Tensor>& inputs) {
+Tensor RunOne(const OperatorDef& op, const TensorRefs& inputs) {
   absl::StatusOr<std::vector<Tensor>> out = RunOp(op, inputs);
   CHECK(out.ok()) << out.status();
-  return (*out)[0];
+  return std::move((*out)[0]);
 }
 
 // softmax(selu(x)) along `axis` of `dims`, in long double, with the alpha
@@ -332,9 +334,12 @@ TEST(SeluSoftmaxOpTest, GradientMakerReadsOutputGradientAndInput) {
 
 TEST(SeluSoftmaxOpTest, SchemaRejects) {
   const Tensor x = MakeTensor<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor i32 = MakeTensor<int32_t>({2}, {1, 2});
+  const Tensor scalar = MakeTensor<float>({}, {1});
+  const Tensor x32 = MakeTensor<float>({3, 2}, {1, 2, 3, 4, 5, 6});
   struct Case {
     OperatorDef op;
-    std::vector<Tensor> inputs;
+    TensorRefs inputs;
     std::string what;
   };
   const std::vector<Case> cases = {
@@ -344,10 +349,10 @@ TEST(SeluSoftmaxOpTest, SchemaRejects) {
       {MakeOp("SeluSoftmax", {"X"}, {"Y"}, {IntArg("axis", -3)}), {x}, "axis"},
       {MakeOp("SeluSoftmax", {"X"}, {"Y"}, {FloatArg("axis", 1)}), {x}, "axis"},
       {MakeOp("SeluSoftmax", {"X"}, {"X"}), {x}, "X"},
-      {MakeOp("SeluSoftmax", {"X"}, {"Y"}), {MakeTensor<int32_t>({2}, {1, 2})}, "int32"},
-      {MakeOp("SeluSoftmax", {"X"}, {"Y"}), {MakeTensor<float>({}, {1})}, "axis"},
+      {MakeOp("SeluSoftmax", {"X"}, {"Y"}), {i32}, "int32"},
+      {MakeOp("SeluSoftmax", {"X"}, {"Y"}), {scalar}, "axis"},
       {MakeOp("SeluSoftmaxGradient", {"Y", "dY", "X"}, {"dX"}),
-       {x, x, MakeTensor<float>({3, 2}, {1, 2, 3, 4, 5, 6})}, "SeluSoftmaxGradient"},
+       {x, x, x32}, "SeluSoftmaxGradient"},
       {MakeOp("SeluSoftmaxGradient", {"Y", "dY", "X"}, {"X"}), {x, x, x}, "X"},
       {MakeOp("SeluSoftmaxGradient", {"Y", "dY"}, {"dX"}), {x, x}, "SeluSoftmaxGradient"},
       {MakeOp("SeluSoftmaxGradient", {"Y", "dY", "X"}, {"dX"}, {FloatArg("scale", 0.5f)}),

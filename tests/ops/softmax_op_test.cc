@@ -18,7 +18,9 @@ namespace {
 using testing::Contains;
 using testing::CreateStatus;
 using testing::FloatArg;
+using testing::Copy;
 using testing::IntArg;
+using testing::TensorRefs;
 using testing::MakeOp;
 using testing::MakeTensor;
 using testing::RandomTensor;
@@ -243,7 +245,7 @@ TEST(SoftmaxOpTest, GradientMatchesFiniteDifferences) {
     const double h = 1e-6;
     double largest = 0;
     for (int64_t i = 0; i < x.numel(); ++i) {
-      Tensor plus = x, minus = x;
+      Tensor plus = Copy(x), minus = Copy(x);
       plus.mutable_data<double>()[i] += h;
       minus.mutable_data<double>()[i] -= h;
       const double fd = (loss(plus) - loss(minus)) / (2 * h);

@@ -14,6 +14,7 @@ namespace {
 
 using testing::CreateStatus;
 using testing::MakeOp;
+using testing::TensorRefs;
 using testing::MakeTensor;
 using testing::RandomTensor;
 using testing::Rng;
@@ -22,11 +23,11 @@ using testing::ToVector;
 
 template <typename T>
 std::vector<T> RunSum(const std::vector<std::string>& ins, const std::string& out,
-                      const std::vector<Tensor>& tensors) {
+                      const TensorRefs& tensors) {
   auto r = RunOp(MakeOp("Sum", ins, {out}), tensors);
   EXPECT_TRUE(r.ok()) << r.status();
   if (!r.ok()) return {};
-  EXPECT_EQ((*r)[0].dims(), tensors[0].dims());
+  EXPECT_EQ((*r)[0].dims(), tensors[0].get().dims());
   return ToVector<T>((*r)[0]);
 }
 
@@ -82,7 +83,7 @@ TEST(SumOpTest, MatchesLongDoubleReference) {
   Rng rng(71);
   std::vector<Tensor> ins;
   for (int k = 0; k < 5; ++k) ins.push_back(RandomTensor<float>({7, 13}, rng, -1.0, 1.0));
-  const std::vector<float> y = RunSum<float>({"A", "B", "C", "D", "E"}, "Y", ins);
+  const std::vector<float> y = RunSum<float>({"A", "B", "C", "D", "E"}, "Y", testing::Refs(ins));
   ASSERT_EQ(y.size(), 91u);
   for (int64_t i = 0; i < 91; ++i) {
     long double ref = 0;
