@@ -2,7 +2,7 @@
 """Recomputes the constants of the table-based float exp/expm1 kernels.
 
 Prints, for L = 16 and L = 8 table entries, what ExpTable<L> in
-ops/kernels/activation_kernels.cc holds:
+ops/kernels/exp-inl.h holds:
   kPow2[j]   2^(j/L) rounded to the nearest float,
   kLoRel[j]  (2^(j/L) - kPow2[j]) / kPow2[j] rounded to float,
   kC0, kC1   exp(r)   ~ 1 + r + kC0 r^2 + kC1 r^3,
