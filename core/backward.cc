@@ -47,9 +47,10 @@ class BackwardBuilder {
  private:
   void NumberValues();
   void MarkRelevant(const std::vector<std::string>& losses);
-  // The gradient of `v`: "" when nothing reaches it, the single part, or a
-  // Sum of the parts (emitted now).
-  std::string Accumulate(const Value& v);
+  // The gradient of `v`: "" when nothing reaches it, the single part, or
+  // the sum of the parts (emitted now, by the operator with the
+  // GradientAccumulation role).
+  absl::StatusOr<std::string> Accumulate(const Value& v);
   std::string SplitName(const std::string& blob) {
     return absl::StrCat(blob, "_grad_autosplit_", split_counter_[blob]++);
   }
@@ -113,14 +114,21 @@ void BackwardBuilder::MarkRelevant(const std::vector<std::string>& losses) {
   }
 }
 
-std::string BackwardBuilder::Accumulate(const Value& v) {
+absl::StatusOr<std::string> BackwardBuilder::Accumulate(const Value& v) {
   auto it = parts_.find(v);
-  if (it == parts_.end() || it->second.empty()) return "";
+  if (it == parts_.end() || it->second.empty()) return std::string();
   std::string name = it->second[0];
   if (it->second.size() > 1) {
+    absl::StatusOr<std::string> type =
+        OpRegistry::Global().TypeForRole(OpRole::kGradientAccumulation);
+    if (!type.ok()) {
+      return absl::Status(type.status().code(),
+                          absl::StrCat("cannot add the gradients of blob '", v.first, "' in ",
+                                       NetLabel(net_), ": ", type.status().message()));
+    }
     name = v.first + "_grad";
     OperatorDef sum;
-    sum.set_type("Sum");
+    sum.set_type(*type);
     for (const std::string& p : it->second) sum.add_input(p);
     sum.add_output(name);
     sum.set_is_gradient_op(true);
@@ -165,7 +173,9 @@ absl::Status BackwardBuilder::Differentiate(int i) {
   std::vector<std::string> g_out(op.output_size());
   bool any = false;
   for (int k = 0; k < op.output_size(); ++k) {
-    g_out[k] = Accumulate({op.output(k), out_ver_[i][k]});
+    absl::StatusOr<std::string> g = Accumulate({op.output(k), out_ver_[i][k]});
+    if (!g.ok()) return g.status();
+    g_out[k] = *std::move(g);
     any = any || !g_out[k].empty();
   }
   if (!any) return absl::OkStatus();
@@ -250,6 +260,13 @@ absl::StatusOr<GradientNetInfo> BackwardBuilder::Build(const std::vector<std::st
     }
   }
   MarkRelevant(losses);
+  absl::StatusOr<std::string> seed_type = OpRegistry::Global().TypeForRole(OpRole::kGradientSeed);
+  if (!seed_type.ok()) {
+    return absl::Status(seed_type.status().code(),
+                        absl::StrCat("AddGradientOperators on ", NetLabel(net_),
+                                     ": cannot seed the loss gradients: ",
+                                     seed_type.status().message()));
+  }
   for (const std::string& l : losses) {
     const Value v{l, final_ver_[l]};
     const std::string name = consumers_[v] > 1 ? SplitName(l) : l + "_grad";
@@ -259,7 +276,7 @@ absl::StatusOr<GradientNetInfo> BackwardBuilder::Build(const std::vector<std::st
           "' would be named '", name, "', which the forward net already uses"));
     }
     OperatorDef seed;
-    seed.set_type("ConstantFill");
+    seed.set_type(*seed_type);
     seed.add_input(l);
     seed.add_output(name);
     Argument* value = seed.add_arg();
@@ -277,7 +294,10 @@ absl::StatusOr<GradientNetInfo> BackwardBuilder::Build(const std::vector<std::st
   // What is left are gradients of values the net reads before writing.
   std::vector<Value> inputs;
   for (const auto& [v, parts] : parts_) inputs.push_back(v);
-  for (const Value& v : inputs) Accumulate(v);
+  for (const Value& v : inputs) {
+    absl::StatusOr<std::string> g = Accumulate(v);
+    if (!g.ok()) return g.status();
+  }
   return info_;
 }
 

@@ -25,8 +25,9 @@ struct GradientNetInfo {
 };
 
 // Appends the backward pass of `net` for `loss_blobs` to `net`:
-//   - each loss L is seeded with ones: ConstantFill(L, value=1) -> L_grad,
-//     of L's shape and dtype;
+//   - each loss L is seeded with ones by the operator with the GradientSeed
+//     role (OpRole in core/registry.h; built in: ConstantFill(L, value=1))
+//     -> L_grad, of L's shape and dtype;
 //   - operators are visited last to first; one whose outputs receive no
 //     gradient has no path to a loss and is skipped, and so are its inputs;
 //   - each visited operator's registered gradient maker (GetGradientDefs in
@@ -35,8 +36,9 @@ struct GradientNetInfo {
 //     passes nothing on (its inputs get no gradient through it);
 //   - a blob value read by several operators (or by one operator twice)
 //     receives one partial gradient from each, named
-//     <blob>_grad_autosplit_<k>, and a Sum adds them into <blob>_grad before
-//     it is used (Caffe2's autosplit);
+//     <blob>_grad_autosplit_<k>, and the operator with the
+//     GradientAccumulation role (built in: Sum) adds them into <blob>_grad
+//     before it is used (Caffe2's autosplit);
 //   - blobs are versioned: every write creates a new value, so an operator
 //     run in place (y = Selu(y)) maps the gradient of the new value to the
 //     gradient of the old one, and partial gradients of different values
@@ -50,7 +52,8 @@ struct GradientNetInfo {
 //     forward blob of the net;
 //   NotFound: an operator on a path to a loss has no registered gradient
 //     (the message names the operator's index, type and name);
-//   FailedPrecondition: such an operator is registered with
+//   FailedPrecondition: no operator has a role the pass needs (the message
+//     names the role); an operator on a path to a loss is registered with
 //     SHOULD_NOT_DO_GRADIENT, or its gradient reads a forward blob that a
 //     later operator overwrites (the gradient would see the wrong value;
 //     the message names both operators and the blob);

@@ -216,7 +216,7 @@ absl::Status RegisterFromHandle(const std::string& path, void* handle,
                                      status.message));
   }
   if (batch.empty() && batch.first_error().ok()) {
-    LOG(WARNING) << "plugin '" << path << "' registered no operators";
+    LOG(WARNING) << "plugin '" << path << "' registered no operators, passes or roles";
   }
   // Apply names the plugin (the batch's source) and any existing source.
   absl::Status s = OpRegistry::Global().Apply(std::move(batch), /*require_schemas=*/true);

@@ -3,7 +3,8 @@
 //
 // A plugin source file looks like a built-in operator file (ops/selu_op.cc):
 // kernel classes, OPERATOR_SCHEMA, REGISTER_CPU_OPERATOR, REGISTER_GRADIENT,
-// and once per plugin library
+// optionally REGISTER_GRAPH_PASS (a pass over its operators, run by
+// OptimizeNet like a built-in one), and once per plugin library
 //
 //   OPGRAPH_PLUGIN_ENTRY();
 //
@@ -48,7 +49,7 @@
 #include "core/registry.h"
 #include "google/protobuf/stubs/common.h"
 
-#define OPGRAPH_PLUGIN_ABI_VERSION 1
+#define OPGRAPH_PLUGIN_ABI_VERSION 2
 
 #if __cplusplus < 201703L
 #error "opgraph plugins must be compiled as C++17 or later (opgraph uses C++17)."
@@ -124,9 +125,10 @@ inline constexpr char kPluginMagic[] = "opgraph-plugin";
 //                      failed; or this path failed to load earlier in this
 //                      process (the same error is returned again, since the
 //                      library stays mapped).
-//   AlreadyExists      an operator type of the plugin is already registered,
-//                      by a built-in or another plugin, including another copy
-//                      of this plugin (both sources named).
+//   AlreadyExists      an operator type, graph pass name or operator role of
+//                      the plugin is already registered, by a built-in or
+//                      another plugin, including another copy of this
+//                      plugin (both sources named).
 //   other codes        the code the plugin's entry point returned.
 // On any error nothing of the plugin is registered and the registry is as
 // before.

@@ -1,5 +1,7 @@
 #include "core/registry.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 
@@ -17,7 +19,28 @@ absl::Status Duplicate(const std::string& what, const std::string& type,
       " is already registered by ", existing));
 }
 
+absl::Status DuplicatePass(const std::string& name, const std::string& source,
+                           const std::string& existing) {
+  return absl::AlreadyExistsError(absl::StrCat("graph pass '", name, "' from ", source,
+                                               " is already registered by ", existing));
+}
+
+absl::Status DuplicateRole(OpRole role, const std::string& type, const std::string& source,
+                           const std::string& existing_type, const std::string& existing) {
+  return absl::AlreadyExistsError(absl::StrCat(
+      "role ", OpRoleName(role), " for operator '", type, "' from ", source,
+      " is already given to operator '", existing_type, "' by ", existing));
+}
+
 }  // namespace
+
+const char* OpRoleName(OpRole role) {
+  switch (role) {
+    case OpRole::kGradientAccumulation: return "GradientAccumulation";
+    case OpRole::kGradientSeed: return "GradientSeed";
+  }
+  return "unknown role";
+}
 
 absl::Status RegistrationBatch::AddSchema(std::unique_ptr<OpSchema> schema) {
   const std::string type = schema->type();
@@ -62,6 +85,35 @@ absl::Status RegistrationBatch::AddGradient(const std::string& type, GradientKin
   return absl::OkStatus();
 }
 
+absl::Status RegistrationBatch::AddPass(GraphPass pass) {
+  absl::Status s = pass.Validate();
+  if (s.ok() && passes_.count(pass.name()) > 0) s = DuplicatePass(pass.name(), source_, source_);
+  if (!s.ok()) {
+    RecordError(s);
+    return s;
+  }
+  const std::string name = pass.name();
+  passes_.emplace(name, std::move(pass));
+  return absl::OkStatus();
+}
+
+absl::Status RegistrationBatch::AddRole(OpRole role, const std::string& type) {
+  auto it = roles_.find(role);
+  if (it != roles_.end()) {
+    absl::Status s = DuplicateRole(role, type, source_, it->second, source_);
+    RecordError(s);
+    return s;
+  }
+  roles_.emplace(role, type);
+  return absl::OkStatus();
+}
+
+std::vector<std::string> RegistrationBatch::PassNames() const {
+  std::vector<std::string> out;
+  for (const auto& [name, p] : passes_) out.push_back(name);
+  return out;
+}
+
 std::vector<std::string> RegistrationBatch::Types() const {
   std::vector<std::string> out;
   for (const auto& [type, e] : entries_) out.push_back(type);
@@ -102,6 +154,21 @@ absl::Status OpRegistry::Apply(RegistrationBatch batch, bool require_schemas) {
           " has no schema; declare one with OPERATOR_SCHEMA(", type, ")"));
     }
   }
+  for (const auto& [name, p] : batch.passes_) {
+    auto it = passes_.find(name);
+    if (it != passes_.end()) return DuplicatePass(name, batch.source_, it->second.source_);
+  }
+  for (const auto& [role, type] : batch.roles_) {
+    auto it = roles_.find(role);
+    if (it != roles_.end()) {
+      return DuplicateRole(role, type, batch.source_, it->second.type, it->second.source);
+    }
+  }
+  for (auto& [name, p] : batch.passes_) {
+    p.source_ = batch.source_;
+    passes_.emplace(name, std::move(p));
+  }
+  for (auto& [role, type] : batch.roles_) roles_[role] = RoleEntry{type, batch.source_};
   for (auto& [type, b] : batch.entries_) {
     Entry& e = entries_[type];
     e.source = batch.source_;
@@ -185,6 +252,40 @@ absl::StatusOr<std::pair<GradientKind, GradientFactory>> OpRegistry::FindGradien
   return std::make_pair(it->second.gradient_kind, it->second.gradient);
 }
 
+std::vector<GraphPass> OpRegistry::Passes() const {
+  std::vector<GraphPass> out;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [name, p] : passes_) out.push_back(p);
+  }
+  // passes_ is by name, and the sort is stable: ties stay by name.
+  std::stable_sort(out.begin(), out.end(), [](const GraphPass& a, const GraphPass& b) {
+    return a.order() < b.order();
+  });
+  return out;
+}
+
+absl::StatusOr<GraphPass> OpRegistry::FindPass(absl::string_view name) const {
+  absl::MutexLock lock(&mu_);
+  auto it = passes_.find(name);
+  if (it == passes_.end()) {
+    return absl::NotFoundError(absl::StrCat("no graph pass named '", name, "'"));
+  }
+  return it->second;
+}
+
+absl::StatusOr<std::string> OpRegistry::TypeForRole(OpRole role) const {
+  absl::MutexLock lock(&mu_);
+  auto it = roles_.find(role);
+  if (it == roles_.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no operator has the role ", OpRoleName(role),
+        "; the library or a plugin must register one with REGISTER_OP_ROLE(",
+        OpRoleName(role), ", <type>)"));
+  }
+  return it->second.type;
+}
+
 namespace internal {
 
 RegistrationBatch* ActiveStartupBatch() { return active_batch; }
@@ -246,6 +347,27 @@ bool AddGradientAtStartup(const char* type, GradientKind kind, GradientFactory f
   OPGRAPH_CHECK_OK(b.AddGradient(type, kind, std::move(f)));
   ApplyBuiltin(std::move(b));
   return true;
+}
+
+bool AddRoleAtStartup(OpRole role, const char* type, const int* /*schema_anchor*/) {
+  if (RegistrationBatch* batch = active_batch) {
+    batch->AddRole(role, type).IgnoreError();  // Recorded in the batch.
+    return true;
+  }
+  RegistrationBatch b(kBuiltinSource);
+  OPGRAPH_CHECK_OK(b.AddRole(role, type));
+  ApplyBuiltin(std::move(b));
+  return true;
+}
+
+PassRegistration::PassRegistration(const GraphPass& pass) {
+  if (RegistrationBatch* batch = active_batch) {
+    batch->AddPass(pass).IgnoreError();  // Recorded in the batch.
+    return;
+  }
+  RegistrationBatch b(kBuiltinSource);
+  OPGRAPH_CHECK_OK(b.AddPass(pass));
+  ApplyBuiltin(std::move(b));
 }
 
 }  // namespace internal

@@ -1,5 +1,7 @@
 // The operator registry: schemas, CPU kernels and gradient definitions,
-// keyed by operator type.
+// keyed by operator type; the graph passes (core/graph_pass.h), keyed by
+// name; and the roles (OpRole) that let core/ ask for "the operator that
+// does X" without naming one.
 //
 // Built-in operators register at static initialization through the macros
 // at the end of this file. Plugins (core/plugin.h) register through the
@@ -22,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "core/gradient.h"
+#include "core/graph_pass.h"
 #include "core/op_schema.h"
 #include "core/operator.h"
 
@@ -38,6 +41,21 @@ enum class GradientKind {
   kForbidden,   // SHOULD_NOT_DO_GRADIENT: asking for one is an error.
 };
 
+// A job the framework needs some operator to do. Each role is given to at
+// most one operator type (REGISTER_OP_ROLE), which must meet the contract.
+enum class OpRole {
+  // Inputs X_0..X_{n-1}, n >= 1, of one type and shape; one output
+  // Y = X_0 + ... + X_{n-1}. AddGradientOperators sums the gradient parts
+  // of a blob read several times with it.
+  kGradientAccumulation,
+  // Input X (any type and shape), output Y of X's type and shape with every
+  // element equal to its float argument `value`. AddGradientOperators
+  // seeds each loss's gradient with it (value 1).
+  kGradientSeed,
+};
+// "GradientAccumulation", "GradientSeed".
+const char* OpRoleName(OpRole role);
+
 // Where registrations go: a RegistrationBatch, which OpRegistry applies.
 class OpRegistrar {
  public:
@@ -47,6 +65,12 @@ class OpRegistrar {
   virtual absl::Status AddKernel(const std::string& type, KernelFactory factory) = 0;
   virtual absl::Status AddGradient(const std::string& type, GradientKind kind,
                                    GradientFactory factory) = 0;
+  // AlreadyExists when a pass of that name is added twice; InvalidArgument
+  // when pass.Validate() fails.
+  virtual absl::Status AddPass(GraphPass pass) = 0;
+  // Gives `role` to operator `type`. AlreadyExists when the role is given
+  // twice.
+  virtual absl::Status AddRole(OpRole role, const std::string& type) = 0;
 };
 
 // Registrations not yet applied, all labelled with one source ("built-in"
@@ -60,6 +84,8 @@ class RegistrationBatch : public OpRegistrar {
   absl::Status AddKernel(const std::string& type, KernelFactory factory) override;
   absl::Status AddGradient(const std::string& type, GradientKind kind,
                            GradientFactory factory) override;
+  absl::Status AddPass(GraphPass pass) override;
+  absl::Status AddRole(OpRole role, const std::string& type) override;
 
   const std::string& source() const { return source_; }
   const absl::Status& first_error() const { return first_error_; }
@@ -68,7 +94,9 @@ class RegistrationBatch : public OpRegistrar {
   }
   // Operator types this batch registers anything for, sorted.
   std::vector<std::string> Types() const;
-  bool empty() const { return entries_.empty(); }
+  // Names of the passes this batch registers, sorted.
+  std::vector<std::string> PassNames() const;
+  bool empty() const { return entries_.empty() && passes_.empty() && roles_.empty(); }
 
  private:
   friend class OpRegistry;
@@ -81,6 +109,8 @@ class RegistrationBatch : public OpRegistrar {
   };
   std::string source_;
   std::map<std::string, Entry> entries_;
+  std::map<std::string, GraphPass> passes_;
+  std::map<OpRole, std::string> roles_;
   absl::Status first_error_;
 };
 
@@ -90,9 +120,9 @@ class OpRegistry {
   static OpRegistry& Global();
 
   // Applies every registration of `batch`, or none: AlreadyExists naming
-  // the type, the batch's source and the existing source when any part is
-  // already registered; FailedPrecondition when a kernel has no schema
-  // (when `require_schemas`), or when batch.first_error() is set.
+  // the type (pass, role), the batch's source and the existing source when
+  // any part is already registered; FailedPrecondition when a kernel has no
+  // schema (when `require_schemas`), or when batch.first_error() is set.
   absl::Status Apply(RegistrationBatch batch, bool require_schemas = true);
 
   // The schema of `type`, or nullptr.
@@ -113,6 +143,16 @@ class OpRegistry {
   absl::StatusOr<std::pair<GradientKind, GradientFactory>> FindGradient(
       absl::string_view type) const;
 
+  // Every registered pass (with its source), in run order: by order(),
+  // then name.
+  std::vector<GraphPass> Passes() const;
+  // The pass named `name`, or NotFound.
+  absl::StatusOr<GraphPass> FindPass(absl::string_view name) const;
+
+  // The operator type that has `role`: FailedPrecondition naming the role
+  // when no operator has it.
+  absl::StatusOr<std::string> TypeForRole(OpRole role) const;
+
  private:
   struct Entry {
     std::unique_ptr<OpSchema> schema;
@@ -122,8 +162,14 @@ class OpRegistry {
     GradientFactory gradient;
     std::string source;
   };
+  struct RoleEntry {
+    std::string type;
+    std::string source;
+  };
   mutable absl::Mutex mu_;
   std::map<std::string, Entry, std::less<>> entries_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, GraphPass, std::less<>> passes_ ABSL_GUARDED_BY(mu_);
+  std::map<OpRole, RoleEntry> roles_ ABSL_GUARDED_BY(mu_);
 };
 
 namespace internal {
@@ -135,6 +181,14 @@ namespace internal {
 OpSchema& NewSchemaAtStartup(const char* type, const char* file, int line);
 bool AddKernelAtStartup(const char* type, const int* schema_anchor, KernelFactory f);
 bool AddGradientAtStartup(const char* type, GradientKind kind, GradientFactory f);
+bool AddRoleAtStartup(OpRole role, const char* type, const int* schema_anchor);
+
+// What REGISTER_GRAPH_PASS's chain converts into: registering the finished
+// pass, like the functions above.
+class PassRegistration {
+ public:
+  PassRegistration(const GraphPass& pass);  // NOLINT: implicit on purpose.
+};
 
 // Routes startup registrations made on this thread into `batch` for the
 // object's lifetime.
@@ -205,5 +259,27 @@ RegistrationBatch* ActiveStartupBatch();
   [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_gradient_) =  \
       ::opgraph::internal::AddGradientAtStartup(                           \
           #name, ::opgraph::GradientKind::kForbidden, nullptr)
+
+// Registers graph pass `name` (core/graph_pass.h); chain GraphPass setters:
+//   REGISTER_GRAPH_PASS(FuseSeluSoftmax)
+//       .Description("Selu feeding only a Softmax -> one SeluSoftmax")
+//       .Order(100)
+//       .Function(FuseSeluSoftmax);
+// The pass is registered once the chain is complete; an invalid pass (no
+// description or function) aborts a built-in's startup and fails a
+// plugin's load, like a duplicate name.
+#define REGISTER_GRAPH_PASS(name)                                          \
+  [[maybe_unused]] static const ::opgraph::internal::PassRegistration      \
+      OPGRAPH_UNIQUE_(opgraph_pass_) = ::opgraph::GraphPass(#name)
+
+// Gives OpRole::k<role> to operator `type`, which must have a schema in the
+// same library: REGISTER_OP_ROLE(GradientAccumulation, Sum);
+#define REGISTER_OP_ROLE(role, type)                                       \
+  extern "C" {                                                             \
+  extern const int opgraph_schema_anchor_##type;                           \
+  }                                                                        \
+  [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_role_) =      \
+      ::opgraph::internal::AddRoleAtStartup(::opgraph::OpRole::k##role,    \
+                                            #type, &opgraph_schema_anchor_##type)
 
 #endif  // OPGRAPH_CORE_REGISTRY_H_

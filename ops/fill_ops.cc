@@ -293,5 +293,8 @@ REGISTER_CPU_OPERATOR(UniformFill, UniformFillOp);
 NO_GRADIENT(ConstantFill);
 NO_GRADIENT(GaussianFill);
 NO_GRADIENT(UniformFill);
+// AddGradientOperators (core/backward.cc) seeds loss gradients with
+// ConstantFill(L, value=1).
+REGISTER_OP_ROLE(GradientSeed, ConstantFill);
 
 }  // namespace opgraph

@@ -10,8 +10,8 @@
 // torch.softmax(selu(x), dim=axis). This differs from Caffe2's Softmax,
 // which flattens every dim from its axis on into one row: the two agree
 // when the axis is the last dim, or every dim after it is 1 (the condition
-// under which core/optimize.h fuses Selu followed by Softmax into this
-// operator). The result is bit for bit what Selu followed by such a
+// under which ops/selu_softmax_fusion.cc fuses Selu followed by Softmax
+// into this operator). The result is bit for bit what Selu followed by such a
 // Softmax gives (kernels::SeluSoftmaxStrided).
 //
 // Special values per softmax row are those of Softmax applied to selu(x):

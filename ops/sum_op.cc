@@ -107,5 +107,7 @@ OPERATOR_SCHEMA(Sum)
 
 REGISTER_CPU_OPERATOR(Sum, SumOp);
 REGISTER_GRADIENT(Sum, GetSumGradient);
+// AddGradientOperators (core/backward.cc) adds gradient parts with Sum.
+REGISTER_OP_ROLE(GradientAccumulation, Sum);
 
 }  // namespace opgraph

@@ -1,22 +1,29 @@
-// Tests of the graph optimization passes (core/optimize.h).
+// Tests of the pass registry and OptimizeNet (core/optimize.h), with
+// test-only passes registered here. The passes opgraph ships are tested
+// next to their operators (tests/ops/*_fusion_test.cc).
 #include "core/optimize.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
-#include "core/net_io.h"
-#include "core/workspace.h"
-#include "google/protobuf/text_format.h"
+#include "absl/strings/match.h"
+#include "core/registry.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
-#include "tests/test_util.h"
+#include "tests/status_matchers.h"
 
 namespace opgraph {
 namespace {
 
-using testing::RandomTensor;
-using testing::Rng;
-using testing::ToVector;
+using ::opgraph::testing::IsOk;
+using ::opgraph::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kSource[] = "optimize_test";
 
 NetDef Parse(const std::string& text) {
   NetDef net;
@@ -24,219 +31,247 @@ NetDef Parse(const std::string& text) {
   return net;
 }
 
-TypeMap Inputs(const std::vector<int64_t>& dims, DType dtype = DType::kFloat32) {
-  return {{"X", TensorType{dtype, dims}}};
-}
-
-std::vector<std::string> Types(const NetDef& net) {
-  std::vector<std::string> t;
-  for (const OperatorDef& op : net.op()) t.push_back(op.type());
-  return t;
-}
-
-constexpr char kPair[] = R"(
-name: "pair"
-op { name: "s" type: "Selu" input: "X" output: "H" arg { name: "alpha" f: 1.5 } arg { name: "scale" f: 1.25 } }
-op { name: "m" type: "Softmax" input: "H" output: "Y" }
-external_input: "X"
-external_output: "Y"
-)";
-
-TEST(FuseSeluSoftmaxTest, FusesALegalPair) {
-  std::vector<Rewrite> rewrites;
-  absl::StatusOr<NetDef> out = FuseSeluSoftmax(Parse(kPair), {}, Inputs({4, 7}), &rewrites);
-  ASSERT_TRUE(out.ok()) << out.status();
-  ASSERT_EQ(out->op_size(), 1);
-  const OperatorDef& op = out->op(0);
-  EXPECT_EQ(op.type(), "SeluSoftmax");
-  EXPECT_EQ(op.name(), "s+m");
-  EXPECT_EQ(op.input(0), "X");
-  EXPECT_EQ(op.output(0), "Y");
-  ASSERT_NE(FindArgument(op, "alpha"), nullptr);
-  EXPECT_EQ(FindArgument(op, "alpha")->f(), 1.5f);
-  EXPECT_EQ(FindArgument(op, "scale")->f(), 1.25f);
-  ASSERT_NE(FindArgument(op, "axis"), nullptr);
-  EXPECT_EQ(FindArgument(op, "axis")->i(), 1);
-  EXPECT_EQ(out->name(), "pair");
-  EXPECT_EQ(out->external_output(0), "Y");
-  ASSERT_EQ(rewrites.size(), 1u);
-  EXPECT_EQ(rewrites[0].pass, "FuseSeluSoftmax");
-  EXPECT_EQ(rewrites[0].original_ops, (std::vector<int>{0, 1}));
-  EXPECT_EQ(rewrites[0].new_op, 0);
-  EXPECT_EQ(rewrites[0].description, "fused Selu #0 + Softmax #1 into SeluSoftmax #0");
-}
-
-TEST(FuseSeluSoftmaxTest, FusesWhenOnlyOnesFollowTheAxis) {
-  // Softmax axis 1 of [3, 5, 1, 1] flattens 5 * 1 * 1: one axis of 5.
-  absl::StatusOr<NetDef> out = FuseSeluSoftmax(Parse(kPair), {}, Inputs({3, 5, 1, 1}));
-  ASSERT_TRUE(out.ok()) << out.status();
-  ASSERT_EQ(Types(*out), std::vector<std::string>{"SeluSoftmax"});
-  EXPECT_EQ(FindArgument(out->op(0), "axis")->i(), 1);
-  // A negative Softmax axis becomes the canonical one.
-  NetDef neg = Parse(kPair);
-  Argument* a = neg.mutable_op(1)->add_arg();
-  a->set_name("axis");
-  a->set_i(-1);
-  out = FuseSeluSoftmax(neg, {}, Inputs({2, 3, 4}));
-  ASSERT_TRUE(out.ok()) << out.status();
-  ASSERT_EQ(Types(*out), std::vector<std::string>{"SeluSoftmax"});
-  EXPECT_EQ(FindArgument(out->op(0), "axis")->i(), 2);
-}
-
-TEST(FuseSeluSoftmaxTest, LeavesIllegalPairsAlone) {
-  struct Case {
-    std::string why;
-    std::string net;
-    std::vector<int64_t> dims;
-    std::vector<std::string> protect;
-  };
-  const std::vector<Case> cases = {
-      {"another reader", R"(
-op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "Y" }
-op { type: "Copy" input: "H" output: "Z" }
-external_output: "Y")", {2, 4}, {}},
-      {"an earlier reader", R"(
-op { type: "Copy" input: "X" output: "H" }
-op { type: "Copy" input: "H" output: "Z" }
-op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "Y" }
-external_output: "Y")", {2, 4}, {}},
-      {"external output", R"(
-op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "Y" }
-external_output: "Y" external_output: "H")", {2, 4}, {}},
-      {"protected", R"(
-op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "Y" })", {2, 4}, {"H"}},
-      {"axis not last", R"(
-op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "Y" arg { name: "axis" i: 1 } })", {2, 3, 4}, {}},
-      {"axis 0 with trailing dims", R"(
-op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "Y" arg { name: "axis" i: 0 } })", {6, 4}, {}},
-      {"trailing dim > 1 after 1s", R"(
-op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "Y" })", {2, 3, 1, 2}, {}},
-      {"X rewritten in between", R"(
-op { type: "Selu" input: "X" output: "H" }
-op { type: "Selu" input: "X" output: "X" }
-op { type: "Softmax" input: "H" output: "Y" })", {2, 4}, {}},
-      {"Softmax writes X", R"(
-op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "X" })", {2, 4}, {}},
-      {"bad Selu argument", R"(
-op { type: "Selu" input: "X" output: "H" arg { name: "scale" f: 0.5 } }
-op { type: "Softmax" input: "H" output: "Y" })", {2, 4}, {}},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.why);
-    const NetDef net = Parse(c.net);
-    std::vector<Rewrite> rewrites;
-    absl::StatusOr<NetDef> out = FuseSeluSoftmax(net, c.protect, Inputs(c.dims), &rewrites);
-    ASSERT_TRUE(out.ok()) << out.status();
-    EXPECT_EQ(Types(*out), Types(net));
-    EXPECT_TRUE(rewrites.empty());
-  }
-}
-
-TEST(FuseSeluSoftmaxTest, FusesSeveralPairsAndKeepsOtherOps) {
-  const NetDef net = Parse(R"(
-op { type: "Selu" input: "X" output: "H1" }
-op { type: "Softmax" input: "H1" output: "Y1" }
-op { type: "Copy" input: "X" output: "C" }
-op { type: "Selu" input: "C" output: "C" }
-op { type: "Softmax" input: "C" output: "Y2" arg { name: "axis" i: -1 } }
-op { type: "Sum" input: "Y1" input: "Y2" output: "S" }
-external_output: "S"
-)");
-  std::vector<Rewrite> rewrites;
-  absl::StatusOr<NetDef> out = FuseSeluSoftmax(net, {}, Inputs({3, 8}), &rewrites);
-  ASSERT_TRUE(out.ok()) << out.status();
-  EXPECT_EQ(Types(*out), (std::vector<std::string>{"SeluSoftmax", "Copy", "SeluSoftmax", "Sum"}));
-  ASSERT_EQ(rewrites.size(), 2u);
-  EXPECT_EQ(rewrites[1].description, "fused Selu #3 + Softmax #4 into SeluSoftmax #2");
-  // The in-place Selu's pair reads C.
-  EXPECT_EQ(out->op(2).input(0), "C");
-  EXPECT_EQ(out->op(2).output(0), "Y2");
-}
-
-TEST(FuseSeluSoftmaxTest, ErrorsOfInferenceAreReturned) {
-  absl::StatusOr<NetDef> out = FuseSeluSoftmax(Parse(kPair), {}, {});
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(out.status().message().find("'X'"), std::string::npos);
-}
-
-// Fused and unfused nets agree on random data: bit for bit (the kernels'
-// promise), so certainly within the Softmax bound.
-template <typename T>
-void CheckSameResults() {
-  Rng rng(2024);
-  const NetDef net = Parse(R"(
-op { type: "Selu" input: "X" output: "H" arg { name: "alpha" f: 1.2 } }
-op { type: "Softmax" input: "H" output: "Y" arg { name: "axis" i: 2 } }
+// A net the test passes recognise by its name: those that trace append
+// their letter to the name of a net named "trace:...".
+NetDef Net(const std::string& name) {
+  NetDef net = Parse(R"(
+op { type: "Copy" input: "X" output: "Y" }
 external_input: "X"
 external_output: "Y"
 )");
-  const Tensor x = RandomTensor<T>({3, 4, 129}, rng, -6, 6);
-  OptimizeOptions options;
-  options.input_types = {{"X", x.type()}};
-  absl::StatusOr<OptimizeResult> opt = OptimizeNet(net, options);
-  ASSERT_TRUE(opt.ok()) << opt.status();
-  EXPECT_EQ(opt->passes_run, OptimizationPasses());
-  ASSERT_EQ(Types(opt->net), std::vector<std::string>{"SeluSoftmax"});
-  std::vector<std::vector<T>> results;
-  for (const NetDef& n : {net, opt->net}) {
-    Workspace ws;
-    ASSERT_TRUE(ws.FeedBlob("X", x).ok());
-    ASSERT_TRUE(ws.RunNetOnce(n).ok());
-    results.push_back(ToVector<T>(*ws.GetBlob("Y")));
+  net.set_name(name);
+  return net;
+}
+
+TypeMap Inputs() { return {{"X", TensorType{DType::kFloat32, {2, 3}}}}; }
+
+// Appends `letter` to a tracing net's name.
+PassFunction Tracer(const std::string& letter, bool report_rewrite) {
+  return [letter, report_rewrite](const NetDef& net, const PassContext&,
+                                  std::vector<Rewrite>* rewrites) -> absl::StatusOr<NetDef> {
+    if (!absl::StartsWith(net.name(), "trace:")) return net;
+    NetDef out = net;
+    out.set_name(net.name() + letter);
+    if (report_rewrite && rewrites != nullptr) {
+      rewrites->push_back(Rewrite{"", {0}, 0, "renamed the net"});
+    }
+    return out;
+  };
+}
+
+absl::StatusOr<NetDef> NeverChanges(const NetDef& net, const PassContext&,
+                                    std::vector<Rewrite>*) {
+  return net;
+}
+
+// Fails on a net named "fail-me"; on "break-me" returns a net that reads a
+// blob nothing provides.
+absl::StatusOr<NetDef> Misbehaves(const NetDef& net, const PassContext& ctx,
+                                  std::vector<Rewrite>*) {
+  if (net.name() == "fail-me") {
+    return absl::FailedPreconditionError("the test pass refuses this net");
   }
-  ASSERT_EQ(results[0].size(), results[1].size());
-  for (size_t i = 0; i < results[0].size(); ++i) ASSERT_EQ(results[0][i], results[1][i]) << i;
+  if (net.name() == "break-me") {
+    NetDef out = net;
+    out.mutable_op(0)->set_input(0, "nowhere");
+    return out;
+  }
+  // Records what it was given, for the context test.
+  if (net.name() == "context") {
+    NetDef out = net;
+    std::string seen = "protected:";
+    for (const std::string& b : ctx.protected_blobs) seen += " " + b;
+    seen += " types:";
+    for (const auto& [blob, type] : ctx.input_types) seen += " " + blob;
+    out.set_name(seen);
+    return out;
+  }
+  return net;
 }
 
-TEST(OptimizeNetTest, FusedAndUnfusedGiveIdenticalResultsFloat) { CheckSameResults<float>(); }
-TEST(OptimizeNetTest, FusedAndUnfusedGiveIdenticalResultsDouble) { CheckSameResults<double>(); }
-
-TEST(OptimizeNetTest, PassesCanBeTurnedOff) {
-  OptimizeOptions options;
-  options.input_types = Inputs({2, 4});
-  options.disabled_passes = {"FuseSeluSoftmax"};
-  absl::StatusOr<OptimizeResult> opt = OptimizeNet(Parse(kPair), options);
-  ASSERT_TRUE(opt.ok()) << opt.status();
-  EXPECT_EQ(Types(opt->net), (std::vector<std::string>{"Selu", "Softmax"}));
-  EXPECT_TRUE(opt->passes_run.empty());
-  EXPECT_TRUE(opt->rewrites.empty());
-  options.disabled_passes.clear();
-  options.protected_blobs = {"H"};
-  opt = OptimizeNet(Parse(kPair), options);
-  ASSERT_TRUE(opt.ok()) << opt.status();
-  EXPECT_EQ(opt->net.op_size(), 2);
+// Registers the test passes once per process.
+void RegisterTestPasses() {
+  static const absl::Status* status = new absl::Status([] {
+    RegistrationBatch batch(kSource);
+    absl::Status s;
+    for (GraphPass p : {
+             GraphPass("TestZ").Description("appends Z").Order(5).Function(Tracer("Z", true)),
+             GraphPass("TestB").Description("appends B").Order(50).Function(Tracer("B", false)),
+             GraphPass("TestC").Description("changes nothing").Order(50).Function(NeverChanges),
+             GraphPass("TestOff").Description("appends O").Order(1).EnabledByDefault(false)
+                 .Function(Tracer("O", true)),
+             GraphPass("TestMisbehaves").Description("fails or breaks on request").Order(200)
+                 .Function(Misbehaves),
+         }) {
+      if (s.ok()) s = batch.AddPass(std::move(p));
+    }
+    if (!s.ok()) return s;
+    return OpRegistry::Global().Apply(std::move(batch));
+  }());
+  ASSERT_THAT(*status, IsOk());
 }
 
-TEST(OptimizeNetTest, UnknownDisabledPassIsRefusedWithTheKnownNames) {
-  OptimizeOptions options;
-  options.input_types = Inputs({2, 4});
-  options.disabled_passes = {"FuseSeluSoftmx"};
-  absl::StatusOr<OptimizeResult> opt = OptimizeNet(Parse(kPair), options);
-  ASSERT_FALSE(opt.ok());
-  EXPECT_EQ(opt.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(opt.status().message()), ::testing::HasSubstr("FuseSeluSoftmx"));
-  EXPECT_THAT(std::string(opt.status().message()), ::testing::HasSubstr("known passes: FuseSeluSoftmax"));
+class OptimizeTest : public ::testing::Test {
+ protected:
+  void SetUp() override { RegisterTestPasses(); }
+};
+
+// `names` without passes other than the test ones.
+std::vector<std::string> TestOnly(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const std::string& n : names) {
+    if (absl::StartsWith(n, "Test")) out.push_back(n);
+  }
+  return out;
 }
 
-TEST(OptimizeNetTest, PassesChangedListsOnlyPassesThatRewrote) {
+TEST_F(OptimizeTest, PassesAreListedByOrderThenNameWithTheirSource) {
+  const std::vector<PassInfo> passes = RegisteredPasses();
+  std::vector<std::string> names;
+  for (const PassInfo& p : passes) names.push_back(p.name);
+  EXPECT_EQ(names, OptimizationPasses());
+  EXPECT_THAT(TestOnly(names), ElementsAre("TestOff", "TestZ", "TestB", "TestC", "TestMisbehaves"));
+  for (size_t i = 1; i < passes.size(); ++i) {
+    EXPECT_TRUE(passes[i - 1].order < passes[i].order ||
+                (passes[i - 1].order == passes[i].order && passes[i - 1].name < passes[i].name))
+        << passes[i - 1].name << " before " << passes[i].name;
+  }
+  auto off = std::find_if(passes.begin(), passes.end(),
+                          [](const PassInfo& p) { return p.name == "TestOff"; });
+  ASSERT_NE(off, passes.end());
+  EXPECT_EQ(off->description, "appends O");
+  EXPECT_FALSE(off->enabled_by_default);
+  EXPECT_EQ(off->order, 1);
+  EXPECT_EQ(off->source, kSource);
+}
+
+TEST_F(OptimizeTest, RunsEnabledPassesInOrderEachOnThePreviousResult) {
   OptimizeOptions options;
-  options.input_types = Inputs({2, 4});
-  absl::StatusOr<OptimizeResult> opt = OptimizeNet(Parse(kPair), options);
-  ASSERT_TRUE(opt.ok()) << opt.status();
-  EXPECT_EQ(opt->passes_changed, std::vector<std::string>{"FuseSeluSoftmax"});
-  options.protected_blobs = {"H"};
-  opt = OptimizeNet(Parse(kPair), options);
-  ASSERT_TRUE(opt.ok()) << opt.status();
-  EXPECT_EQ(opt->passes_run, std::vector<std::string>{"FuseSeluSoftmax"});
-  EXPECT_TRUE(opt->passes_changed.empty());
+  options.input_types = Inputs();
+  absl::StatusOr<OptimizeResult> r = OptimizeNet(Net("trace:"), options);
+  ASSERT_THAT(r, IsOk());
+  // TestOff (order 1) is disabled by default; TestZ (order 5) runs before
+  // TestB (order 50, and by name before TestC).
+  EXPECT_EQ(r->net.name(), "trace:ZB");
+  EXPECT_THAT(TestOnly(r->passes_run), ElementsAre("TestZ", "TestB", "TestC", "TestMisbehaves"));
+  std::vector<std::string> enabled;
+  for (const PassInfo& p : RegisteredPasses()) {
+    if (p.enabled_by_default) enabled.push_back(p.name);
+  }
+  EXPECT_EQ(r->passes_run, enabled);
+}
+
+TEST_F(OptimizeTest, PassesChangedHasOnlyPassesThatRewroteTheNet) {
+  OptimizeOptions options;
+  options.input_types = Inputs();
+  absl::StatusOr<OptimizeResult> r = OptimizeNet(Net("trace:"), options);
+  ASSERT_THAT(r, IsOk());
+  // TestB reports no Rewrite but changes the net; TestC changes nothing.
+  EXPECT_THAT(TestOnly(r->passes_changed), ElementsAre("TestZ", "TestB"));
+  // A rewrite left without a pass name gets the pass's.
+  ASSERT_EQ(r->rewrites.size(), 1u);
+  EXPECT_EQ(r->rewrites[0].pass, "TestZ");
+  EXPECT_EQ(r->rewrites[0].description, "renamed the net");
+
+  r = OptimizeNet(Net("quiet"), options);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_TRUE(r->passes_changed.empty());
+  EXPECT_TRUE(r->rewrites.empty());
+  EXPECT_EQ(r->net.name(), "quiet");
+}
+
+TEST_F(OptimizeTest, DisabledPassesDoNotRun) {
+  OptimizeOptions options;
+  options.input_types = Inputs();
+  // Naming a pass that is off by default is allowed too.
+  options.disabled_passes = {"TestZ", "TestOff"};
+  absl::StatusOr<OptimizeResult> r = OptimizeNet(Net("trace:"), options);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->net.name(), "trace:B");
+  EXPECT_THAT(TestOnly(r->passes_run), ElementsAre("TestB", "TestC", "TestMisbehaves"));
+  EXPECT_TRUE(r->rewrites.empty());
+}
+
+TEST_F(OptimizeTest, UnknownDisabledPassIsRefusedWithTheKnownNames) {
+  OptimizeOptions options;
+  options.input_types = Inputs();
+  options.disabled_passes = {"TestY"};
+  EXPECT_THAT(OptimizeNet(Net("trace:"), options),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("'TestY'"), HasSubstr("known passes: "),
+                             HasSubstr("TestZ"), HasSubstr("TestOff"))));
+}
+
+TEST_F(OptimizeTest, PassErrorKeepsItsCodeAndNamesThePass) {
+  OptimizeOptions options;
+  options.input_types = Inputs();
+  const NetDef net = Net("fail-me");
+  EXPECT_THAT(OptimizeNet(net, options),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("TestMisbehaves"), HasSubstr("refuses this net"))));
+  EXPECT_EQ(net.op(0).input(0), "X");
+}
+
+TEST_F(OptimizeTest, InvalidResultOfAPassIsInternalNamingIt) {
+  OptimizeOptions options;
+  options.input_types = Inputs();
+  EXPECT_THAT(OptimizeNet(Net("break-me"), options),
+              StatusIs(absl::StatusCode::kInternal,
+                       AllOf(HasSubstr("TestMisbehaves"), HasSubstr(kSource),
+                             HasSubstr("nowhere"))));
+}
+
+TEST_F(OptimizeTest, PassesSeeInputTypesAndProtectedBlobs) {
+  OptimizeOptions options;
+  options.input_types = Inputs();
+  options.protected_blobs = {"Y", "Q"};
+  absl::StatusOr<OptimizeResult> r = OptimizeNet(Net("context"), options);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->net.name(), "protected: Q Y types: X");
+}
+
+TEST_F(OptimizeTest, DuplicatePassIsAlreadyExistsNamingBothAndAppliesNothing) {
+  RegistrationBatch batch("second-source");
+  ASSERT_THAT(batch.AddPass(GraphPass("TestNew").Description("new").Function(NeverChanges)),
+              IsOk());
+  ASSERT_THAT(batch.AddSchema(std::make_unique<OpSchema>("TestPassBatchOp", "f", 1)), IsOk());
+  ASSERT_THAT(batch.AddPass(GraphPass("TestB").Description("again").Function(NeverChanges)),
+              IsOk());
+  EXPECT_THAT(OpRegistry::Global().Apply(std::move(batch)),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       AllOf(HasSubstr("graph pass 'TestB'"), HasSubstr("second-source"),
+                             HasSubstr(kSource))));
+  EXPECT_THAT(OpRegistry::Global().FindPass("TestNew"), StatusIs(absl::StatusCode::kNotFound,
+                                                                 HasSubstr("TestNew")));
+  EXPECT_EQ(OpRegistry::Global().FindSchema("TestPassBatchOp"), nullptr);
+  absl::StatusOr<GraphPass> b = OpRegistry::Global().FindPass("TestB");
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(b->description(), "appends B");
+  EXPECT_EQ(b->source(), kSource);
+}
+
+TEST_F(OptimizeTest, DuplicateWithinABatchIsRecorded) {
+  RegistrationBatch batch("dup");
+  ASSERT_THAT(batch.AddPass(GraphPass("TestTwice").Description("1").Function(NeverChanges)),
+              IsOk());
+  EXPECT_THAT(batch.AddPass(GraphPass("TestTwice").Description("2").Function(NeverChanges)),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("TestTwice")));
+  EXPECT_THAT(OpRegistry::Global().Apply(std::move(batch)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("TestTwice")));
+  EXPECT_THAT(OpRegistry::Global().FindPass("TestTwice"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("TestTwice")));
+}
+
+TEST_F(OptimizeTest, IncompletePassesAreRefused) {
+  RegistrationBatch batch("incomplete");
+  EXPECT_THAT(batch.AddPass(GraphPass("TestNoFunction").Description("d")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no function")));
+  EXPECT_THAT(batch.AddPass(GraphPass("TestNoDescription").Function(NeverChanges)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no description")));
+  EXPECT_THAT(batch.AddPass(GraphPass("not a name").Description("d").Function(NeverChanges)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'not a name'")));
+  EXPECT_THAT(OpRegistry::Global().Apply(std::move(batch)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("incomplete")));
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/status_matchers.h"
 
 namespace opgraph {
 namespace {
@@ -70,6 +72,49 @@ TEST(RegistryTest, DuplicateWithinBatchIsRecorded) {
   EXPECT_FALSE(batch.first_error().ok());
   EXPECT_FALSE(OpRegistry::Global().Apply(std::move(batch)).ok());
   EXPECT_EQ(OpRegistry::Global().FindSchema("DupOp"), nullptr);
+}
+
+using ::opgraph::testing::IsOk;
+using ::opgraph::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+TEST(RegistryTest, BuiltinRolesAreGivenNextToTheirOperators) {
+  EXPECT_EQ(OpRegistry::Global().TypeForRole(OpRole::kGradientAccumulation).value_or(""), "Sum");
+  EXPECT_EQ(OpRegistry::Global().TypeForRole(OpRole::kGradientSeed).value_or(""),
+            "ConstantFill");
+}
+
+TEST(RegistryTest, RoleNobodyHasIsFailedPreconditionNamingIt) {
+  OpRegistry empty;
+  EXPECT_THAT(empty.TypeForRole(OpRole::kGradientAccumulation),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("GradientAccumulation"), HasSubstr("REGISTER_OP_ROLE"))));
+  RegistrationBatch batch("role-source");
+  ASSERT_THAT(batch.AddRole(OpRole::kGradientAccumulation, "MySum"), IsOk());
+  ASSERT_THAT(empty.Apply(std::move(batch)), IsOk());
+  EXPECT_EQ(empty.TypeForRole(OpRole::kGradientAccumulation).value_or(""), "MySum");
+  EXPECT_THAT(empty.TypeForRole(OpRole::kGradientSeed),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("GradientSeed")));
+}
+
+TEST(RegistryTest, RoleGivenTwiceIsAlreadyExistsNamingBothAndAppliesNothing) {
+  RegistrationBatch batch("role-batch");
+  ASSERT_THAT(batch.AddSchema(std::make_unique<OpSchema>("RoleBatchOp", "f", 1)), IsOk());
+  ASSERT_THAT(batch.AddRole(OpRole::kGradientAccumulation, "RoleBatchOp"), IsOk());
+  EXPECT_THAT(OpRegistry::Global().Apply(std::move(batch)),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       AllOf(HasSubstr("GradientAccumulation"), HasSubstr("RoleBatchOp"),
+                             HasSubstr("role-batch"), HasSubstr("'Sum'"),
+                             HasSubstr("built-in"))));
+  EXPECT_EQ(OpRegistry::Global().FindSchema("RoleBatchOp"), nullptr);
+  EXPECT_EQ(OpRegistry::Global().TypeForRole(OpRole::kGradientAccumulation).value_or(""), "Sum");
+
+  RegistrationBatch twice("twice");
+  ASSERT_THAT(twice.AddRole(OpRole::kGradientSeed, "A"), IsOk());
+  EXPECT_THAT(twice.AddRole(OpRole::kGradientSeed, "B"),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("GradientSeed")));
+  EXPECT_FALSE(twice.first_error().ok());
 }
 
 }  // namespace

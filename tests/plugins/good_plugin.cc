@@ -1,10 +1,14 @@
 // A well-formed test plugin. PluginAffine (Y = a * X + b) is registered with
 // the same macros as a built-in operator, with its gradient; PluginNegate is
-// registered through the explicit OpRegistrar API in the entry point.
+// registered through the explicit OpRegistrar API in the entry point; the
+// graph pass FusePluginNegatePair (PluginNegate twice -> Copy) with
+// REGISTER_GRAPH_PASS.
 #include <cmath>
 #include <memory>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "core/graph_util.h"
 #include "core/plugin.h"
 
 namespace opgraph_test {
@@ -97,7 +101,59 @@ absl::Status RegisterNegate(opgraph::OpRegistrar& registrar) {
   return registrar.AddGradient("PluginNegate", opgraph::GradientKind::kNoGradient, nullptr);
 }
 
+// Replaces PluginNegate #i: X -> H followed by PluginNegate #j: H -> Y, where
+// #j is the next operator touching H and the only reader of H, H is not
+// kept, and nothing between writes X, by Copy X -> Y at #j. -(-x) == x
+// exactly, so the result is the same bit for bit.
+absl::StatusOr<opgraph::NetDef> FuseNegatePair(const opgraph::NetDef& net,
+                                               const opgraph::PassContext& ctx,
+                                               std::vector<opgraph::Rewrite>* rewrites) {
+  const std::set<std::string> keep = opgraph::KeptBlobs(net, ctx);
+  std::set<int> dropped;
+  opgraph::NetDef out = net;
+  out.clear_op();
+  std::vector<int> first_of(net.op_size(), -1);
+  for (int j = 0; j < net.op_size(); ++j) {
+    const OperatorDef& second = net.op(j);
+    if (second.type() != "PluginNegate") continue;
+    const std::string& h = second.input(0);
+    const int i = opgraph::LastAccessBefore(net, j, h);
+    if (i < 0 || dropped.count(i) > 0 || first_of[i] >= 0) continue;
+    const OperatorDef& first = net.op(i);
+    if (first.type() != "PluginNegate" || first.output(0) != h) continue;
+    const std::string& x = first.input(0);
+    if (x == h || opgraph::CountReads(net, h) != 1 || keep.count(h) > 0) continue;
+    if (opgraph::WrittenBetween(net, i, j, x)) continue;
+    first_of[j] = i;
+    dropped.insert(i);
+  }
+  for (int j = 0; j < net.op_size(); ++j) {
+    if (dropped.count(j) > 0) continue;
+    if (first_of[j] < 0) {
+      *out.add_op() = net.op(j);
+      continue;
+    }
+    OperatorDef* copy = out.add_op();
+    copy->set_type("Copy");
+    copy->add_input(net.op(first_of[j]).input(0));
+    copy->add_output(net.op(j).output(0));
+    if (rewrites != nullptr) {
+      const int k = out.op_size() - 1;
+      rewrites->push_back(opgraph::Rewrite{"FusePluginNegatePair", {first_of[j], j}, k,
+                                           absl::StrCat("PluginNegate #", first_of[j],
+                                                        " + PluginNegate #", j, " -> Copy #",
+                                                        k)});
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+REGISTER_GRAPH_PASS(FusePluginNegatePair)
+    .Description("PluginNegate feeding only a PluginNegate -> Copy (test plugin)")
+    .Order(150)
+    .Function(FuseNegatePair);
 
 OPERATOR_SCHEMA(PluginAffine)
     .NumInputs(1)

@@ -14,6 +14,7 @@
 
 #include "core/gradient.h"
 #include "core/net.h"
+#include "core/optimize.h"
 #include "core/workspace.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
@@ -304,6 +305,65 @@ TEST(PluginTest, EntryPointFailingMidwayRegistersNothing) {
   // The library stays mapped, so a retry reports the same failure.
   ExpectLoadFails(OPGRAPH_TEST_PLUGIN_FAILING, absl::StatusCode::kAborted,
                   {"simulated failure", "earlier in this process"});
+}
+
+TEST(PluginTest, PluginPassIsRegisteredWithItsSourceAndRunsInOptimizeNet) {
+  LoadGood();
+  const std::vector<PassInfo> passes = RegisteredPasses();
+  auto it = std::find_if(passes.begin(), passes.end(),
+                         [](const PassInfo& p) { return p.name == "FusePluginNegatePair"; });
+  ASSERT_NE(it, passes.end());
+  EXPECT_EQ(it->source, RealPath(OPGRAPH_TEST_PLUGIN_GOOD));
+  EXPECT_EQ(it->order, 150);
+  EXPECT_TRUE(it->enabled_by_default);
+
+  NetDef net;
+  net.set_name("negate_twice");
+  *net.add_op() = MakeOp("PluginNegate", {"x"}, {"h"});
+  *net.add_op() = MakeOp("PluginNegate", {"h"}, {"y"});
+  net.add_external_input("x");
+  net.add_external_output("y");
+  OptimizeOptions options;
+  options.input_types = {{"x", TensorType{DType::kFloat32, {3}}}};
+  absl::StatusOr<OptimizeResult> r = OptimizeNet(net, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->net.op_size(), 1);
+  EXPECT_EQ(r->net.op(0).type(), "Copy");
+  EXPECT_NE(std::find(r->passes_changed.begin(), r->passes_changed.end(),
+                      "FusePluginNegatePair"),
+            r->passes_changed.end());
+  ASSERT_EQ(r->rewrites.size(), 1u);
+  EXPECT_EQ(r->rewrites[0].description, "PluginNegate #0 + PluginNegate #1 -> Copy #0");
+  for (const NetDef& n : {net, r->net}) {
+    Workspace ws;
+    ASSERT_TRUE(ws.FeedBlob("x", MakeTensor<float>({3}, {-1.5f, 0.0f, 2.25f})).ok());
+    ASSERT_TRUE(ws.RunNetOnce(n).ok());
+    auto y = ws.FetchBlob("y");
+    ASSERT_TRUE(y.ok());
+    EXPECT_EQ(ToVector<float>(*y), (std::vector<float>{-1.5f, 0.0f, 2.25f}));
+  }
+  // Protecting the intermediate keeps the pair.
+  options.protected_blobs = {"h"};
+  r = OptimizeNet(net, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->net.op_size(), 2);
+}
+
+TEST(PluginTest, DuplicatePassNameIsAlreadyExistsAndRegistersNothing) {
+  const std::vector<PassInfo> before = RegisteredPasses();
+  ExpectLoadFails(OPGRAPH_TEST_PLUGIN_DUPLICATE_PASS, absl::StatusCode::kAlreadyExists,
+                  {"graph pass 'FuseSeluSoftmax'", "built-in",
+                   RealPath(OPGRAPH_TEST_PLUGIN_DUPLICATE_PASS)});
+  EXPECT_EQ(OpRegistry::Global().FindSchema("DuplicatePassPluginOp"), nullptr);
+  const std::vector<PassInfo> after = RegisteredPasses();
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].name, before[i].name);
+    EXPECT_EQ(after[i].source, before[i].source);
+  }
+  absl::StatusOr<GraphPass> builtin = OpRegistry::Global().FindPass("FuseSeluSoftmax");
+  ASSERT_TRUE(builtin.ok()) << builtin.status();
+  EXPECT_EQ(builtin->source(), "built-in");
 }
 
 TEST(PluginTest, KernelWithoutSchemaFromExplicitApiRegistersNothing) {
