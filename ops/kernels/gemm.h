@@ -27,15 +27,18 @@
 // calling thread alone, so nested use never oversubscribes. Any number of
 // calls may run concurrently from different threads.
 //
-// Accuracy: each element of C is a sum of k products accumulated in T (the
-// library blocks the k dimension, so errors grow far slower than k in
-// practice; gemm_test checks long K). The tests check, against a long double
-// reference, for every element
-//   |c - exact| <= (2 + kGemmErrorTerms(k)) * eps * (|alpha| * sum_p |a_ip| |b_pj|
-//                                                  + |beta| * |c_in|)
-// with eps = numeric_limits<T>::epsilon() and GemmErrorTerms(k) = k (the
-// classical bound for any summation order). Results may differ in the last
-// bits between num_threads values and CPUs, within that bound.
+// Accuracy: each element of C is a sum of k products accumulated in T. For
+// every element, with eps = numeric_limits<T>::epsilon() and
+// S = |alpha| * sum_p |a_ip b_pj| + |beta| |c_ij| (checked by gemm_test
+// against long double):
+//   |c - exact| <= (k + 2) * eps * S        (any summation order)
+// and for long sums, since OpenBLAS's gemm adds blocks of at least 256 terms
+// into C and the one-row path (m == 1, routed to gemv) adds chunks of 4096:
+//   |c - exact| <= (k / 256 + 4096 + 2) * eps / 2 * S
+// (a [1, 25M] x [25M, 1] product of 0.001 gives 25014.4 or 24998.9 for
+// 25000.001, where a single running float sum gives 32473).
+// Results may differ in the last bits between num_threads values and CPUs,
+// within these bounds.
 
 #ifndef OPGRAPH_OPS_KERNELS_GEMM_H_
 #define OPGRAPH_OPS_KERNELS_GEMM_H_
@@ -59,7 +62,8 @@ void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
 // library multiplies fastest, for operands that stay constant over many
 // products (FC weights at inference). OpenBLAS 0.3.21 has no packing API
 // (no cblas_sgemm_pack/compute), so "packed" means a contiguous, 64-byte
-// aligned copy of op(B) in the orientation measured fastest; the class keeps
+// aligned copy of op(B) in the orientation measured fastest (k rows of n:
+// for FC weights, W^T); the class keeps
 // that choice private so a library with real packing can replace it.
 //
 // Immutable after Pack; movable, not copyable; safe to use from several
@@ -90,7 +94,7 @@ class PackedMatrix {
   PackedMatrix(std::unique_ptr<T[], FreeDeleter> data, int64_t k, int64_t n)
       : data_(std::move(data)), k_(k), n_(n) {}
 
-  // op(B) stored as B^T: n rows of k (the layout FC weights already have).
+  // op(B) stored as k rows of n (for FC weights W[N, K], that is W^T).
   std::unique_ptr<T[], FreeDeleter> data_;
   int64_t k_ = 0;
   int64_t n_ = 0;

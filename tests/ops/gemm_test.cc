@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -242,6 +243,38 @@ TYPED_TEST(GemmTest, PackRejectsBadArgumentsWithStatus) {
   absl::StatusOr<PackedMatrix<T>> empty = PackedMatrix<T>::Pack(nullptr, 0, 0, 1, false);
   ASSERT_TRUE(empty.ok()) << empty.status();
   EXPECT_EQ(empty->bytes(), 0);
+}
+
+// The old FC loops summed [1, 25M] x [25M, 1] of 0.001 * 1 into one float
+// and returned 32473 instead of 25000. Exact value of the float inputs:
+// 25'000'000 * float(0.001) = 25000.0011874 (float(0.001) = 0.001000000047497451).
+// Bound (gemm.h, long sums): OpenBLAS's gemm adds blocks of at least 256
+// terms into C, and the one-row path adds chunks of 4096, so each result is
+// a sum of at most K/256 + 4096 roundings of at most u * S (u = eps / 2,
+// S = 25000): (25e6/256 + 4096) * 2^-24 * 25000 = 151.6, i.e. 0.6 %.
+// The old loops miss it by 50x. Measured on OpenBLAS 0.3.21 (Zen and
+// Haswell kernels): gemm path 25014.44, one-row path 24998.92.
+constexpr double kLongSumBound = (25e6 / 256 + 4096) * 0x1p-24 * 25000;
+
+TEST(GemmLongSumTest, TwentyFiveMillionTermsOfAThousandth) {
+  const int64_t k = 25'000'000;
+  const std::vector<float> a(static_cast<size_t>(k), 0.001f);
+  const std::vector<float> b(static_cast<size_t>(k), 1.0f);
+  const double exact = static_cast<double>(k) * static_cast<double>(0.001f);
+  for (bool tb : {false, true}) {
+    float c = -1;
+    // With n == 1, B is k x 1 (ldb 1) or, transposed, 1 x k (ldb k).
+    Gemm<float>(false, tb, 1, 1, k, 1.0f, a.data(), k, b.data(), tb ? k : 1, 0.0f, &c, 1, 1);
+    EXPECT_NEAR(c, exact, kLongSumBound) << "trans_b=" << tb;
+    std::printf("25M x 0.001 (trans_b=%d): %.4f (exact %.4f)\n", tb, c, exact);
+  }
+  // The same through the general (multi-row) path: two rows of A.
+  std::vector<float> a2(static_cast<size_t>(2 * k), 0.001f);
+  float c2[2] = {-1, -1};
+  Gemm<float>(false, false, 2, 1, k, 1.0f, a2.data(), k, b.data(), 1, 0.0f, c2, 1, 1);
+  EXPECT_NEAR(c2[0], exact, kLongSumBound);
+  EXPECT_NEAR(c2[1], exact, kLongSumBound);
+  std::printf("25M x 0.001 (gemm path): %.4f %.4f\n", c2[0], c2[1]);
 }
 
 TEST(GemmBackendTest, IsTheOpenMPBuild) {
