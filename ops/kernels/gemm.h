@@ -1,0 +1,121 @@
+// Dense matrix products for the operators (FC and its gradients), on top of
+// OpenBLAS (Debian's OpenMP build, which picks its kernels for the running
+// CPU when loaded). docs/PERFORMANCE.md, "Choosing the GEMM library", has the
+// measurements behind the choice.
+//
+// Layout: every matrix is row-major. A matrix X of r rows and c columns with
+// leading dimension ldx (>= max(1, c)) has element (i, j) at x[i * ldx + j].
+// op(X) is X, or X^T when the matching trans_* flag is set; with
+// trans_a, `a` holds the k x m matrix A^T (so lda >= max(1, m)), and so on.
+//
+// Shapes: m, n, k >= 0. m == 0 or n == 0 makes a call a no-op that touches no
+// memory; k == 0 gives C = beta * C. Leading dimensions must fit in int32
+// (2^31 - 1) unless the matrix has a single row; dimensions of any size are
+// split internally. Breaking these rules is a programmer error (CHECK).
+// The caller guarantees that every pointer covers the elements described.
+// C must not overlap A or B.
+//
+// beta == 0: C is written without being read (NaN or garbage in C does not
+// reach the result), as in BLAS.
+//
+// Threads: num_threads (clamped to [1, kMaxThreads]) is exactly the number of
+// threads the call may use, all from the calling thread's OpenMP (libgomp)
+// pool, the same pool ParallelFor uses; the library decides to use fewer on
+// small products. The calling thread's OpenMP thread count
+// (omp_get_max_threads) is the same after the call as before. Called from
+// inside an OpenMP parallel region (a ParallelFor range), a call runs on the
+// calling thread alone, so nested use never oversubscribes. Any number of
+// calls may run concurrently from different threads.
+//
+// Accuracy: each element of C is a sum of k products accumulated in T. For
+// every element, with eps = numeric_limits<T>::epsilon() and
+// S = |alpha| * sum_p |a_ip b_pj| + |beta| |c_ij| (checked by gemm_test
+// against long double):
+//   |c - exact| <= (k + 2) * eps * S        (any summation order)
+// and for long sums, since OpenBLAS's gemm adds blocks of at least 256 terms
+// into C and the one-row path (m == 1, routed to gemv) adds chunks of 4096:
+//   |c - exact| <= (k / 256 + 4096 + 2) * eps / 2 * S
+// (a [1, 25M] x [25M, 1] product of 0.001 gives 25014.4 or 24998.9 for
+// 25000.001, where a single running float sum gives 32473).
+// Results may differ in the last bits between num_threads values and CPUs,
+// within these bounds.
+
+#ifndef OPGRAPH_OPS_KERNELS_GEMM_H_
+#define OPGRAPH_OPS_KERNELS_GEMM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace opgraph {
+namespace kernels {
+
+// C[m, n] = alpha * op(A)[m, k] * op(B)[k, n] + beta * C[m, n].
+// Defined for T = float and T = double.
+template <typename T>
+void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+          int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc, int num_threads);
+
+// The right-hand operand of a product, copied once into the layout the
+// library multiplies fastest, for operands that stay constant over many
+// products (FC weights at inference). OpenBLAS 0.3.21 has no packing API
+// (no cblas_sgemm_pack/compute), so "packed" means a contiguous, 64-byte
+// aligned copy of op(B) in the orientation measured fastest (k rows of n:
+// for FC weights, W^T); the class keeps
+// that choice private so a library with real packing can replace it.
+//
+// Immutable after Pack; movable, not copyable; safe to use from several
+// threads at once.
+template <typename T>
+class PackedMatrix {
+ public:
+  // Packs op(B)[k, n]: with trans_b == false, b holds B as k rows of n
+  // (ldb >= max(1, n)); with trans_b == true, b holds B^T as n rows of k
+  // (ldb >= max(1, k)) -- the FC weight W[N, K] is packed with trans_b set.
+  // Returns InvalidArgument for negative sizes or a too-small ldb,
+  // ResourceExhausted when the copy cannot be allocated. Never aborts.
+  static absl::StatusOr<PackedMatrix> Pack(const T* b, int64_t k, int64_t n, int64_t ldb,
+                                           bool trans_b);
+
+  PackedMatrix(PackedMatrix&&) noexcept = default;
+  PackedMatrix& operator=(PackedMatrix&&) noexcept = default;
+
+  int64_t k() const { return k_; }
+  int64_t n() const { return n_; }
+  // Bytes held by the packed copy.
+  int64_t bytes() const { return k_ * n_ * static_cast<int64_t>(sizeof(T)); }
+
+ private:
+  struct FreeDeleter {
+    void operator()(T* p) const;
+  };
+  PackedMatrix(std::unique_ptr<T[], FreeDeleter> data, int64_t k, int64_t n)
+      : data_(std::move(data)), k_(k), n_(n) {}
+
+  // op(B) stored as k rows of n (for FC weights W[N, K], that is W^T).
+  std::unique_ptr<T[], FreeDeleter> data_;
+  int64_t k_ = 0;
+  int64_t n_ = 0;
+
+  template <typename U>
+  friend void GemmPacked(bool, int64_t, U, const U*, int64_t, const PackedMatrix<U>&, U, U*,
+                         int64_t, int);
+};
+
+// C[m, n] = alpha * op(A)[m, k] * B[k, n] + beta * C[m, n], with
+// k = packed.k(), n = packed.n(); the same contract, accuracy and threads
+// as Gemm. Defined for T = float and T = double.
+template <typename T>
+void GemmPacked(bool trans_a, int64_t m, T alpha, const T* a, int64_t lda,
+                const PackedMatrix<T>& packed, T beta, T* c, int64_t ldc, int num_threads);
+
+// What the library reports about itself: version, threading build and the
+// kernel set it picked for this CPU, e.g. "OpenBLAS 0.3.21 openmp Haswell".
+std::string GemmBackendDescription();
+
+}  // namespace kernels
+}  // namespace opgraph
+
+#endif  // OPGRAPH_OPS_KERNELS_GEMM_H_
