@@ -7,7 +7,8 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libprotobuf-dev protobuf-compiler libabsl-dev
-          libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev)
+          libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev
+          libcli11-dev nlohmann-json3-dev)
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev llvm libomp-dev) ;;
