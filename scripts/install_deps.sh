@@ -10,7 +10,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libprotobuf-dev protobuf-compiler libabsl-dev
           libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev
-          libopenblas-openmp-dev)
+          libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev)
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev llvm libomp-dev) ;;

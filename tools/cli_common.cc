@@ -11,8 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "core/memory_plan.h"
-#include "core/optimize.h"
 #include "core/parallel.h"
 #include "core/registry.h"
 
@@ -22,24 +20,6 @@ namespace {
 
 // The payload that marks a usage error (exit code 2).
 constexpr char kUsagePayload[] = "opgraph.cli/usage";
-
-const FlagSpec* FindFlag(const std::vector<FlagSpec>& flags, const std::string& name) {
-  for (const FlagSpec& f : flags) {
-    if (f.name == name) return &f;
-  }
-  return nullptr;
-}
-
-const FlagSpec* FindShortFlag(const std::vector<FlagSpec>& flags, char c) {
-  for (const FlagSpec& f : flags) {
-    if (f.short_name == c) return &f;
-  }
-  return nullptr;
-}
-
-std::string FlagLabel(const FlagSpec& f) {
-  return f.short_name != 0 ? absl::StrCat("-", std::string(1, f.short_name)) : "--" + f.name;
-}
 
 // One element as text.
 std::string FormatElement(const Tensor& t, int64_t i) {
@@ -140,73 +120,6 @@ bool IsUsageError(const absl::Status& status) {
   return status.GetPayload(kUsagePayload).has_value();
 }
 
-std::string ParsedArgs::Get(const std::string& flag, const std::string& fallback) const {
-  auto it = values_.find(flag);
-  return it == values_.end() || it->second.empty() ? fallback : it->second.back();
-}
-
-std::vector<std::string> ParsedArgs::GetAll(const std::string& flag) const {
-  auto it = values_.find(flag);
-  return it == values_.end() ? std::vector<std::string>{} : it->second;
-}
-
-absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<FlagSpec>& flags,
-                                     const std::vector<std::string>& args) {
-  ParsedArgs parsed;
-  bool flags_done = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (flags_done || arg.size() < 2 || arg[0] != '-') {
-      parsed.positional_.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      flags_done = true;
-      continue;
-    }
-    if (arg == "-h" || arg == "--help") {
-      parsed.values_["help"].push_back("");
-      continue;
-    }
-    // --name[=value] or -x[=value].
-    const bool is_long = arg[1] == '-';
-    const std::string body = arg.substr(is_long ? 2 : 1);
-    const size_t eq = body.find('=');
-    const std::string key = body.substr(0, eq);
-    const FlagSpec* spec = nullptr;
-    if (is_long) {
-      spec = FindFlag(flags, key);
-    } else if (key.size() == 1) {
-      spec = FindShortFlag(flags, key[0]);
-    }
-    if (spec == nullptr) {
-      return UsageError(absl::StrCat("unknown flag ", is_long ? "--" : "-", key));
-    }
-    std::vector<std::string>& values = parsed.values_[spec->name];
-    if (spec->kind == FlagSpec::Kind::kBool) {
-      if (eq != std::string::npos) {
-        return UsageError(absl::StrCat("flag ", FlagLabel(*spec), " takes no value"));
-      }
-      values.push_back("");
-      continue;
-    }
-    std::string value;
-    if (eq != std::string::npos) {
-      value = body.substr(eq + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return UsageError(
-          absl::StrCat("flag ", FlagLabel(*spec), " needs a value (", spec->value_name, ")"));
-    }
-    if (spec->kind == FlagSpec::Kind::kValue && !values.empty()) {
-      return UsageError(absl::StrCat("flag ", FlagLabel(*spec), " is given more than once"));
-    }
-    values.push_back(value);
-  }
-  return parsed;
-}
-
 absl::StatusOr<std::pair<std::string, std::string>> SplitNameValue(const std::string& text,
                                                                    const std::string& flag) {
   const size_t eq = text.find('=');
@@ -217,14 +130,7 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitNameValue(const std::st
   return std::make_pair(text.substr(0, eq), text.substr(eq + 1));
 }
 
-FlagSpec ThreadsFlag() {
-  return {"threads", 0, FlagSpec::Kind::kValue, "N",
-          "Threads each operator may use (default: $OPGRAPH_NUM_THREADS, else 1)."};
-}
-
-absl::StatusOr<int> ParseThreadsFlag(const ParsedArgs& args) {
-  if (!args.Has("threads")) return 0;
-  const std::string v = args.Get("threads");
+absl::StatusOr<int> ParseThreads(const std::string& v) {
   int n = 0;
   if (!absl::SimpleAtoi(v, &n) || n < 1 || n > kMaxThreads) {
     return UsageError(absl::StrCat("--threads '", v, "': expected an integer from 1 to ",
@@ -303,25 +209,6 @@ std::string JsonQuote(const std::string& s) {
     }
   }
   out += "\"";
-  return out;
-}
-
-NetDef RewriteForRun(const NetDef& net, const TypeMap& input_types,
-                     const std::vector<std::string>& keep, bool optimize, bool plan_memory) {
-  NetDef out = net;
-  if (optimize) {
-    OptimizeOptions options;
-    options.input_types = input_types;
-    options.protected_blobs = keep;
-    absl::StatusOr<OptimizeResult> optimized = OptimizeNet(out, options);
-    if (optimized.ok()) out = std::move(optimized->net);
-  }
-  if (plan_memory) {
-    MemoryPlanOptions options;
-    options.protected_blobs.insert(keep.begin(), keep.end());
-    absl::StatusOr<MemoryPlan> plan = PlanMemory(out, input_types, options);
-    if (plan.ok()) out = std::move(plan->net);
-  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "core/status_macros.h"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
+#include "tools/session.h"
 
 namespace opgraph {
 namespace cli {
@@ -20,9 +21,9 @@ bool KnownExtension(const std::string& path) {
   return ext == ".pb" || IsTextProtoPath(path);
 }
 
-absl::Status Convert(const ParsedArgs& args, CliIO& /*io*/) {
-  const std::string in = args.positional()[0];
-  const std::string out = args.positional()[1];
+absl::Status Convert(const Invocation& inv, CliIO& /*io*/) {
+  const std::string& in = inv.positional[0];
+  const std::string& out = inv.positional[1];
   for (const std::string& path : {in, out}) {
     if (!KnownExtension(path)) {
       return UsageError(absl::StrCat("'", path, "': unknown extension '", Extension(path),
@@ -30,6 +31,7 @@ absl::Status Convert(const ParsedArgs& args, CliIO& /*io*/) {
                                      "text)"));
     }
   }
+  OPGRAPH_RETURN_IF_ERROR(LoadPlugins(inv.plugins));
   OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadNetFile(in));
   return WriteProtoFile(out, net);
 }
@@ -49,7 +51,7 @@ Command ConvertCommand() {
       "a file opgraph wrote. The net is not validated; use 'opgraph inspect' for that.";
   c.min_positional = 2;
   c.max_positional = 2;
-  c.run = &Convert;
+  c.define = [](CLI::App& /*app*/) -> Runner { return &Convert; };
   return c;
 }
 

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@
 #include "core/status_macros.h"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
+#include "tools/flags.h"
+#include "tools/session.h"
 
 extern char** environ;
 
@@ -160,9 +163,9 @@ absl::Status Render(const std::string& text, const std::string& format, const st
   return absl::OkStatus();
 }
 
-absl::Status Dot(const ParsedArgs& args, CliIO& io) {
-  const std::string path = args.positional()[0];
-  const std::string out = args.Get("output");
+absl::Status Dot(const ValueFlag& output, const Invocation& inv, CliIO& io) {
+  const std::string& path = inv.positional[0];
+  const std::string& out = output.value;
   std::string format;
   if (!out.empty()) {
     const std::string ext = Extension(out);
@@ -174,6 +177,7 @@ absl::Status Dot(const ParsedArgs& args, CliIO& io) {
                                      "render with Graphviz)"));
     }
   }
+  OPGRAPH_RETURN_IF_ERROR(LoadPlugins(inv.plugins));
   OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadNetFile(path));
   const std::string text = NetToDot(net);
   if (out.empty()) {
@@ -199,12 +203,13 @@ Command DotCommand() {
       "\n"
       "-o FILE.dot (or .gv) writes the text; -o FILE.svg, .png or .pdf renders it with\n"
       "Graphviz's 'dot' program, which must be on PATH (apt-get install graphviz).";
-  c.flags = {
-      {"output", 'o', FlagSpec::Kind::kValue, "FILE", "Write to FILE instead of stdout."},
-  };
   c.min_positional = 1;
   c.max_positional = 1;
-  c.run = &Dot;
+  c.define = [](CLI::App& app) -> Runner {
+    auto output = std::make_shared<ValueFlag>();
+    AddValueFlag(app, "-o,--output", output.get(), "FILE", "Write to FILE instead of stdout.");
+    return [output](const Invocation& inv, CliIO& io) { return Dot(*output, inv, io); };
+  };
   return c;
 }
 

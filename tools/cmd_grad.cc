@@ -3,7 +3,9 @@
 // Appends the backward pass of NET (core/backward.h, AddGradientOperators)
 // and writes the forward + backward net. Prints which blob holds the
 // gradient of each blob, one "blob -> gradient" line each, sorted.
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/backward.h"
@@ -12,20 +14,31 @@
 #include "google/protobuf/text_format.h"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
+#include "tools/flags.h"
+#include "tools/session.h"
 
 namespace opgraph {
 namespace cli {
 namespace {
 
-absl::Status Grad(const ParsedArgs& args, CliIO& io) {
-  const std::vector<std::string> losses = args.GetAll("loss");
+struct GradFlags {
+  std::vector<std::string> losses;
+  ValueFlag output;
+};
+
+absl::Status Grad(const GradFlags& f, const Invocation& inv, CliIO& io) {
+  const std::vector<std::string>& losses = f.losses;
   if (losses.empty()) return UsageError("give the loss blob with --loss BLOB");
-  const std::string out = args.Get("output");
+  const std::string& out = f.output.value;
   if (!out.empty() && Extension(out) != ".pb" && !IsTextProtoPath(out)) {
     return UsageError(absl::StrCat("'", out, "': unknown extension '", Extension(out),
                                    "' (use .pb for binary, .pbtxt, .prototxt or .txt for text)"));
   }
-  OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadNetFile(args.positional()[0]));
+  SessionOptions so;
+  so.net_path = inv.positional[0];
+  so.plugins = inv.plugins;
+  OPGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Load(so));
+  NetDef net = session->net();
   OPGRAPH_ASSIGN_OR_RETURN(GradientNetInfo info, AddGradientOperators(&net, losses));
   if (out.empty()) {
     std::string text;
@@ -57,13 +70,14 @@ Command GradCommand() {
       "or .txt), then lists which blob holds each gradient. Without -o the net is printed\n"
       "to stdout in text format. Fails, naming the operator, when an operator on a path\n"
       "to a loss has no gradient.";
-  c.flags = {
-      {"loss", 0, FlagSpec::Kind::kRepeated, "BLOB", "A loss blob written by NET (required)."},
-      {"output", 'o', FlagSpec::Kind::kValue, "TRAIN_NET", "Where to write the training net."},
-  };
   c.min_positional = 1;
   c.max_positional = 1;
-  c.run = &Grad;
+  c.define = [](CLI::App& app) -> Runner {
+    auto f = std::make_shared<GradFlags>();
+    AddRepeatedFlag(app, "--loss", &f->losses, "BLOB", "A loss blob written by NET (required).");
+    AddValueFlag(app, "-o,--output", &f->output, "TRAIN_NET", "Where to write the training net.");
+    return [f](const Invocation& inv, CliIO& io) { return Grad(*f, inv, io); };
+  };
   return c;
 }
 

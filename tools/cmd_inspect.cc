@@ -1,69 +1,37 @@
 // opgraph inspect NET [--init INIT_NET] [--input-shape NAME=D0,D1,...[:dtype]]...
 //
 // Shows a net's operators, its blobs with inferred types and shapes, its
-// external inputs and outputs, and which operators run in place.
+// external inputs and outputs, which operators run in place, and the net
+// after optimization. The findings go into an InspectReport
+// (tools/inspect_report.h), written as text or JSON.
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "core/net_io.h"
 #include "core/optimize.h"
 #include "core/registry.h"
 #include "core/status_macros.h"
-#include "core/workspace.h"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
+#include "tools/flags.h"
+#include "tools/inspect_report.h"
+#include "tools/session.h"
 
 namespace opgraph {
 namespace cli {
 namespace {
 
-constexpr DType kDtypes[] = {DType::kFloat32, DType::kFloat64, DType::kInt32,
-                             DType::kInt64,   DType::kBool,    DType::kUint8};
-
-// "NAME=D0,D1,...[:dtype]"; "NAME=:dtype" is a scalar.
-absl::StatusOr<std::pair<std::string, TensorType>> ParseInputShape(const std::string& text) {
-  const std::string flag = "--input-shape";
-  const size_t eq = text.find('=');
-  if (eq == std::string::npos || eq == 0) {
-    return UsageError(absl::StrCat(flag, " '", text, "': expected NAME=D0,D1,...[:dtype], e.g. ",
-                                   flag, " X=2,4:float32"));
-  }
-  const std::string name = text.substr(0, eq);
-  std::string spec = text.substr(eq + 1);
-  TensorType type{DType::kFloat32, {}};
-  const size_t colon = spec.find(':');
-  if (colon != std::string::npos) {
-    const std::string dtype = spec.substr(colon + 1);
-    type.dtype = DType::kUndefined;
-    for (DType d : kDtypes) {
-      if (dtype == DTypeName(d)) type.dtype = d;
-    }
-    if (type.dtype == DType::kUndefined) {
-      return UsageError(absl::StrCat(flag, " ", name, ": unknown dtype '", dtype,
-                                     "' (float32, float64, int32, int64, bool, uint8)"));
-    }
-    spec = spec.substr(0, colon);
-  }
-  if (!spec.empty()) {
-    for (absl::string_view d : absl::StrSplit(spec, ',')) {
-      int64_t v;
-      if (!absl::SimpleAtoi(d, &v) || v < 0) {
-        return UsageError(absl::StrCat(flag, " ", name, ": '", d,
-                                       "' is not a non-negative dimension"));
-      }
-      type.dims.push_back(v);
-    }
-  }
-  return std::make_pair(name, type);
-}
+struct InspectFlags {
+  ValueFlag init;
+  std::vector<std::string> inputs, input_shapes, disabled_passes;
+  bool json = false, no_optimize = false;
+};
 
 std::string ArgText(const Argument& a) {
   auto f = [](float v) { return absl::StrFormat("%.9g", v); };
@@ -97,197 +65,139 @@ std::string ArgText(const Argument& a) {
   return absl::StrCat(a.name(), "=", v);
 }
 
-// "  #0 Selu 'name': X -> H  alpha=1.5\n".
-std::string OpLine(int i, const OperatorDef& op) {
-  std::vector<std::string> arg_texts;
-  for (const Argument& a : op.arg()) arg_texts.push_back(ArgText(a));
-  return absl::StrCat("  #", i, " ", op.type(),
-                      op.name().empty() ? "" : absl::StrCat(" '", op.name(), "'"), ": ",
-                      absl::StrJoin(op.input(), ", "), " -> ", absl::StrJoin(op.output(), ", "),
-                      arg_texts.empty() ? "" : absl::StrCat("  ", absl::StrJoin(arg_texts, " ")),
-                      "\n");
+InspectOp DescribeOp(int i, const OperatorDef& op) {
+  InspectOp o{i, op.type(), op.name(), {op.input().begin(), op.input().end()},
+              {op.output().begin(), op.output().end()}, {}, ""};
+  for (const Argument& a : op.arg()) o.args.push_back(ArgText(a));
+  return o;
 }
 
-// The net as `opgraph run` would run it after core/optimize.h's passes
-// (external outputs protected), or why that cannot be shown.
-std::string OptimizedText(const NetDef& net, const std::vector<std::string>& reads,
-                          const std::map<std::string, std::pair<TensorType, std::string>>& start) {
-  OptimizeOptions options;
-  for (const std::string& name : reads) {
-    auto it = start.find(name);
-    if (it == start.end()) return "after optimization: not computed (unknown input shapes)\n";
-    options.input_types[name] = it->second.first;
+// Why operator `op` is invalid given its input types (unknown ones have
+// known == false), or "" with `out` set to its output types (empty when an
+// input type is unknown).
+std::string CheckOp(const OperatorDef& op, const std::vector<const InspectBlob*>& ins,
+                    std::vector<TensorType>* out) {
+  const OpSchema* schema = OpRegistry::Global().FindSchema(op.type());
+  if (schema == nullptr) return absl::StrCat("unknown operator type '", op.type(), "'");
+  if (absl::Status s = schema->Verify(op); !s.ok()) return std::string(s.message());
+  std::vector<TensorType> in_types;
+  for (const InspectBlob* b : ins) {
+    if (!b->known) return "";
+    in_types.push_back(b->type);
   }
-  options.protected_blobs.assign(net.external_output().begin(), net.external_output().end());
-  absl::StatusOr<OptimizeResult> r = OptimizeNet(net, options);
-  if (!r.ok()) return "after optimization: not computed (the net does not check)\n";
-  const int n = r->net.op_size();
-  std::vector<std::string> what;
-  for (const Rewrite& w : r->rewrites) what.push_back(w.description);
-  std::string text = absl::StrCat("after optimization: ", n, n == 1 ? " operator" : " operators",
-                                  " (", what.empty() ? "unchanged" : absl::StrJoin(what, "; "),
-                                  ")\n");
-  if (!what.empty()) {
-    for (int i = 0; i < n; ++i) absl::StrAppend(&text, OpLine(i, r->net.op(i)));
-  }
-  return text;
+  absl::StatusOr<std::vector<TensorType>> inferred = schema->InferTensors(op, in_types);
+  if (!inferred.ok()) return std::string(inferred.status().message());
+  *out = *std::move(inferred);
+  return "";
 }
 
-struct BlobInfo {
-  bool known = false;
-  TensorType type;
-  std::string origin;  // Where an input's type came from.
-  std::vector<int> writers;
-  bool external_input = false;
-  bool external_output = false;
-};
-
-absl::Status Inspect(const ParsedArgs& args, CliIO& io) {
-  const std::string path = args.positional()[0];
-  std::map<std::string, TensorType> given;
-  for (const std::string& s : args.GetAll("input-shape")) {
-    OPGRAPH_ASSIGN_OR_RETURN(auto named, ParseInputShape(s));
-    given[named.first] = named.second;
-  }
-  OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadNetFile(path));
-  const std::vector<std::string> reads = NetReads(net);
-  for (const auto& [name, type] : given) {
-    if (std::find(reads.begin(), reads.end(), name) == reads.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--input-shape ", name, ": ", path, " does not read a blob named '", name,
-          "' (it reads: ", reads.empty() ? std::string("nothing") : absl::StrJoin(reads, ", "),
-          ")"));
-    }
-  }
-  // Blob types the net starts with: what the init net leaves behind, then
-  // --input-shape on top. Only blobs the net mentions are listed.
-  std::map<std::string, std::pair<TensorType, std::string>> start;
-  if (args.Has("init")) {
-    const std::string init_path = args.Get("init");
-    OPGRAPH_ASSIGN_OR_RETURN(NetDef init, ReadNetFile(init_path));
-    Workspace scratch;
-    absl::Status s = scratch.RunNetOnce(init);
-    if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("init net ", init_path, ": ", s.message()));
-    }
-    for (const auto& [name, type] : scratch.BlobTypes()) start[name] = {type, "from --init"};
-  }
-  for (const auto& [name, type] : given) start[name] = {type, "from --input-shape"};
-  std::map<std::string, BlobInfo> blobs;
-  std::vector<std::string> order;  // Blob names in order of first mention.
-  auto blob = [&](const std::string& name) -> BlobInfo& {
-    auto it = blobs.find(name);
-    if (it == blobs.end()) {
-      order.push_back(name);
-      it = blobs.emplace(name, BlobInfo()).first;
+// The operators, with types inferred as far as the known inputs allow, and
+// every blob in order of first mention.
+void AnalyzeNet(const Session& session, InspectReport& r) {
+  const NetDef& net = session.net();
+  const TypeMap start = session.StartTypes();
+  std::map<std::string, size_t> index;
+  auto blob = [&](const std::string& name) -> InspectBlob& {
+    auto [it, inserted] = index.try_emplace(name, r.blobs.size());
+    if (inserted) {
+      InspectBlob b;
+      b.name = name;
       auto s = start.find(name);
-      if (s != start.end()) {
-        it->second.known = true;
-        it->second.type = s->second.first;
-        it->second.origin = s->second.second;
-      }
+      if (s != start.end()) b = {name, true, s->second, false, false, false, session.Origin(name), {}};
+      r.blobs.push_back(std::move(b));
     }
-    return it->second;
+    return r.blobs[it->second];
   };
   for (const std::string& in : net.external_input()) blob(in).external_input = true;
-
-  // Operators, with types inferred as far as the known inputs allow.
-  std::string ops_text;
-  std::vector<std::string> errors;
-  std::vector<std::string> inplace;
   for (int i = 0; i < net.op_size(); ++i) {
     const OperatorDef& op = net.op(i);
-    absl::StrAppend(&ops_text, OpLine(i, op));
+    r.ops.push_back(DescribeOp(i, op));
     for (int o = 0; o < op.output_size(); ++o) {
       for (int k = 0; k < op.input_size(); ++k) {
-        if (op.output(o) == op.input(k)) {
-          inplace.push_back(absl::StrCat("#", i, " ", op.type(), ": output ", o,
-                                         " overwrites input ", k, " (", op.input(k), ")"));
-        }
+        if (op.output(o) == op.input(k)) r.in_place.push_back({i, op.type(), o, k, op.input(k)});
       }
     }
-    std::vector<TensorType> in_types;
-    bool all_known = true;
-    for (const std::string& in : op.input()) {
-      BlobInfo& b = blob(in);
-      all_known = all_known && b.known;
-      in_types.push_back(b.type);
-    }
+    std::vector<const InspectBlob*> ins;
+    for (const std::string& in : op.input()) blob(in);
+    for (const std::string& in : op.input()) ins.push_back(&r.blobs[index[in]]);
     std::vector<TensorType> out_types;
-    std::string error;
-    const OpSchema* schema = OpRegistry::Global().FindSchema(op.type());
-    if (schema == nullptr) {
-      error = absl::StrCat("unknown operator type '", op.type(), "'");
-    } else if (absl::Status s = schema->Verify(op); !s.ok()) {
-      error = std::string(s.message());
-    } else if (all_known) {
-      absl::StatusOr<std::vector<TensorType>> inferred = schema->InferTensors(op, in_types);
-      if (inferred.ok()) {
-        out_types = *std::move(inferred);
-      } else {
-        error = std::string(inferred.status().message());
-      }
-    }
-    if (!error.empty()) {
-      absl::StrAppend(&ops_text, "     error: ", error, "\n");
-      errors.push_back(absl::StrCat("operator #", i, " ", op.type(), ": ", error));
+    r.ops.back().error = CheckOp(op, ins, &out_types);
+    if (!r.ops.back().error.empty()) {
+      r.errors.push_back(absl::StrCat("operator #", i, " ", op.type(), ": ", r.ops.back().error));
     }
     for (int o = 0; o < op.output_size(); ++o) {
-      BlobInfo& b = blob(op.output(o));
+      InspectBlob& b = blob(op.output(o));
       b.writers.push_back(i);
       b.known = o < static_cast<int>(out_types.size());
       if (b.known) b.type = out_types[o];
     }
   }
   for (const std::string& out : net.external_output()) blob(out).external_output = true;
+  const std::vector<std::string>& reads = session.reads();
+  for (InspectBlob& b : r.blobs) {
+    b.input = std::find(reads.begin(), reads.end(), b.name) != reads.end();
+    if (!b.input) b.origin.clear();
+    if (b.input && b.origin.empty()) r.unknown_inputs.push_back(b.name);
+  }
+}
 
-  io.out << "net " << (net.name().empty() ? "(unnamed)" : absl::StrCat("'", net.name(), "'"))
-         << " (" << path << "): " << net.op_size() << " operators, type "
-         << (net.type().empty() ? "simple" : net.type()) << "\n";
-  io.out << "external inputs:  "
-         << (net.external_input_size() ? absl::StrJoin(net.external_input(), ", ") : "none")
-         << "\nexternal outputs: "
-         << (net.external_output_size() ? absl::StrJoin(net.external_output(), ", ") : "none")
-         << "\n\noperators:\n"
-         << ops_text << "\nblobs:\n";
-  size_t width = 4;
-  for (const std::string& name : order) width = std::max(width, name.size());
-  std::vector<std::string> unknown_inputs;
-  for (const std::string& name : order) {
-    const BlobInfo& b = blobs[name];
-    std::vector<std::string> notes;
-    const bool is_input = std::find(reads.begin(), reads.end(), name) != reads.end();
-    if (is_input) {
-      notes.push_back(b.external_input ? "external input" : "input");
-      if (!b.origin.empty()) {
-        notes.push_back(b.origin);
-      } else {
-        unknown_inputs.push_back(name);
-      }
-    }
-    if (!b.writers.empty()) {
-      std::vector<std::string> w;
-      for (int i : b.writers) w.push_back(absl::StrCat("#", i));
-      notes.push_back(absl::StrCat(is_input ? "rewritten by " : "written by ",
-                                   absl::StrJoin(w, ", ")));
-    }
-    if (b.external_output) notes.push_back("external output");
-    const std::string type = b.known ? b.type.ToString() : "unknown";
-    io.out << "  " << name << std::string(width + 2 - name.size(), ' ') << type
-           << std::string(type.size() < 18 ? 18 - type.size() : 1, ' ')
-           << absl::StrJoin(notes, "; ") << "\n";
+// The net as `opgraph run` would run it after core/optimize.h's passes
+// (external outputs protected), or why that cannot be shown.
+InspectOptimized Optimize(const Session& session, bool optimize,
+                          const std::set<std::string>& disabled) {
+  InspectOptimized o;
+  o.disabled_passes.assign(disabled.begin(), disabled.end());
+  if (!optimize) {
+    o.state = InspectOptimized::State::kOff;
+    return o;
   }
-  io.out << "\nin place: " << (inplace.empty() ? "none" : "") << "\n";
-  for (const std::string& s : inplace) io.out << "  " << s << "\n";
-  if (errors.empty()) io.out << "\n" << OptimizedText(net, reads, start);
-  if (!unknown_inputs.empty()) {
-    io.out << "\nunknown input shapes: " << absl::StrJoin(unknown_inputs, ", ")
-           << "\n  (give them with --init INIT_NET or --input-shape NAME=D0,D1,...[:dtype])\n";
+  OptimizeOptions options;
+  options.disabled_passes = disabled;
+  const TypeMap start = session.StartTypes();
+  for (const std::string& name : session.reads()) {
+    auto it = start.find(name);
+    if (it == start.end()) {
+      o.state = InspectOptimized::State::kUnknownShapes;
+      return o;
+    }
+    options.input_types[name] = it->second;
   }
-  if (!errors.empty()) {
+  const NetDef& net = session.net();
+  options.protected_blobs.assign(net.external_output().begin(), net.external_output().end());
+  absl::StatusOr<OptimizeResult> r = OptimizeNet(net, options);
+  if (!r.ok()) {
+    o.state = InspectOptimized::State::kInvalid;
+    return o;
+  }
+  for (int i = 0; i < r->net.op_size(); ++i) o.ops.push_back(DescribeOp(i, r->net.op(i)));
+  for (const Rewrite& w : r->rewrites) o.rewrites.push_back(w.description);
+  o.passes_changed = r->passes_changed;
+  return o;
+}
+
+absl::Status Inspect(const InspectFlags& f, const Invocation& inv, CliIO& io) {
+  SessionOptions so{inv.positional[0], f.init.value, inv.plugins, f.inputs, f.input_shapes, 0};
+  OPGRAPH_ASSIGN_OR_RETURN(const std::set<std::string> disabled,
+                           ParseDisabledPasses(f.disabled_passes));
+  OPGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Load(so));
+  const NetDef& net = session->net();
+  InspectReport r;
+  r.net_name = net.name();
+  r.file = session->net_path();
+  r.net_type = net.type().empty() ? "simple" : net.type();
+  r.external_inputs.assign(net.external_input().begin(), net.external_input().end());
+  r.external_outputs.assign(net.external_output().begin(), net.external_output().end());
+  AnalyzeNet(*session, r);
+  if (r.errors.empty()) r.optimized = Optimize(*session, !f.no_optimize, disabled);
+  if (f.json) {
+    WriteInspectJson(r, io.out);
+  } else {
+    WriteInspectText(r, io.out);
+  }
+  if (!r.errors.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": ", errors.size(), errors.size() == 1 ? " operator is" : " operators are",
-        " invalid:\n  ", absl::StrJoin(errors, "\n  ")));
+        r.file, ": ", r.errors.size(), r.errors.size() == 1 ? " operator is" : " operators are",
+        " invalid:\n  ", absl::StrJoin(r.errors, "\n  ")));
   }
   return absl::OkStatus();
 }
@@ -311,15 +221,22 @@ Command InspectCommand() {
       "\n"
       "When every input shape is known, the net is also shown as `opgraph run` runs it\n"
       "after optimization (\"after optimization: N operators (fused Selu #i + Softmax #j\n"
-      "into SeluSoftmax #k)\"), with the external outputs kept.";
-  c.flags = {
-      {"init", 0, FlagSpec::Kind::kValue, "INIT_NET", "Net whose results give input shapes."},
-      {"input-shape", 0, FlagSpec::Kind::kRepeated, "NAME=D0,D1,...[:dtype]",
-       "Declare the type and shape of input NAME."},
-  };
+      "into SeluSoftmax #k)\"), with the external outputs kept, followed by the passes\n"
+      "that changed it. --no-optimize and --disable-pass NAME turn passes off as for run.\n"
+      "--json prints one JSON object instead of the listing.";
   c.min_positional = 1;
   c.max_positional = 1;
-  c.run = &Inspect;
+  c.define = [](CLI::App& app) -> Runner {
+    auto f = std::make_shared<InspectFlags>();
+    AddValueFlag(app, "--init", &f->init, "INIT_NET", "Net whose results give input shapes.");
+    AddRepeatedFlag(app, "--input", &f->inputs, "NAME=FILE",
+                    "Read blob NAME from FILE (its type and shape are used).");
+    AddRepeatedFlag(app, "--input-shape", &f->input_shapes, "NAME=D0,D1,...[:dtype]",
+                    "Declare the type and shape of input NAME.");
+    AddOptimizeFlags(app, &f->no_optimize, &f->disabled_passes);
+    AddBoolFlag(app, "--json", &f->json, "Print JSON.");
+    return [f](const Invocation& inv, CliIO& io) { return Inspect(*f, inv, io); };
+  };
   return c;
 }
 

@@ -4,6 +4,7 @@
 // is `opgraph ops --markdown`.
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,8 +16,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "core/registry.h"
+#include "core/status_macros.h"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
+#include "tools/flags.h"
+#include "tools/session.h"
 
 namespace opgraph {
 namespace cli {
@@ -267,13 +271,18 @@ std::string Markdown(const std::vector<OpInfo>& ops) {
   return out;
 }
 
-absl::Status Ops(const ParsedArgs& args, CliIO& io) {
-  const bool json = args.GetBool("json");
-  const bool markdown = args.GetBool("markdown");
+struct OpsFlags {
+  bool json = false, markdown = false;
+};
+
+absl::Status Ops(const OpsFlags& f, const Invocation& inv, CliIO& io) {
+  const bool json = f.json;
+  const bool markdown = f.markdown;
   if (json && markdown) return UsageError("--json and --markdown are exclusive");
+  OPGRAPH_RETURN_IF_ERROR(LoadPlugins(inv.plugins));
   std::vector<std::string> types = OpRegistry::Global().Types();
-  if (!args.positional().empty()) {
-    const std::string& name = args.positional()[0];
+  if (!inv.positional.empty()) {
+    const std::string& name = inv.positional[0];
     if (OpRegistry::Global().FindSchema(name) == nullptr) {
       return absl::NotFoundError(absl::StrCat("unknown operator '", name,
                                               "'; registered operators: ",
@@ -289,7 +298,7 @@ absl::Status Ops(const ParsedArgs& args, CliIO& io) {
     io.out << "{\"operators\": [\n" << absl::StrJoin(items, ",\n") << "\n]}\n";
   } else if (markdown) {
     io.out << Markdown(ops);
-  } else if (args.positional().empty()) {
+  } else if (inv.positional.empty()) {
     io.out << TextSummary(ops);
   } else {
     io.out << TextDetail(ops[0]);
@@ -313,13 +322,14 @@ Command OpsCommand() {
       "--json prints the same as one JSON document; --markdown prints the catalog that\n"
       "docs/OPERATORS.md holds (regenerate it with\n"
       "'opgraph ops --markdown > docs/OPERATORS.md').";
-  c.flags = {
-      {"json", 0, FlagSpec::Kind::kBool, "", "Print JSON."},
-      {"markdown", 0, FlagSpec::Kind::kBool, "", "Print Markdown (docs/OPERATORS.md)."},
-  };
   c.min_positional = 0;
   c.max_positional = 1;
-  c.run = &Ops;
+  c.define = [](CLI::App& app) -> Runner {
+    auto f = std::make_shared<OpsFlags>();
+    AddBoolFlag(app, "--json", &f->json, "Print JSON.");
+    AddBoolFlag(app, "--markdown", &f->markdown, "Print Markdown (docs/OPERATORS.md).");
+    return [f](const Invocation& inv, CliIO& io) { return Ops(*f, inv, io); };
+  };
   return c;
 }
 

@@ -2,7 +2,7 @@
 //
 // Runs the init net once, feeds the inputs, runs the net, and prints or
 // writes the outputs.
-#include <algorithm>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -10,62 +10,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "core/net_io.h"
 #include "core/status_macros.h"
 #include "core/tensor_io.h"
 #include "core/workspace.h"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
+#include "tools/flags.h"
+#include "tools/session.h"
 
 namespace opgraph {
 namespace cli {
 namespace {
 
-using NameFile = std::pair<std::string, std::string>;
-
-absl::StatusOr<std::vector<NameFile>> ParseNameFiles(const std::vector<std::string>& values,
-                                                     const std::string& flag) {
-  std::vector<NameFile> out;
-  std::set<std::string> names;
-  for (const std::string& v : values) {
-    OPGRAPH_ASSIGN_OR_RETURN(NameFile nf, SplitNameValue(v, flag));
-    if (!names.insert(nf.first).second) {
-      return UsageError(absl::StrCat(flag, " names blob '", nf.first, "' more than once"));
-    }
-    out.push_back(std::move(nf));
-  }
-  return out;
-}
-
-absl::Status WithContext(const absl::Status& s, const std::string& context) {
-  if (s.ok()) return s;
-  return absl::Status(s.code(), absl::StrCat(context, ": ", s.message()));
-}
-
-std::string NetLabel(const NetDef& net, const std::string& path) {
-  return net.name().empty() ? absl::StrCat("net ", path)
-                            : absl::StrCat("net '", net.name(), "' (", path, ")");
-}
-
-// Every blob the net reads must be in the workspace by now; say which are
-// not, and what the operators reading them expect.
-absl::Status CheckInputsPresent(const NetDef& net, const std::string& path, const Workspace& ws) {
-  std::vector<std::string> missing;
-  for (const std::string& name : NetReads(net)) {
-    const Tensor* t = ws.GetBlob(name);
-    if (t == nullptr || !t->initialized()) missing.push_back(name);
-  }
-  if (missing.empty()) return absl::OkStatus();
-  std::string msg = absl::StrCat(NetLabel(net, path), " reads ", missing.size(),
-                                 missing.size() == 1 ? " blob" : " blobs",
-                                 " that no --init net produced and no --input gave:");
-  for (const std::string& name : missing) {
-    absl::StrAppend(&msg, "\n  ", name, ": ", DescribeFirstReader(net, name));
-  }
-  absl::StrAppend(&msg, "\nGive each with --input NAME=FILE (.npy, or .pb/.pbtxt TensorProto), "
-                        "or produce it in the --init net.");
-  return absl::FailedPreconditionError(msg);
-}
+struct RunFlags {
+  ValueFlag init, threads;
+  std::vector<std::string> inputs, outputs, disabled_passes;
+  bool no_optimize = false, no_memory_plan = false;
+};
 
 std::vector<std::string> DefaultOutputs(const NetDef& net) {
   if (net.external_output_size() > 0) {
@@ -76,54 +37,45 @@ std::vector<std::string> DefaultOutputs(const NetDef& net) {
   return {last.output().begin(), last.output().end()};
 }
 
-absl::Status Run(const ParsedArgs& args, CliIO& io) {
-  const std::string net_path = args.positional()[0];
+absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
   // Usage errors first, before any file is read.
-  OPGRAPH_ASSIGN_OR_RETURN(std::vector<NameFile> inputs,
-                           ParseNameFiles(args.GetAll("input"), "--input"));
-  OPGRAPH_ASSIGN_OR_RETURN(std::vector<NameFile> outputs,
-                           ParseNameFiles(args.GetAll("output"), "--output"));
-  OPGRAPH_ASSIGN_OR_RETURN(const int threads, ParseThreadsFlag(args));
-
-  OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadNetFile(net_path));
-  Workspace ws;
-  ws.set_num_threads(threads);  // 0 keeps the process default
-  if (args.Has("init")) {
-    const std::string init_path = args.Get("init");
-    OPGRAPH_ASSIGN_OR_RETURN(NetDef init, ReadNetFile(init_path));
-    OPGRAPH_RETURN_IF_ERROR(
-        WithContext(ws.RunNetOnce(init), absl::StrCat("init ", NetLabel(init, init_path))));
-  }
-  const std::vector<std::string> reads = NetReads(net);
-  for (const NameFile& in : inputs) {
-    if (std::find(reads.begin(), reads.end(), in.first) == reads.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--input ", in.first, "=", in.second, ": ", NetLabel(net, net_path),
-          " does not read a blob named '", in.first, "' (it reads: ",
-          reads.empty() ? std::string("nothing") : absl::StrJoin(reads, ", "), ")"));
+  std::vector<std::pair<std::string, std::string>> outputs;
+  for (const std::string& v : f.outputs) {
+    OPGRAPH_ASSIGN_OR_RETURN(auto nf, SplitNameValue(v, "--output"));
+    for (const auto& seen : outputs) {
+      if (seen.first == nf.first) {
+        return UsageError(absl::StrCat("--output names blob '", nf.first, "' more than once"));
+      }
     }
-    absl::StatusOr<Tensor> t = ReadTensorFile(in.second);
-    if (!t.ok()) return WithContext(t.status(), absl::StrCat("--input ", in.first));
-    OPGRAPH_RETURN_IF_ERROR(ws.FeedBlob(in.first, *std::move(t)));
+    outputs.push_back(std::move(nf));
   }
-  OPGRAPH_RETURN_IF_ERROR(CheckInputsPresent(net, net_path, ws));
+  SessionOptions so{inv.positional[0], f.init.value, inv.plugins, f.inputs, {}, 0};
+  OPGRAPH_ASSIGN_OR_RETURN(so.threads, ThreadsValue(f.threads));
+  RewriteOptions ro;
+  OPGRAPH_ASSIGN_OR_RETURN(ro.disabled_passes, ParseDisabledPasses(f.disabled_passes));
+  ro.optimize = !f.no_optimize;
+  ro.plan_memory = !f.no_memory_plan;
 
-  const std::string label = absl::StrCat("running ", net_path);
+  OPGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Load(so));
+  OPGRAPH_RETURN_IF_ERROR(session->CheckInputsPresent());
+  const NetDef& net = session->net();
+  const std::string& net_path = session->net_path();
   // The blobs printed or written below are never fused away or renamed.
-  std::vector<std::string> keep;
-  for (const NameFile& out : outputs) keep.push_back(out.first);
-  for (const std::string& name : DefaultOutputs(net)) keep.push_back(name);
-  const NetDef to_run = RewriteForRun(net, ws.BlobTypes(), keep, !args.GetBool("no-optimize"),
-                                      !args.GetBool("no-memory-plan"));
-  absl::StatusOr<Net*> created = ws.CreateNet(to_run, /*overwrite=*/true);
-  if (!created.ok()) return WithContext(created.status(), label);
-  OPGRAPH_RETURN_IF_ERROR(WithContext((*created)->Run(), label));
+  for (const auto& out : outputs) ro.keep.push_back(out.first);
+  for (const std::string& name : DefaultOutputs(net)) ro.keep.push_back(name);
+  RewriteReport report;
+  OPGRAPH_ASSIGN_OR_RETURN(Net * created, session->CreateNet(ro, &report));
+  absl::Status ran = created->Run();
+  if (!ran.ok()) {
+    return absl::Status(ran.code(), absl::StrCat("running ", net_path, ": ", ran.message()));
+  }
+  const Workspace& ws = session->workspace();
 
   if (outputs.empty()) {
     for (const std::string& name : DefaultOutputs(net)) outputs.emplace_back(name, "-");
   }
   bool first = true;
-  for (const NameFile& out : outputs) {
+  for (const auto& out : outputs) {
     absl::StatusOr<Tensor> t = ws.FetchBlob(out.first);
     if (!t.ok()) {
       // List what --output can name: the workspace's blobs and every blob the
@@ -144,8 +96,10 @@ absl::Status Run(const ParsedArgs& args, CliIO& io) {
       first = false;
       io.out << FormatTensor(out.first, *t);
     } else {
-      OPGRAPH_RETURN_IF_ERROR(WithContext(WriteTensorFile(out.second, *t, out.first),
-                                          absl::StrCat("--output ", out.first)));
+      absl::Status w = WriteTensorFile(out.second, *t, out.first);
+      if (!w.ok()) {
+        return absl::Status(w.code(), absl::StrCat("--output ", out.first, ": ", w.message()));
+      }
     }
   }
   return absl::OkStatus();
@@ -177,20 +131,21 @@ Command RunCommand() {
       "into one SeluSoftmax (same results, one pass; --no-optimize turns this off); blobs\n"
       "named by --output and the external outputs are never fused away. --threads N lets\n"
       "each operator split large tensors over N threads (results do not change).";
-  c.flags = {
-      {"init", 0, FlagSpec::Kind::kValue, "INIT_NET", "Net run once before NET."},
-      {"input", 0, FlagSpec::Kind::kRepeated, "NAME=FILE", "Feed blob NAME from FILE."},
-      {"output", 0, FlagSpec::Kind::kRepeated, "NAME=FILE",
-       "Print (FILE '-') or write blob NAME after the run."},
-      {"no-memory-plan", 0, FlagSpec::Kind::kBool, "",
-       "Run the net as written: no in-place rewrites or blob sharing (core/memory_plan.h)."},
-      {"no-optimize", 0, FlagSpec::Kind::kBool, "",
-       "Do not fuse operators (Selu then Softmax into SeluSoftmax; core/optimize.h)."},
-      ThreadsFlag(),
-  };
   c.min_positional = 1;
   c.max_positional = 1;
-  c.run = &Run;
+  c.define = [](CLI::App& app) -> Runner {
+    auto f = std::make_shared<RunFlags>();
+    AddValueFlag(app, "--init", &f->init, "INIT_NET", "Net run once before NET.");
+    AddRepeatedFlag(app, "--input", &f->inputs, "NAME=FILE", "Feed blob NAME from FILE.");
+    AddRepeatedFlag(app, "--output", &f->outputs, "NAME=FILE",
+                    "Print (FILE '-') or write blob NAME after the run.");
+    AddBoolFlag(app, "--no-memory-plan", &f->no_memory_plan,
+                "Run the net as written: no in-place rewrites or blob sharing "
+                "(core/memory_plan.h).");
+    AddOptimizeFlags(app, &f->no_optimize, &f->disabled_passes);
+    AddThreadsFlag(app, &f->threads);
+    return [f](const Invocation& inv, CliIO& io) { return Run(*f, inv, io); };
+  };
   return c;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "core/tensor_io.h"
 #include "gmock/gmock.h"
+#include "nlohmann/json.hpp"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 #include "tests/tools/cli_test_util.h"
@@ -217,16 +218,46 @@ TEST_F(BenchTest, JsonIsValidAndComplete) {
                   "--per-op", "--json", "--no-optimize"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(Json(r.out).Valid()) << r.out;
-  for (const char* key : {"\"net\": \"small\"", "\"operators\": 3", "\"warmup\": 0",
-                          "\"iterations\": 4", "\"net_time\": {\"mean_us\": ", "\"median_us\"",
-                          "\"per_op\": [", "\"per_type\": [", "\"type\": \"Softmax\"",
-                          "\"name\": \"prob\"", "\"share\": ", "\"memory_plan\": {\"enabled\": true"}) {
-    EXPECT_THAT(r.out, HasSubstr(key));
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["net"], "small");
+  EXPECT_EQ(j["file"], net_);
+  EXPECT_EQ(j["operators"], 3);
+  EXPECT_EQ(j["warmup"], 0);
+  EXPECT_EQ(j["iterations"], 4);
+  EXPECT_EQ(j["memory_plan"]["enabled"], true);
+  EXPECT_EQ(j["memory_plan"]["blobs_before"], 4);
+  EXPECT_EQ(j["memory_plan"]["blobs_after"], 3);
+  EXPECT_GE(j["memory_plan"]["bytes_before"].get<int64_t>(),
+            j["memory_plan"]["bytes_after"].get<int64_t>());
+  EXPECT_EQ(j["optimize"]["enabled"], false);
+  EXPECT_TRUE(j["optimize"]["passes_changed"].empty());
+  for (const char* key : {"mean_us", "median_us", "min_us", "max_us"}) {
+    ASSERT_TRUE(j["net_time"][key].is_number()) << key;
   }
+  EXPECT_LE(j["net_time"]["min_us"].get<double>(), j["net_time"]["max_us"].get<double>());
+  ASSERT_EQ(j["per_op"].size(), 3u);
+  EXPECT_EQ(j["per_op"][2]["type"], "Softmax");
+  EXPECT_EQ(j["per_op"][2]["name"], "prob");
+  EXPECT_EQ(j["per_op"][2]["index"], 2);
+  EXPECT_TRUE(j["per_op"][2]["outputs"].is_array());
+  EXPECT_TRUE(j["per_op"][2]["time"]["median_us"].is_number());
+  double shares = 0;
+  for (const auto& op : j["per_op"]) shares += op["share"].get<double>();
+  EXPECT_NEAR(shares, 1.0, 1e-9);
+  ASSERT_EQ(j["per_type"].size(), 2u);
+  EXPECT_EQ(j["per_type"][0]["type"], "Selu");
+  EXPECT_EQ(j["per_type"][0]["count"], 2);
+  EXPECT_TRUE(j["per_type"][0]["total_mean_us"].is_number());
+  EXPECT_TRUE(j["sum_of_op_means_us"].is_number());
+
   Result plain = Cli({"bench", net_, "--input", "x=" + x_, "--iters", "1", "--json"});
   ASSERT_EQ(plain.code, 0) << plain.err;
-  EXPECT_TRUE(Json(plain.out).Valid()) << plain.out;
-  EXPECT_THAT(plain.out, Not(HasSubstr("per_op")));
+  const nlohmann::json p = nlohmann::json::parse(plain.out);
+  EXPECT_FALSE(p.contains("per_op"));
+  EXPECT_FALSE(p.contains("per_type"));
+  // Fused by default: the report says which pass changed the net.
+  EXPECT_EQ(p["operators"], 2);
+  EXPECT_EQ(p["optimize"]["passes_changed"], nlohmann::json::array({"FuseSeluSoftmax"}));
 }
 
 TEST_F(BenchTest, ProgressGoesToStderr) {

@@ -1,4 +1,5 @@
-// The CLI helpers in-process: flag parsing, tensor printing, small utilities.
+// The CLI helpers in-process: usage errors, tensor printing, small utilities.
+// Flag parsing is tested through RunCli in cli_flags_test.cc.
 #include "tools/cli_common.h"
 
 #include <string>
@@ -17,53 +18,22 @@ using ::opgraph::testing::MakeTensor;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const std::vector<FlagSpec> kFlags = {
-    {"init", 0, FlagSpec::Kind::kValue, "FILE", ""},
-    {"input", 0, FlagSpec::Kind::kRepeated, "NAME=FILE", ""},
-    {"json", 0, FlagSpec::Kind::kBool, "", ""},
-    {"output", 'o', FlagSpec::Kind::kValue, "FILE", ""},
-};
-
-TEST(ParseArgsTest, FormsOfFlags) {
-  absl::StatusOr<ParsedArgs> a =
-      ParseArgs(kFlags, {"net.pb", "--init=i.pb", "--input", "X=x.npy", "--input=Y=y.npy", "-o",
-                         "out.svg", "--json", "--", "--not-a-flag"});
-  ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_THAT(a->positional(), ElementsAre("net.pb", "--not-a-flag"));
-  EXPECT_EQ(a->Get("init"), "i.pb");
-  EXPECT_THAT(a->GetAll("input"), ElementsAre("X=x.npy", "Y=y.npy"));
-  EXPECT_EQ(a->Get("output"), "out.svg");
-  EXPECT_TRUE(a->GetBool("json"));
-  EXPECT_FALSE(a->Has("help"));
-  EXPECT_EQ(a->Get("missing", "fallback"), "fallback");
-  // -o=FILE and --output FILE are the same flag; "-" alone is positional.
-  absl::StatusOr<ParsedArgs> b = ParseArgs(kFlags, {"-o=x.dot", "-"});
-  ASSERT_TRUE(b.ok());
-  EXPECT_EQ(b->Get("output"), "x.dot");
-  EXPECT_THAT(b->positional(), ElementsAre("-"));
-  absl::StatusOr<ParsedArgs> h = ParseArgs(kFlags, {"-h"});
-  ASSERT_TRUE(h.ok());
-  EXPECT_TRUE(h->GetBool("help"));
+TEST(UsageErrorTest, MarksOnlyUsageErrors) {
+  EXPECT_TRUE(IsUsageError(UsageError("bad flag")));
+  EXPECT_EQ(UsageError("bad flag").message(), "bad flag");
+  EXPECT_FALSE(IsUsageError(absl::InvalidArgumentError("not usage")));
 }
 
-TEST(ParseArgsTest, UsageErrors) {
-  struct Case {
-    std::vector<std::string> args;
-    const char* message;
-  };
-  for (const Case& c : std::vector<Case>{
-           {{"--nope"}, "unknown flag --nope"},
-           {{"-x"}, "unknown flag -x"},
-           {{"--init"}, "flag --init needs a value (FILE)"},
-           {{"--init", "a", "--init=b"}, "flag --init is given more than once"},
-           {{"--json=true"}, "flag --json takes no value"},
-       }) {
-    absl::StatusOr<ParsedArgs> a = ParseArgs(kFlags, c.args);
-    ASSERT_FALSE(a.ok()) << c.message;
-    EXPECT_TRUE(IsUsageError(a.status()));
-    EXPECT_THAT(a.status().message(), HasSubstr(c.message));
+TEST(ParseThreadsTest, RangeAndSyntax) {
+  absl::StatusOr<int> two = ParseThreads("2");
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(*two, 2);
+  for (const char* bad : {"0", "-1", "two", "", "100000"}) {
+    absl::StatusOr<int> r = ParseThreads(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_TRUE(IsUsageError(r.status())) << bad;
+    EXPECT_THAT(r.status().message(), HasSubstr("--threads")) << bad;
   }
-  EXPECT_FALSE(IsUsageError(absl::InvalidArgumentError("not usage")));
 }
 
 TEST(SplitNameValueTest, Cases) {

@@ -7,6 +7,7 @@
 #include "core/tensor_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/test_util.h"
 #include "tests/tools/cli_test_util.h"
 
@@ -77,8 +78,91 @@ TEST(CliOptimizeTest, InspectShowsTheNetAfterOptimization) {
   // Softmax over [2, 3, 4] from axis 1 flattens 12 values: not fusable.
   CliResult r3 = RunOpgraph({"inspect", PredictNet(), "--input-shape", "X=2,3,4"});
   ASSERT_EQ(r3.exit_code, 0) << r3.err;
-  EXPECT_THAT(r3.out, HasSubstr("\nafter optimization: 2 operators (unchanged)\n"));
+  EXPECT_THAT(r3.out, HasSubstr("\nafter optimization: 2 operators (unchanged)\n"
+                               "passes that changed the net: none\n"));
   EXPECT_THAT(r3.out, Not(HasSubstr("SeluSoftmax")));
+}
+
+TEST(CliOptimizeTest, InspectNamesThePassesThatChangedTheNet) {
+  CliResult r = RunOpgraph({"inspect", PredictNet(), "--input-shape", "X=3,5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  #0 SeluSoftmax: X -> Y  axis=1\n"
+                               "passes that changed the net: FuseSeluSoftmax\n"));
+  CliResult off = RunOpgraph({"inspect", PredictNet(), "--input-shape", "X=3,5",
+                              "--disable-pass", "FuseSeluSoftmax"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_THAT(off.out, HasSubstr("\nafter optimization: 2 operators (unchanged)\n"
+                                 "passes that changed the net: none (disabled: FuseSeluSoftmax)\n"));
+  CliResult none = RunOpgraph({"inspect", PredictNet(), "--input-shape", "X=3,5",
+                               "--no-optimize"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_THAT(none.out, HasSubstr("\nafter optimization: off (--no-optimize)\n"));
+}
+
+TEST(CliOptimizeTest, DisablePassTurnsTheFusionOff) {
+  // Same values either way; bench reports the net it timed.
+  CliResult run = RunOpgraph({"run", PredictNet(), "--init", InitNet(), "--disable-pass",
+                              "FuseSeluSoftmax", "--disable-pass=FuseSeluSoftmax"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ExpectDemoOutput(run.out);
+  for (const bool disabled : {false, true}) {
+    std::vector<std::string> args = {"bench", PredictNet(), "--init", InitNet(), "--iters",
+                                     "1", "--json"};
+    if (disabled) args.insert(args.end(), {"--disable-pass", "FuseSeluSoftmax"});
+    CliResult b = RunOpgraph(args);
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    const nlohmann::json j = nlohmann::json::parse(b.out);
+    EXPECT_EQ(j["operators"], disabled ? 2 : 1);
+    EXPECT_EQ(j["optimize"]["passes_changed"].size(), disabled ? 0u : 1u);
+    EXPECT_EQ(j["optimize"]["disabled_passes"].size(), disabled ? 1u : 0u);
+  }
+}
+
+TEST(CliOptimizeTest, UnknownPassIsAUsageErrorNamingTheKnownOnes) {
+  for (const char* cmd : {"run", "bench", "inspect"}) {
+    CliResult r = RunOpgraph({cmd, PredictNet(), "--init", InitNet(), "--disable-pass", "Fuse"});
+    EXPECT_EQ(r.exit_code, 2) << cmd;
+    EXPECT_THAT(r.err, HasSubstr(std::string("opgraph ") + cmd +
+                                 ": --disable-pass Fuse: no such pass (known passes: "
+                                 "FuseSeluSoftmax)\n"));
+    EXPECT_THAT(r.err, HasSubstr("--help"));
+    EXPECT_EQ(r.out, "");
+  }
+}
+
+TEST(CliOptimizeTest, InspectJsonParsesWithTheExpectedKeys) {
+  CliResult r = RunOpgraph({"inspect", PredictNet(), "--init", InitNet(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["net"], "selu_softmax");
+  EXPECT_EQ(j["file"], PredictNet());
+  EXPECT_EQ(j["type"], "simple");
+  EXPECT_EQ(j["external_inputs"], nlohmann::json::array({"X"}));
+  EXPECT_EQ(j["external_outputs"], nlohmann::json::array({"Y"}));
+  ASSERT_EQ(j["operators"].size(), 2u);
+  EXPECT_EQ(j["operators"][1]["type"], "Softmax");
+  EXPECT_EQ(j["operators"][1]["inputs"], nlohmann::json::array({"H"}));
+  EXPECT_EQ(j["operators"][1]["args"], nlohmann::json::array({"axis=1"}));
+  ASSERT_EQ(j["blobs"].size(), 3u);
+  EXPECT_EQ(j["blobs"][0]["name"], "X");
+  EXPECT_EQ(j["blobs"][0]["type"], "float32[2, 4]");
+  EXPECT_EQ(j["blobs"][0]["dims"], nlohmann::json::array({2, 4}));
+  EXPECT_EQ(j["blobs"][0]["origin"], "from --init");
+  EXPECT_EQ(j["blobs"][2]["writers"], nlohmann::json::array({1}));
+  EXPECT_EQ(j["blobs"][2]["external_output"], true);
+  EXPECT_TRUE(j["in_place"].empty());
+  EXPECT_TRUE(j["errors"].empty());
+  EXPECT_EQ(j["optimized"]["state"], "computed");
+  EXPECT_EQ(j["optimized"]["passes_changed"], nlohmann::json::array({"FuseSeluSoftmax"}));
+  ASSERT_EQ(j["optimized"]["operators"].size(), 1u);
+  EXPECT_EQ(j["optimized"]["operators"][0]["type"], "SeluSoftmax");
+  // Unknown shapes: a null type and a listed unknown input.
+  CliResult u = RunOpgraph({"inspect", PredictNet(), "--json"});
+  ASSERT_EQ(u.exit_code, 0) << u.err;
+  const nlohmann::json k = nlohmann::json::parse(u.out);
+  EXPECT_TRUE(k["blobs"][0]["type"].is_null());
+  EXPECT_EQ(k["unknown_inputs"], nlohmann::json::array({"X"}));
+  EXPECT_EQ(k["optimized"]["state"], "unknown input shapes");
 }
 
 TEST(CliOptimizeTest, BadThreadCountsAreUsageErrors) {

@@ -1,0 +1,246 @@
+#include "tools/session.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "core/net_io.h"
+#include "core/optimize.h"
+#include "core/plugin.h"
+#include "core/status_macros.h"
+#include "core/tensor_io.h"
+#include "tools/cli_common.h"
+
+namespace opgraph {
+namespace cli {
+namespace {
+
+using NameValue = std::pair<std::string, std::string>;
+
+constexpr DType kDtypes[] = {DType::kFloat32, DType::kFloat64, DType::kInt32,
+                             DType::kInt64,   DType::kBool,    DType::kUint8};
+
+absl::Status WithContext(const absl::Status& s, const std::string& context) {
+  if (s.ok()) return s;
+  return absl::Status(s.code(), absl::StrCat(context, ": ", s.message()));
+}
+
+// "NAME=VALUE" pairs with distinct names.
+absl::StatusOr<std::vector<NameValue>> ParseNameValues(const std::vector<std::string>& values,
+                                                      const std::string& flag) {
+  std::vector<NameValue> out;
+  for (const std::string& v : values) {
+    OPGRAPH_ASSIGN_OR_RETURN(NameValue nv, SplitNameValue(v, flag));
+    for (const NameValue& seen : out) {
+      if (seen.first == nv.first) {
+        return UsageError(absl::StrCat(flag, " names blob '", nv.first, "' more than once"));
+      }
+    }
+    out.push_back(std::move(nv));
+  }
+  return out;
+}
+
+// "NAME=D0,D1,...[:dtype]"; "NAME=:dtype" is a scalar.
+absl::StatusOr<std::pair<std::string, TensorType>> ParseInputShape(const std::string& text) {
+  const std::string flag = "--input-shape";
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return UsageError(absl::StrCat(flag, " '", text, "': expected NAME=D0,D1,...[:dtype], e.g. ",
+                                   flag, " X=2,4:float32"));
+  }
+  const std::string name = text.substr(0, eq);
+  std::string spec = text.substr(eq + 1);
+  TensorType type{DType::kFloat32, {}};
+  const size_t colon = spec.find(':');
+  if (colon != std::string::npos) {
+    const std::string dtype = spec.substr(colon + 1);
+    type.dtype = DType::kUndefined;
+    for (DType d : kDtypes) {
+      if (dtype == DTypeName(d)) type.dtype = d;
+    }
+    if (type.dtype == DType::kUndefined) {
+      return UsageError(absl::StrCat(flag, " ", name, ": unknown dtype '", dtype,
+                                     "' (float32, float64, int32, int64, bool, uint8)"));
+    }
+    spec = spec.substr(0, colon);
+  }
+  if (!spec.empty()) {
+    for (absl::string_view d : absl::StrSplit(spec, ',')) {
+      int64_t v;
+      if (!absl::SimpleAtoi(d, &v) || v < 0) {
+        return UsageError(absl::StrCat(flag, " ", name, ": '", d,
+                                       "' is not a non-negative dimension"));
+      }
+      type.dims.push_back(v);
+    }
+  }
+  return std::make_pair(name, type);
+}
+
+absl::StatusOr<TypeMap> ParseInputShapes(const std::vector<std::string>& values) {
+  TypeMap out;
+  for (const std::string& s : values) {
+    OPGRAPH_ASSIGN_OR_RETURN(auto named, ParseInputShape(s));
+    if (!out.emplace(named.first, named.second).second) {
+      return UsageError(absl::StrCat("--input-shape names blob '", named.first,
+                                     "' more than once"));
+    }
+  }
+  return out;
+}
+
+// A name given to `flag` that the net never reads is most likely a typo.
+absl::Status CheckRead(const std::vector<std::string>& reads, const NetDef& net,
+                       const std::string& path, const std::string& flag_and_value,
+                       const std::string& name) {
+  if (std::find(reads.begin(), reads.end(), name) != reads.end()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      flag_and_value, ": ", NetLabel(net, path), " does not read a blob named '", name,
+      "' (it reads: ", reads.empty() ? std::string("nothing") : absl::StrJoin(reads, ", "), ")"));
+}
+
+}  // namespace
+
+absl::Status LoadPlugins(const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    OPGRAPH_RETURN_IF_ERROR(WithContext(LoadPlugin(path), absl::StrCat("--plugin ", path)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::set<std::string>> ParseDisabledPasses(const std::vector<std::string>& names) {
+  std::vector<std::string> known;
+  for (const PassInfo& p : RegisteredPasses()) known.push_back(p.name);
+  std::set<std::string> out;
+  for (const std::string& name : names) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return UsageError(absl::StrCat("--disable-pass ", name, ": no such pass (known passes: ",
+                                     absl::StrJoin(known, ", "), ")"));
+    }
+    out.insert(name);
+  }
+  return out;
+}
+
+std::string NetLabel(const NetDef& net, const std::string& path) {
+  return net.name().empty() ? absl::StrCat("net ", path)
+                            : absl::StrCat("net '", net.name(), "' (", path, ")");
+}
+
+absl::StatusOr<std::unique_ptr<Session>> Session::Load(const SessionOptions& options) {
+  // Usage errors first, before anything is loaded or read.
+  OPGRAPH_ASSIGN_OR_RETURN(std::vector<NameValue> inputs,
+                           ParseNameValues(options.inputs, "--input"));
+  OPGRAPH_ASSIGN_OR_RETURN(TypeMap declared, ParseInputShapes(options.input_shapes));
+  OPGRAPH_RETURN_IF_ERROR(LoadPlugins(options.plugins));
+
+  std::unique_ptr<Session> s(new Session());
+  s->net_path_ = options.net_path;
+  OPGRAPH_ASSIGN_OR_RETURN(s->net_, ReadNetFile(options.net_path));
+  s->reads_ = NetReads(s->net_);
+  s->ws_.set_num_threads(options.threads);
+  for (const auto& [name, type] : declared) {
+    OPGRAPH_RETURN_IF_ERROR(
+        CheckRead(s->reads_, s->net_, s->net_path_, "--input-shape " + name, name));
+  }
+  if (!options.init_path.empty()) {
+    OPGRAPH_ASSIGN_OR_RETURN(NetDef init, ReadNetFile(options.init_path));
+    OPGRAPH_RETURN_IF_ERROR(WithContext(s->ws_.RunNetOnce(init),
+                                        absl::StrCat("init ", NetLabel(init, options.init_path))));
+    for (const std::string& blob : s->ws_.Blobs()) s->origin_[blob] = "from --init";
+  }
+  OPGRAPH_RETURN_IF_ERROR(s->ReadInputs(inputs));
+  s->declared_ = std::move(declared);
+  for (const auto& [name, type] : s->declared_) s->origin_[name] = "from --input-shape";
+  return s;
+}
+
+absl::Status Session::ReadInputs(const std::vector<NameValue>& inputs) {
+  for (const auto& [name, file] : inputs) {
+    OPGRAPH_RETURN_IF_ERROR(
+        CheckRead(reads_, net_, net_path_, absl::StrCat("--input ", name, "=", file), name));
+    absl::StatusOr<Tensor> t = ReadTensorFile(file);
+    if (!t.ok()) return WithContext(t.status(), absl::StrCat("--input ", name));
+    OPGRAPH_RETURN_IF_ERROR(
+        WithContext(ws_.FeedBlob(name, *std::move(t)), absl::StrCat("--input ", name)));
+    origin_[name] = "from --input";
+  }
+  return absl::OkStatus();
+}
+
+TypeMap Session::StartTypes() const {
+  TypeMap types = ws_.BlobTypes();
+  for (const auto& [name, type] : declared_) types[name] = type;
+  return types;
+}
+
+std::string Session::Origin(const std::string& blob) const {
+  auto it = origin_.find(blob);
+  return it == origin_.end() ? "" : it->second;
+}
+
+absl::Status Session::CheckInputsPresent() const {
+  std::vector<std::string> missing;
+  for (const std::string& name : reads_) {
+    const Tensor* t = ws_.GetBlob(name);
+    if (t == nullptr || !t->initialized()) missing.push_back(name);
+  }
+  if (missing.empty()) return absl::OkStatus();
+  std::string msg = absl::StrCat(NetLabel(net_, net_path_), " reads ", missing.size(),
+                                 missing.size() == 1 ? " blob" : " blobs",
+                                 " that no --init net produced and no --input gave:");
+  for (const std::string& name : missing) {
+    absl::StrAppend(&msg, "\n  ", name, ": ", DescribeFirstReader(net_, name));
+  }
+  absl::StrAppend(&msg, "\nGive each with --input NAME=FILE (.npy, or .pb/.pbtxt TensorProto), "
+                        "or produce it in the --init net.");
+  return absl::FailedPreconditionError(msg);
+}
+
+absl::StatusOr<Net*> Session::CreateNet(const RewriteOptions& options, RewriteReport* report) {
+  *report = RewriteReport();
+  const std::string label = absl::StrCat("running ", net_path_);
+  const TypeMap types = StartTypes();
+  NetDef net = net_;
+  absl::Status pass_error;
+  if (options.optimize) {
+    OptimizeOptions o;
+    o.input_types = types;
+    o.protected_blobs = options.keep;
+    o.disabled_passes = options.disabled_passes;
+    absl::StatusOr<OptimizeResult> r = OptimizeNet(net, o);
+    if (r.ok()) {
+      net = std::move(r->net);
+      report->passes_changed = r->passes_changed;
+      for (const Rewrite& w : r->rewrites) report->rewrites.push_back(w.description);
+    } else {
+      pass_error = WithContext(r.status(), absl::StrCat("optimizing ", net_path_));
+    }
+  }
+  if (options.plan_memory && pass_error.ok()) {
+    MemoryPlanOptions o;
+    o.protected_blobs.insert(options.keep.begin(), options.keep.end());
+    absl::StatusOr<MemoryPlan> plan = PlanMemory(net, types, o);
+    if (plan.ok()) {
+      net = std::move(plan->net);
+      report->memory_planned = true;
+      report->memory_plan = plan->report;
+    } else {
+      pass_error = WithContext(plan.status(), absl::StrCat("planning memory for ", net_path_));
+    }
+  }
+  if (!pass_error.ok()) net = net_;
+  absl::StatusOr<Net*> created = ws_.CreateNet(net, /*overwrite=*/true);
+  if (!created.ok()) return WithContext(created.status(), label);
+  // The rewrites failed on a net that is valid as written: a bug in a pass,
+  // which must not pass silently as an unoptimized run.
+  if (!pass_error.ok()) return pass_error;
+  return created;
+}
+
+}  // namespace cli
+}  // namespace opgraph
