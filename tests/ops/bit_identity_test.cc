@@ -474,6 +474,21 @@ Tensor Uniform(const std::vector<int64_t>& dims, Rng& rng, double lo, double hi)
 }
 
 // One run of one operator: its inputs, in the operator's input order.
+// Tensors moved into a vector in the order written: chained calls evaluate
+// left to right, which keeps the generator's draws in a fixed order (an
+// initializer list would copy, and function arguments have no fixed order).
+class TensorList {
+ public:
+  TensorList&& Add(Tensor t) && {
+    v_.push_back(std::move(t));
+    return std::move(*this);
+  }
+  std::vector<Tensor> Take() && { return std::move(v_); }
+
+ private:
+  std::vector<Tensor> v_;
+};
+
 struct Case {
   std::string key;
   OperatorDef op;
@@ -528,28 +543,26 @@ void AddCases(const char* dtype, std::vector<Case>* cases) {
       Case& c = add("Selu", "", dims);
       Rng rng(SeedOf(c.key));
       c.op = MakeOp("Selu", {"X"}, {"Y"});
-      c.inputs = {Mixed<T>(dims, rng)};
+      c.inputs = TensorList().Add(Mixed<T>(dims, rng)).Take();
     }
     {
       Case& c = add("SeluGradient", "", dims);
       Rng rng(SeedOf(c.key));
       c.op = MakeOp("SeluGradient", {"Y", "dY"}, {"dX"});
       // Y spans selu's range (-scale * alpha, inf); dY is any gradient.
-      c.inputs = {Uniform<T>(dims, rng, -1.75, 6), Uniform<T>(dims, rng, -2, 2)};
+      c.inputs = TensorList().Add(Uniform<T>(dims, rng, -1.75, 6)).Add(Uniform<T>(dims, rng, -2, 2)).Take();
     }
     {
       Case& c = add("Sum", "", dims);
       Rng rng(SeedOf(c.key));
       c.op = MakeOp("Sum", {"A", "B", "C"}, {"Y"});
-      c.inputs = {Mixed<T>(dims, rng), Mixed<T>(dims, rng), Mixed<T>(dims, rng)};
+      c.inputs = TensorList().Add(Mixed<T>(dims, rng)).Add(Mixed<T>(dims, rng)).Add(Mixed<T>(dims, rng)).Take();
     }
     {
       Case& c = add("WeightedSum", "", dims);
       Rng rng(SeedOf(c.key));
       c.op = MakeOp("WeightedSum", {"A", "wa", "B", "wb", "C", "wc"}, {"Y"});
-      c.inputs = {Mixed<T>(dims, rng), MakeTensor<T>({1}, {T(0.7)}),
-                  Mixed<T>(dims, rng), MakeTensor<T>({1}, {T(-1.3)}),
-                  Mixed<T>(dims, rng), MakeTensor<T>({1}, {T(1e-3)})};
+      c.inputs = TensorList().Add(Mixed<T>(dims, rng)).Add(MakeTensor<T>({1}, {T(0.7)})).Add(Mixed<T>(dims, rng)).Add(MakeTensor<T>({1}, {T(-1.3)})).Add(Mixed<T>(dims, rng)).Add(MakeTensor<T>({1}, {T(1e-3)})).Take();
     }
     {
       Case& c = add("SoftmaxWithLoss", "", dims);
@@ -558,7 +571,7 @@ void AddCases(const char* dtype, std::vector<Case>* cases) {
       std::vector<int32_t> labels(static_cast<size_t>(dims[0]));
       Tensor x = Mixed<T>(dims, rng);
       for (int32_t& l : labels) l = static_cast<int32_t>(rng.Next() % dims[1]);
-      c.inputs = {std::move(x), MakeTensor<int32_t>({dims[0]}, labels)};
+      c.inputs = TensorList().Add(std::move(x)).Add(MakeTensor<int32_t>({dims[0]}, labels)).Take();
     }
     {
       Case& c = add("SoftmaxWithLossGradient", "", dims);
@@ -569,8 +582,7 @@ void AddCases(const char* dtype, std::vector<Case>* cases) {
       Tensor x = Mixed<T>(dims, rng);
       for (int32_t& l : labels) l = static_cast<int32_t>(rng.Next() % dims[1]);
       Tensor p = Uniform<T>(dims, rng, 0, 1);
-      c.inputs = {std::move(x), MakeTensor<int32_t>({dims[0]}, labels), std::move(p),
-                  MakeTensor<T>({}, {T(1.25)})};
+      c.inputs = TensorList().Add(std::move(x)).Add(MakeTensor<int32_t>({dims[0]}, labels)).Add(std::move(p)).Add(MakeTensor<T>({}, {T(1.25)})).Take();
     }
   }
   // Softmax flattens the dims from `axis` on; SeluSoftmax takes the single
@@ -592,13 +604,13 @@ void AddCases(const char* dtype, std::vector<Case>* cases) {
       Case& c = add("Softmax", variant, dims);
       Rng rng(SeedOf(c.key));
       c.op = MakeOp("Softmax", {"X"}, {"Y"}, {IntArg("axis", axis)});
-      c.inputs = {Mixed<T>(dims, rng)};
+      c.inputs = TensorList().Add(Mixed<T>(dims, rng)).Take();
     }
     {
       Case& c = add("SoftmaxGradient", variant, dims);
       Rng rng(SeedOf(c.key));
       c.op = MakeOp("SoftmaxGradient", {"Y", "dY"}, {"dX"}, {IntArg("axis", axis)});
-      c.inputs = {Uniform<T>(dims, rng, 0, 1), Uniform<T>(dims, rng, -2, 2)};
+      c.inputs = TensorList().Add(Uniform<T>(dims, rng, 0, 1)).Add(Uniform<T>(dims, rng, -2, 2)).Take();
     }
   }
   for (const auto& [dims, axis] : selu_softmax_cases) {
@@ -607,7 +619,7 @@ void AddCases(const char* dtype, std::vector<Case>* cases) {
       Case& c = add("SeluSoftmax", variant, dims);
       Rng rng(SeedOf(c.key));
       c.op = MakeOp("SeluSoftmax", {"X"}, {"Y"}, {IntArg("axis", axis)});
-      c.inputs = {Mixed<T>(dims, rng)};
+      c.inputs = TensorList().Add(Mixed<T>(dims, rng)).Take();
     }
     {
       Case& c = add("SeluSoftmaxGradient", variant, dims);
@@ -615,7 +627,7 @@ void AddCases(const char* dtype, std::vector<Case>* cases) {
       c.op = MakeOp("SeluSoftmaxGradient", {"Y", "dY", "X"}, {"dX"}, {IntArg("axis", axis)});
       Tensor y = Uniform<T>(dims, rng, 0, 1);
       Tensor dy = Uniform<T>(dims, rng, -2, 2);
-      c.inputs = {std::move(y), std::move(dy), Mixed<T>(dims, rng)};
+      c.inputs = TensorList().Add(std::move(y)).Add(std::move(dy)).Add(Mixed<T>(dims, rng)).Take();
     }
   }
 }
