@@ -183,8 +183,10 @@ absl::Status Net::PrepareOps(const NetTypes& types) {
                                  ": prepare failed: ", s.message()));
     }
     state.watched.clear();
+    // Value-dependent inference read every constant input's value.
+    const bool inferred_from_values = ops_[i]->schema().value_dependent();
     for (int k = 0; k < ctx.num_inputs(); ++k) {
-      if (ctx.watched(k)) {
+      if (ctx.watched(k) || (inferred_from_values && state.constant_inputs[k] != nullptr)) {
         state.watched.push_back({state.constant_inputs[k], state.constant_inputs[k]->version()});
       }
     }
