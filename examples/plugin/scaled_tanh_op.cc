@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "core/dispatch.h"
 #include "core/plugin.h"
 
 namespace scaled_tanh {
@@ -42,29 +43,32 @@ class ScaledTanhOp final : public OperatorBase {
   static constexpr int kInputX = 0;
   static constexpr int kOutputY = 0;
 
+  // Argument values: checked once, when the net is created.
   absl::Status Init() override { return ReadArgs(*this, &a_, &b_); }
 
-  absl::Status RunOnDevice() override {
-    const Tensor& x = Input(kInputX);
-    Tensor* y = Output(kOutputY);
-    absl::Status s = y->ResizeLike(x);
-    if (!s.ok()) return s;
-    if (x.IsType<float>()) return Compute<float>(x, y);
-    return Compute<double>(x, y);
-  }
-
- private:
-  template <typename T>
-  absl::Status Compute(const Tensor& x, Tensor* y) {
-    const T* in = x.data<T>();
-    T* out = y->mutable_data<T>();
-    const T a = static_cast<T>(a_), b = static_cast<T>(b_);
-    for (int64_t i = 0, n = x.numel(); i < n; ++i) out[i] = a * std::tanh(b * in[i]);
+  // Shapes: the schema's inference has decided them; keep what the run
+  // needs. The net has allocated Y already.
+  absl::Status Prepare(const opgraph::PrepareContext& ctx) override {
+    dtype_ = ctx.input(kInputX).dtype;
     return absl::OkStatus();
   }
 
+  // Only reads X and writes Y: no shape checks, no allocation.
+  absl::Status RunOnDevice() override {
+    return opgraph::DispatchFloat(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const Tensor& x = Input(kInputX);
+      const T* in = x.data<T>();
+      T* out = Output(kOutputY)->mutable_data<T>();
+      const T a = static_cast<T>(a_), b = static_cast<T>(b_);
+      for (int64_t i = 0, n = x.numel(); i < n; ++i) out[i] = a * std::tanh(b * in[i]);
+    });
+  }
+
+ private:
   double a_ = kDefaultA;
   double b_ = kDefaultB;
+  DType dtype_ = DType::kUndefined;
 };
 
 class ScaledTanhGradientOp final : public OperatorBase {
@@ -76,31 +80,31 @@ class ScaledTanhGradientOp final : public OperatorBase {
 
   absl::Status Init() override { return ReadArgs(*this, &a_, &b_); }
 
-  absl::Status RunOnDevice() override {
-    const Tensor& y = Input(kInputY);
-    const Tensor& dy = Input(kInputDY);
-    Tensor* dx = Output(kOutputDX);
-    absl::Status s = dx->ResizeLike(dy);
-    if (!s.ok()) return s;
-    if (y.IsType<float>()) return Compute<float>(y, dy, dx);
-    return Compute<double>(y, dy, dx);
-  }
-
- private:
-  template <typename T>
-  absl::Status Compute(const Tensor& y, const Tensor& dy, Tensor* dx) {
-    const T* yv = y.data<T>();
-    const T* g = dy.data<T>();
-    T* out = dx->mutable_data<T>();
-    const T a = static_cast<T>(a_), b = static_cast<T>(b_);
-    const T inv_a = T(1) / a;
-    // dx may alias dy (in place), so read g[i] before writing out[i].
-    for (int64_t i = 0, n = y.numel(); i < n; ++i) out[i] = g[i] * b * (a - yv[i] * yv[i] * inv_a);
+  absl::Status Prepare(const opgraph::PrepareContext& ctx) override {
+    dtype_ = ctx.input(kInputY).dtype;
     return absl::OkStatus();
   }
 
+  absl::Status RunOnDevice() override {
+    return opgraph::DispatchFloat(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const Tensor& y = Input(kInputY);
+      const T* yv = y.data<T>();
+      const T* g = Input(kInputDY).data<T>();
+      T* out = Output(kOutputDX)->mutable_data<T>();
+      const T a = static_cast<T>(a_), b = static_cast<T>(b_);
+      const T inv_a = T(1) / a;
+      // dx may alias dy (in place), so read g[i] before writing out[i].
+      for (int64_t i = 0, n = y.numel(); i < n; ++i) {
+        out[i] = g[i] * b * (a - yv[i] * yv[i] * inv_a);
+      }
+    });
+  }
+
+ private:
   double a_ = kDefaultA;
   double b_ = kDefaultB;
+  DType dtype_ = DType::kUndefined;
 };
 
 class GetScaledTanhGradient final : public opgraph::GradientMakerBase {
