@@ -6,6 +6,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/plugin_config.h"
 #include "tools/flags.h"
 
 namespace opgraph {
@@ -217,7 +218,7 @@ int RunCli(const std::vector<std::string>& args, CliIO& io) {
     io.out << MainHelp();
     return kExitOk;
   } else if (first == "--version") {
-    io.out << "opgraph 0.1.0\n";
+    io.out << "opgraph " << OPGRAPH_VERSION_STRING << "\n";
     return kExitOk;
   }
   if (FindCommand(words[0]) == nullptr) {

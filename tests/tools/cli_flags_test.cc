@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/net_io.h"
+#include "core/plugin_config.h"
 #include "core/tensor_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -29,6 +30,15 @@ op { type: "SoftmaxWithLoss" input: "z" input: "labels" output: "P" output: "los
 
 // -o=x, -o x, --output=x and --output x name the same file, for both
 // subcommands that take -o.
+// The version comes from CMakeLists.txt's project() through the generated
+// core/plugin_config.h, the same string plugins record.
+TEST(CliFlagsTest, VersionIsTheProjectVersion) {
+  CliResult r = RunOpgraph({"--version"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, std::string("opgraph ") + OPGRAPH_VERSION_STRING + "\n");
+  EXPECT_NE(std::string(OPGRAPH_VERSION_STRING), "0.1.0");
+}
+
 TEST(CliFlagsTest, EveryFormOfAValueFlag) {
   const std::string grad_net = WriteTestFile("net.pbtxt", kGradNet);
   int k = 0;
