@@ -10,7 +10,9 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libprotobuf-dev protobuf-compiler libabsl-dev
           libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev
-          libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev)
+          libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev
+          # The Python API (python/) and its tests, for Debian's python3.
+          pybind11-dev python3-dev python3-numpy python3-protobuf python3-pytest)
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev llvm libomp-dev) ;;
