@@ -92,7 +92,7 @@ DType DTypeOfArray(const py::dtype& dt) {
   if (kind == 'b' && size == 1) return DType::kBool;
   if (kind == 'u' && size == 1) return DType::kUint8;
   throw py::type_error(absl::StrCat(
-      "unsupported dtype ", std::string(py::str(dt)),
+      "unsupported dtype ", std::string(py::str(static_cast<const py::object&>(dt))),
       ": opgraph holds float32, float64, int32, int64, bool and uint8"));
 }
 
@@ -141,7 +141,7 @@ py::array ArrayFromTensor(Tensor t) {
   if (t.numel() == 0) return py::array(dt, shape);
   auto* owned = new Tensor(std::move(t));
   py::capsule base(owned, [](void* p) { delete static_cast<Tensor*>(p); });
-  return py::array(dt, shape, {}, owned->raw_data(), base);
+  return py::array(dt, shape, owned->raw_data(), base);
 }
 
 // ---------------------------------------------------------------------------

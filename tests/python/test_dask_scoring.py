@@ -3,6 +3,7 @@ single-process scoring. Needs python3-distributed and python3-sklearn
 (`scripts/install_deps.sh --dask`; scripts/test.sh installs them)."""
 import importlib.util
 import os
+import sys
 
 import pytest
 
@@ -20,6 +21,7 @@ def load_example(source_dir):
     path = os.path.join(source_dir, "examples", "dask_scoring", "score.py")
     spec = importlib.util.spec_from_file_location("dask_scoring_example", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 

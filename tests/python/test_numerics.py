@@ -32,10 +32,10 @@ def test_selu(dtype, tol, kwargs):
     x = np.random.default_rng(1).uniform(-6, 6, (7, 33)).astype(dtype)
     y = run_one("Selu", [x], dtype, **kwargs)
     assert y.dtype == dtype
-    alpha = kwargs.get("alpha", SELU_ALPHA)
-    scale = kwargs.get("scale", SELU_SCALE)
-    if dtype == np.float32:  # the operator holds its arguments as float
-        alpha, scale = float(np.float32(alpha)), float(np.float32(scale))
+    # A given argument travels as a float (Argument.f), so it is the float32
+    # nearest to the Python value; the defaults keep full precision.
+    alpha = float(np.float32(kwargs["alpha"])) if "alpha" in kwargs else SELU_ALPHA
+    scale = float(np.float32(kwargs["scale"])) if "scale" in kwargs else SELU_SCALE
     np.testing.assert_allclose(y, selu64(x.astype(np.float64), alpha, scale), **tol)
 
 
