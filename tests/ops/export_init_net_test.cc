@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -30,7 +31,12 @@ TEST(ExportInitNetTest, RoundTripsEveryFilledDtype) {
   ASSERT_TRUE(ws.FeedBlob("d", MakeTensor<double>({3}, {0.5, -4, 1e10})).ok());
   ASSERT_TRUE(ws.FeedBlob("i", MakeTensor<int32_t>({2}, {INT32_MIN, 7})).ok());
   ASSERT_TRUE(ws.FeedBlob("l", MakeTensor<int64_t>({1, 2}, {int64_t{1} << 40, -3})).ok());
-  ASSERT_TRUE(ws.FeedBlob("b", MakeTensor<bool>({3}, {true, false, true})).ok());
+  Tensor b;  // MakeTensor cannot take a std::vector<bool>.
+  ASSERT_TRUE(b.Resize(DType::kBool, {3}).ok());
+  b.mutable_data<bool>()[0] = true;
+  b.mutable_data<bool>()[1] = false;
+  b.mutable_data<bool>()[2] = true;
+  ASSERT_TRUE(ws.FeedBlob("b", std::move(b)).ok());
   ASSERT_TRUE(ws.FeedBlob("s", MakeTensor<float>({}, {42})).ok());
 
   auto net = ExportInitNet(ws, {"f", "d", "i", "l", "b", "s"}, "params");
