@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Installs the Debian packages opgraph needs, skipping those already present.
-# Usage: scripts/install_deps.sh [--fuzz] [--torch] [--graphviz] [--bench-gemm]
+# Usage: scripts/install_deps.sh [--fuzz] [--torch] [--graphviz] [--dask] [--bench-gemm]
 #   --fuzz      clang and its runtimes, for libFuzzer targets and sanitizers
 #   --torch     python3-torch and python3-numpy, for bench/compare_torch
 #   --graphviz  Graphviz, to render `opgraph dot` output
+#   --dask      Dask's distributed scheduler and scikit-learn (its digits data set),
+#               for examples/dask_scoring and its test
 #   --bench-gemm  oneDNN (and the OpenCL packages its CMake config needs), for
 #               bench/gemm_bench, which compares it with OpenBLAS
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libprotobuf-dev protobuf-compiler libabsl-dev
           libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev
-          libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev)
+          libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev
+          # The Python API (python/) and its tests, for Debian's python3.
+          pybind11-dev python3-dev python3-numpy python3-protobuf python3-pytest)
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev llvm libomp-dev) ;;
     --torch) packages+=(python3-torch python3-numpy) ;;
     --graphviz) packages+=(graphviz) ;;
+    --dask) packages+=(python3-distributed python3-sklearn) ;;
     --bench-gemm) packages+=(libdnnl-dev ocl-icd-opencl-dev opencl-c-headers) ;;
     *) echo "install_deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache (when installed) then hits across checkouts in different directories.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
-scripts/install_deps.sh --graphviz  # Graphviz lets the `opgraph dot` rendering test run.
+# Graphviz lets the `opgraph dot` rendering test run; Dask and scikit-learn the
+# examples/dask_scoring test.
+scripts/install_deps.sh --graphviz --dask
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"
