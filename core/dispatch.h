@@ -46,7 +46,7 @@ absl::Status CallWithTag(F& f) {
 template <typename... Ts, typename F>
 absl::Status DispatchDType(DType dtype, F&& f) {
   static_assert(sizeof...(Ts) > 0, "list at least one element type");
-  absl::Status result = absl::InvalidArgumentError("");
+  absl::Status result;  // OK until a matching call says otherwise; no allocation
   const bool matched =
       ((dtype == DTypeOf<Ts>::value ? (result = internal::CallWithTag<F, Ts>(f), true)
                                     : false) ||

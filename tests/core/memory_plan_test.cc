@@ -84,7 +84,9 @@ MemoryPlan PlanAndCompare(const NetDef& net,
     absl::StatusOr<Tensor> a = plain->FetchBlob(out);
     absl::StatusOr<Tensor> b = planned->FetchBlob(out);
     EXPECT_TRUE(a.ok() && b.ok()) << out;
-    if (a.ok() && b.ok()) EXPECT_TRUE(SameBits(*a, *b)) << out;
+    if (a.ok() && b.ok()) {
+      EXPECT_TRUE(SameBits(*a, *b)) << out;
+    }
   }
   for (const auto& [name, t] : feeds) {
     EXPECT_TRUE(SameBits(*planned->GetBlob(name), t.get())) << "input " << name << " changed";

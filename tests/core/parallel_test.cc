@@ -83,7 +83,9 @@ TEST(ParallelForTest, RangesCoverEverythingOnceOnDistinctThreads) {
       for (const Range& x : r) {
         EXPECT_EQ(x.begin, next);
         EXPECT_LT(x.begin, x.end);
-        if (x.end != n) EXPECT_EQ(x.end % grain, 0);
+        if (x.end != n) {
+          EXPECT_EQ(x.end % grain, 0);
+        }
         next = x.end;
         ids.insert(x.thread);
       }

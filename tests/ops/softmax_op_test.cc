@@ -253,7 +253,9 @@ TEST(SoftmaxOpTest, GradientMatchesFiniteDifferences) {
       largest = std::max(largest, std::fabs(fd));
     }
     // A row of one element has gradient 0; otherwise the check is not vacuous.
-    if (c.dims.back() != 1) EXPECT_GT(largest, 1e-3);
+    if (c.dims.back() != 1) {
+      EXPECT_GT(largest, 1e-3);
+    }
   }
 }
 

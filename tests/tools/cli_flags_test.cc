@@ -42,11 +42,11 @@ TEST(CliFlagsTest, VersionIsTheProjectVersion) {
 TEST(CliFlagsTest, EveryFormOfAValueFlag) {
   const std::string grad_net = WriteTestFile("net.pbtxt", kGradNet);
   int k = 0;
-  for (const std::string& cmd : {"dot", "grad"}) {
+  for (const std::string cmd : {"dot", "grad"}) {
     const std::string net = cmd == "dot" ? PredictNet() : grad_net;
     const std::string ext = cmd == "dot" ? ".dot" : ".pbtxt";
     std::string first;
-    for (const std::string& form : {"-o=", "-o ", "--output=", "--output "}) {
+    for (const std::string form : {"-o=", "-o ", "--output=", "--output "}) {
       const std::string out = TestPath("out" + std::to_string(k++) + ext);
       std::vector<std::string> args = {cmd, net};
       if (cmd == "grad") args.insert(args.end(), {"--loss", "loss"});
