@@ -31,19 +31,14 @@ class TextErrors : public google::protobuf::io::ErrorCollector {
 
 }  // namespace
 
-ProtoLimits& GetProtoLimits() {
-  static ProtoLimits* limits = new ProtoLimits();
-  return *limits;
-}
-
 bool IsTextProtoPath(const std::string& path) {
   return absl::EndsWith(path, ".pbtxt") || absl::EndsWith(path, ".prototxt") ||
          absl::EndsWith(path, ".txt");
 }
 
 absl::Status ParseProto(const std::string& bytes, const std::string& source,
-                        bool text_only, google::protobuf::Message* msg) {
-  const ProtoLimits& limits = GetProtoLimits();
+                        bool text_only, google::protobuf::Message* msg,
+                        const ProtoLimits& limits) {
   if (static_cast<int64_t>(bytes.size()) > limits.max_file_bytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat(source, ": ", bytes.size(), " bytes exceeds the limit of ",
@@ -91,7 +86,8 @@ absl::Status ParseProto(const std::string& bytes, const std::string& source,
       "; as text format: ", errors.first()));
 }
 
-absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+absl::StatusOr<std::string> ReadFileToString(const std::string& path,
+                                             const ProtoLimits& limits) {
   FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     const int err = errno;
@@ -100,7 +96,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   }
   std::string out;
   char buf[1 << 16];
-  const int64_t limit = GetProtoLimits().max_file_bytes;
+  const int64_t limit = limits.max_file_bytes;
   size_t n;
   while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
     out.append(buf, n);
@@ -129,15 +125,16 @@ absl::Status WriteStringToFile(const std::string& path, const std::string& bytes
   return absl::OkStatus();
 }
 
-absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* msg) {
-  absl::StatusOr<std::string> bytes = ReadFileToString(path);
+absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* msg,
+                           const ProtoLimits& limits) {
+  absl::StatusOr<std::string> bytes = ReadFileToString(path, limits);
   if (!bytes.ok()) return bytes.status();
-  return ParseProto(*bytes, path, IsTextProtoPath(path), msg);
+  return ParseProto(*bytes, path, IsTextProtoPath(path), msg, limits);
 }
 
-absl::StatusOr<NetDef> ReadNetFile(const std::string& path) {
+absl::StatusOr<NetDef> ReadNetFile(const std::string& path, const ProtoLimits& limits) {
   NetDef net;
-  absl::Status s = ReadProtoFile(path, &net);
+  absl::Status s = ReadProtoFile(path, &net, limits);
   if (!s.ok()) return s;
   return net;
 }

@@ -139,6 +139,15 @@ absl::StatusOr<int> ParseThreads(const std::string& v) {
   return n;
 }
 
+absl::StatusOr<int64_t> ParseMemoryBudget(const std::string& v) {
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(v, &n) || n < 1) {
+    return UsageError(absl::StrCat("--memory-budget '", v,
+                                   "': expected a positive number of bytes"));
+  }
+  return n;
+}
+
 std::vector<std::string> NetReads(const NetDef& net) {
   std::vector<std::string> reads(net.external_input().begin(), net.external_input().end());
   std::set<std::string> seen(reads.begin(), reads.end());

@@ -50,6 +50,10 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitNameValue(const std::st
 // flag, pass 0 (the process default, $OPGRAPH_NUM_THREADS or 1).
 absl::StatusOr<int> ParseThreads(const std::string& value);
 
+// The value of --memory-budget: a positive integer number of bytes, else a
+// UsageError.
+absl::StatusOr<int64_t> ParseMemoryBudget(const std::string& value);
+
 // The blobs a net reads before any of its operators writes them:
 // external_input first (in order), then any other blob read before written,
 // in the order of first use.

@@ -23,7 +23,7 @@ namespace cli {
 namespace {
 
 struct RunFlags {
-  ValueFlag init, threads;
+  ValueFlag init, threads, memory_budget;
   std::vector<std::string> inputs, outputs, disabled_passes;
   bool no_optimize = false, no_memory_plan = false;
 };
@@ -51,6 +51,7 @@ absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
   }
   SessionOptions so{inv.positional[0], f.init.value, inv.plugins, f.inputs, {}, 0};
   OPGRAPH_ASSIGN_OR_RETURN(so.threads, ThreadsValue(f.threads));
+  OPGRAPH_ASSIGN_OR_RETURN(so.memory_budget, MemoryBudgetValue(f.memory_budget));
   RewriteOptions ro;
   OPGRAPH_ASSIGN_OR_RETURN(ro.disabled_passes, ParseDisabledPasses(f.disabled_passes));
   ro.optimize = !f.no_optimize;
@@ -144,6 +145,7 @@ Command RunCommand() {
                 "(core/memory_plan.h).");
     AddOptimizeFlags(app, &f->no_optimize, &f->disabled_passes);
     AddThreadsFlag(app, &f->threads);
+    AddMemoryBudgetFlag(app, &f->memory_budget);
     return [f](const Invocation& inv, CliIO& io) { return Run(*f, inv, io); };
   };
   return c;

@@ -142,16 +142,19 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Load(const SessionOptions& opt
   s->net_path_ = options.net_path;
   OPGRAPH_ASSIGN_OR_RETURN(s->net_, ReadNetFile(options.net_path));
   s->reads_ = NetReads(s->net_);
-  s->ws_.set_num_threads(options.threads);
+  WorkspaceOptions wo;
+  wo.num_threads = options.threads;
+  if (options.memory_budget > 0) wo.memory_budget_bytes = options.memory_budget;
+  s->ws_ = std::make_unique<Workspace>(wo);
   for (const auto& [name, type] : declared) {
     OPGRAPH_RETURN_IF_ERROR(
         CheckRead(s->reads_, s->net_, s->net_path_, "--input-shape " + name, name));
   }
   if (!options.init_path.empty()) {
     OPGRAPH_ASSIGN_OR_RETURN(NetDef init, ReadNetFile(options.init_path));
-    OPGRAPH_RETURN_IF_ERROR(WithContext(s->ws_.RunNetOnce(init),
+    OPGRAPH_RETURN_IF_ERROR(WithContext(s->ws_->RunNetOnce(init),
                                         absl::StrCat("init ", NetLabel(init, options.init_path))));
-    for (const std::string& blob : s->ws_.Blobs()) s->origin_[blob] = "from --init";
+    for (const std::string& blob : s->ws_->Blobs()) s->origin_[blob] = "from --init";
   }
   OPGRAPH_RETURN_IF_ERROR(s->ReadInputs(inputs));
   s->declared_ = std::move(declared);
@@ -166,14 +169,14 @@ absl::Status Session::ReadInputs(const std::vector<NameValue>& inputs) {
     absl::StatusOr<Tensor> t = ReadTensorFile(file);
     if (!t.ok()) return WithContext(t.status(), absl::StrCat("--input ", name));
     OPGRAPH_RETURN_IF_ERROR(
-        WithContext(ws_.FeedBlob(name, *std::move(t)), absl::StrCat("--input ", name)));
+        WithContext(ws_->FeedBlob(name, *std::move(t)), absl::StrCat("--input ", name)));
     origin_[name] = "from --input";
   }
   return absl::OkStatus();
 }
 
 TypeMap Session::StartTypes() const {
-  TypeMap types = ws_.BlobTypes();
+  TypeMap types = ws_->BlobTypes();
   for (const auto& [name, type] : declared_) types[name] = type;
   return types;
 }
@@ -186,7 +189,7 @@ std::string Session::Origin(const std::string& blob) const {
 absl::Status Session::CheckInputsPresent() const {
   std::vector<std::string> missing;
   for (const std::string& name : reads_) {
-    const Tensor* t = ws_.GetBlob(name);
+    const Tensor* t = ws_->GetBlob(name);
     if (t == nullptr || !t->initialized()) missing.push_back(name);
   }
   if (missing.empty()) return absl::OkStatus();
@@ -234,7 +237,7 @@ absl::StatusOr<Net*> Session::CreateNet(const RewriteOptions& options, RewriteRe
     }
   }
   if (!pass_error.ok()) net = net_;
-  absl::StatusOr<Net*> created = ws_.CreateNet(net, /*overwrite=*/true);
+  absl::StatusOr<Net*> created = ws_->CreateNet(net, /*overwrite=*/true);
   if (!created.ok()) return WithContext(created.status(), label);
   // The rewrites failed on a net that is valid as written: a bug in a pass,
   // which must not pass silently as an unoptimized run.
