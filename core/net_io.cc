@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/match.h"
+#include "core/file_util.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -114,15 +115,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path,
 }
 
 absl::Status WriteStringToFile(const std::string& path, const std::string& bytes) {
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(path, ": cannot open for writing: ", std::strerror(errno)));
-  }
-  const size_t n = std::fwrite(bytes.data(), 1, bytes.size(), f);
-  const bool ok = n == bytes.size() && std::fclose(f) == 0;
-  if (!ok) return absl::InternalError(absl::StrCat(path, ": write error"));
-  return absl::OkStatus();
+  return WriteFileAtomically(path, bytes);
 }
 
 absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* msg,

@@ -40,7 +40,8 @@ absl::StatusOr<NetDef> ReadNetFile(const std::string& path, const ProtoLimits& l
 
 // Writes `msg` as text when IsTextProtoPath(path), else binary. Binary
 // output is deterministic (fields in number order), so a round trip is byte
-// stable. Returns an error naming the path on I/O failure.
+// stable. The file is replaced atomically (WriteStringToFile): on an I/O
+// failure, an error naming the path, and the old file is untouched.
 absl::Status WriteProtoFile(const std::string& path, const google::protobuf::Message& msg);
 
 // Serializes deterministically to binary.
@@ -50,6 +51,8 @@ std::string SerializeDeterministic(const google::protobuf::Message& msg);
 // Internal on a read error.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path,
                                              const ProtoLimits& limits = {});
+// Replaces the file `path` with `bytes` atomically: WriteFileAtomically
+// (core/file_util.h), whose errors it returns.
 absl::Status WriteStringToFile(const std::string& path, const std::string& bytes);
 
 }  // namespace opgraph

@@ -77,8 +77,9 @@ absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
   }
   bool first = true;
   for (const auto& out : outputs) {
-    absl::StatusOr<Tensor> t = ws.FetchBlob(out.first);
-    if (!t.ok()) {
+    // Read in place: printing or writing needs no copy of the tensor.
+    const Tensor* t = ws.GetBlob(out.first);
+    if (t == nullptr || !t->initialized()) {
       // List what --output can name: the workspace's blobs and every blob the
       // net as written uses (an intermediate fused away by the optimizer
       // exists when named by --output, since that protects it).
@@ -90,12 +91,12 @@ absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
       }
       return absl::NotFoundError(absl::StrCat(
           "--output ", out.first, ": no blob '", out.first, "' after running ", net_path,
-          " (blobs: ", absl::StrJoin(names, ", "), ")"));
+          " (blobs: ", JoinBounded({names.begin(), names.end()}), ")"));
     }
     if (out.second == "-") {
       if (!first) io.out << "\n";
       first = false;
-      io.out << FormatTensor(out.first, *t);
+      PrintTensor(io.out, out.first, *t);
     } else {
       absl::Status w = WriteTensorFile(out.second, *t, out.first);
       if (!w.ok()) {

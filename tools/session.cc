@@ -100,7 +100,7 @@ absl::Status CheckRead(const std::vector<std::string>& reads, const NetDef& net,
   if (std::find(reads.begin(), reads.end(), name) != reads.end()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       flag_and_value, ": ", NetLabel(net, path), " does not read a blob named '", name,
-      "' (it reads: ", reads.empty() ? std::string("nothing") : absl::StrJoin(reads, ", "), ")"));
+      "' (it reads: ", reads.empty() ? std::string("nothing") : JoinBounded(reads), ")"));
 }
 
 }  // namespace
@@ -196,8 +196,12 @@ absl::Status Session::CheckInputsPresent() const {
   std::string msg = absl::StrCat(NetLabel(net_, net_path_), " reads ", missing.size(),
                                  missing.size() == 1 ? " blob" : " blobs",
                                  " that no --init net produced and no --input gave:");
-  for (const std::string& name : missing) {
-    absl::StrAppend(&msg, "\n  ", name, ": ", DescribeFirstReader(net_, name));
+  // Each description walks the net, so only the first few are described.
+  for (size_t i = 0; i < missing.size() && i < kMaxListedNames; ++i) {
+    absl::StrAppend(&msg, "\n  ", missing[i], ": ", DescribeFirstReader(net_, missing[i]));
+  }
+  if (missing.size() > kMaxListedNames) {
+    absl::StrAppend(&msg, "\n  ... and ", missing.size() - kMaxListedNames, " more");
   }
   absl::StrAppend(&msg, "\nGive each with --input NAME=FILE (.npy, or .pb/.pbtxt TensorProto), "
                         "or produce it in the --init net.");
