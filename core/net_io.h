@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/net.h"
 #include "google/protobuf/message.h"
 #include "proto/opgraph.pb.h"
 
@@ -36,7 +37,14 @@ absl::Status ParseProto(const std::string& bytes, const std::string& source,
 // when it does not parse; ResourceExhausted when over the size limit.
 absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* msg,
                            const ProtoLimits& limits = {});
-absl::StatusOr<NetDef> ReadNetFile(const std::string& path, const ProtoLimits& limits = {});
+// ReadNetFile also applies `net_limits` while reading: a binary file is
+// scanned for its operator count before it is parsed (ResourceExhausted
+// naming NetLimits::max_ops, with nothing allocated per operator), and the
+// parsed net, binary or text, passes CheckNetLimits. Reading a net needs at
+// most the file's size once for its bytes plus the parsed message (see
+// docs/SECURITY.md for measured figures).
+absl::StatusOr<NetDef> ReadNetFile(const std::string& path, const ProtoLimits& limits = {},
+                                   const NetLimits& net_limits = {});
 
 // Writes `msg` as text when IsTextProtoPath(path), else binary. Binary
 // output is deterministic (fields in number order), so a round trip is byte
