@@ -159,13 +159,18 @@ absl::StatusOr<MemoryPlan> PlanMemory(const NetDef& net, const TypeMap& inputs,
   std::vector<Buffer> buffers;
   std::set<std::string> buffer_names;
   std::map<std::pair<DType, int64_t>, std::vector<int>> free_buffers;
+  // Per blob name, the first "_mp" suffix not tried yet: every smaller one
+  // is taken, so a blob written n times costs n tries in all, not n^2/2.
+  std::map<std::string, int> next_suffix;
   auto new_buffer = [&](const Value& v) {
     std::string name = v.name;
-    for (int k = 1; buffer_names.count(name) > 0; ++k) {
-      // The value's own name already labels a live buffer (the blob is
-      // written twice); pick a name used nowhere else.
-      name = absl::StrCat(v.name, "_mp", k);
-      if (names_in_use.count(name) > 0) name = v.name;  // Keep searching.
+    if (buffer_names.count(name) > 0) {
+      // The value's own name already labels a buffer (the blob is written
+      // twice); pick the first "<name>_mp<k>" used nowhere else.
+      int& k = next_suffix.emplace(v.name, 1).first->second;
+      do {
+        name = absl::StrCat(v.name, "_mp", k++);
+      } while (names_in_use.count(name) > 0 || buffer_names.count(name) > 0);
     }
     buffer_names.insert(name);
     buffers.push_back(Buffer{name, v.dtype, v.numel});

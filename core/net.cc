@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/exceptions.h"
 #include "core/registry.h"
 #include "core/workspace.h"
 
@@ -16,6 +17,36 @@ namespace {
 std::string NetLabel(const NetDef& net) {
   return net.name().empty() ? std::string("net <unnamed>")
                             : absl::StrCat("net '", net.name(), "'");
+}
+
+// Every blob that operators first..end read and nobody wrote before (in
+// `known` or by an earlier operator from `first` on), in order of first
+// read: "; the net reads N blobs that are missing: a, b, ... (and M more)".
+// One pass, so a net with many missing inputs costs linear time, and the
+// text stays short however many there are.
+std::string MissingInputsSummary(const NetDef& net, int first, const TypeMap& known) {
+  constexpr size_t kMaxListed = 16;
+  std::set<std::string> written;
+  std::set<std::string> missing;
+  std::vector<const std::string*> listed;
+  for (int i = first; i < net.op_size(); ++i) {
+    const OperatorDef& op = net.op(i);
+    for (const std::string& in : op.input()) {
+      if (known.count(in) > 0 || written.count(in) > 0) continue;
+      if (missing.insert(in).second && listed.size() < kMaxListed) listed.push_back(&in);
+    }
+    written.insert(op.output().begin(), op.output().end());
+  }
+  if (missing.size() <= 1) return "";
+  std::string out = absl::StrCat("; the net reads ", missing.size(),
+                                 " blobs that are missing: ");
+  for (size_t k = 0; k < listed.size(); ++k) {
+    absl::StrAppend(&out, k > 0 ? ", " : "", *listed[k]);
+  }
+  if (missing.size() > listed.size()) {
+    absl::StrAppend(&out, " (and ", missing.size() - listed.size(), " more)");
+  }
+  return out;
 }
 
 }  // namespace
@@ -65,13 +96,7 @@ std::string DescribeOperator(const NetDef& net, int index, const TypeMap& types)
                       ins.empty() ? "none" : absl::StrJoin(ins, ", "), ")");
 }
 
-NetLimits& GetNetLimits() {
-  static NetLimits* limits = new NetLimits();
-  return *limits;
-}
-
-absl::Status CheckNetLimits(const NetDef& net) {
-  const NetLimits& limits = GetNetLimits();
+absl::Status CheckNetLimits(const NetDef& net, const NetLimits& limits) {
   // An explicit stack, so a deeply nested net cannot overflow the C++ stack
   // before the depth check sees it.
   std::vector<std::pair<const NetDef*, int>> pending = {{&net, 0}};
@@ -106,8 +131,10 @@ absl::Status CheckNetLimits(const NetDef& net) {
 }
 
 absl::StatusOr<NetTypes> InferNetTypesPerOp(const NetDef& net, const TypeMap& inputs,
-                                            const ConstantLookup& constants) {
-  absl::Status limits = CheckNetLimits(net);
+                                            const ConstantLookup& constants,
+                                            const TensorLimits& tensor_limits,
+                                            const NetLimits& net_limits) {
+  absl::Status limits = CheckNetLimits(net, net_limits);
   if (!limits.ok()) return limits;
   NetTypes result;
   result.blobs = inputs;
@@ -142,17 +169,23 @@ absl::StatusOr<NetTypes> InferNetTypesPerOp(const NetDef& net, const TypeMap& in
             "input blob '", in, "' ",
             external.count(in) ? "is declared in external_input but is not in the workspace"
                                : "is neither in the workspace nor written by an earlier "
-                                 "operator")));
+                                 "operator",
+            MissingInputsSummary(net, i, types))));
       }
       in_types.push_back(it->second);
       if (schema->value_dependent()) {
         values.push_back(constants && written.count(in) == 0 ? constants(in) : nullptr);
       }
     }
-    absl::StatusOr<std::vector<TensorType>> out = schema->InferTensors(op, in_types, values);
+    absl::StatusOr<std::vector<TensorType>> out;
+    s = CallCatching("shape inference", [&] {
+      out = schema->InferTensors(op, in_types, values);
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return fail(s);
     if (!out.ok()) return fail(out.status());
     for (int o = 0; o < op.output_size(); ++o) {
-      absl::StatusOr<int64_t> n = CheckedNumElements((*out)[o].dims, (*out)[o].dtype);
+      absl::StatusOr<int64_t> n = CheckedNumElements((*out)[o].dims, (*out)[o].dtype, tensor_limits);
       if (!n.ok()) {
         return fail(absl::Status(n.status().code(),
                                  absl::StrCat("output '", op.output(o), "': ",
@@ -166,8 +199,11 @@ absl::StatusOr<NetTypes> InferNetTypesPerOp(const NetDef& net, const TypeMap& in
   return result;
 }
 
-absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs) {
-  absl::StatusOr<NetTypes> types = InferNetTypesPerOp(net, inputs);
+absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs,
+                                      const TensorLimits& tensor_limits,
+                                      const NetLimits& net_limits) {
+  absl::StatusOr<NetTypes> types =
+      InferNetTypesPerOp(net, inputs, nullptr, tensor_limits, net_limits);
   if (!types.ok()) return types.status();
   return std::move(types->blobs);
 }
@@ -176,7 +212,7 @@ absl::Status Net::PrepareOps(const NetTypes& types) {
   for (size_t i = 0; i < ops_.size(); ++i) {
     OpState& state = states_[i];
     PrepareContext ctx(types.op_inputs[i], types.op_outputs[i], state.constant_inputs);
-    absl::Status s = ops_[i]->Prepare(ctx);
+    absl::Status s = CallCatching("Prepare", [&] { return ops_[i]->Prepare(ctx); });
     if (!s.ok()) {
       return absl::Status(
           s.code(), absl::StrCat(DescribeOperator(def_, static_cast<int>(i), types.blobs),
@@ -228,11 +264,22 @@ absl::Status Net::Reprepare() {
   for (size_t i = 0; i < input_tensors_.size(); ++i) {
     inputs[input_names_[i]] = input_tensors_[i]->type();
   }
-  absl::StatusOr<NetTypes> types = InferNetTypesPerOp(def_, inputs, MakeConstantLookup(*ws_, def_));
+  const WorkspaceOptions& options = ws_->options();
+  absl::StatusOr<NetTypes> types = InferNetTypesPerOp(
+      def_, inputs, MakeConstantLookup(*ws_, def_), options.tensor, options.net);
   if (!types.ok()) return types.status();
   absl::Status s = PrepareOps(*types);
   if (!s.ok()) return s;
   std::vector<size_t> bytes = WrittenBytes(def_, *types, written_names_);
+  int64_t growth = 0;
+  for (size_t w = 0; w < written_.size(); ++w) {
+    const size_t have = written_[w].tensor->capacity();
+    if (bytes[w] > have) growth += static_cast<int64_t>(bytes[w] - have);
+  }
+  s = ws_->CheckBudget(growth, absl::StrCat(NetLabel(def_), " (the blobs it writes)"));
+  if (!s.ok()) return s;
+  // The blobs grow below; count them again when next asked.
+  ws_->used_bytes_stale_ = true;
   for (size_t w = 0; w < written_.size(); ++w) {
     written_[w].bytes = bytes[w];
     s = written_[w].tensor->Reserve(bytes[w]);
@@ -260,6 +307,9 @@ void Net::BindTypes() {
 }
 
 absl::Status Net::Run() {
+  // Operators that size their outputs from input values resize them while
+  // running; the workspace counts its bytes again when next asked.
+  ws_->used_bytes_stale_ = true;
   bool needed = false;
   absl::Status s = CheckNeedsPrepare(&needed);
   if (!s.ok()) return s;
@@ -284,7 +334,7 @@ absl::Status Net::Run() {
         }
       }
     }
-    s = op->RunOnDevice();
+    s = CallCatching("RunOnDevice", [op] { return op->RunOnDevice(); });
     if (!s.ok()) {
       return absl::Status(s.code(), absl::StrCat(DescribeOperator(def_, static_cast<int>(i),
                                                                   types_.blobs),

@@ -31,8 +31,8 @@ class Workspace;
 using TypeMap = std::map<std::string, TensorType>;
 
 // Limits on the nets opgraph accepts; see docs/SECURITY.md. Like
-// TensorLimits, set them before creating workspaces: reading and writing
-// them concurrently with creating nets is not synchronized.
+// TensorLimits, a plain value: a workspace holds its own
+// (WorkspaceOptions), and a default-constructed one holds the defaults.
 struct NetLimits {
   // Operators in a net, counting those of nets nested in its arguments.
   int64_t max_ops = 1'000'000;
@@ -41,22 +41,26 @@ struct NetLimits {
   // message levels (3 per net level); this bounds nets built in memory too.
   int max_nesting_depth = 32;
 };
-NetLimits& GetNetLimits();
 
-// Checks `net` against GetNetLimits(), walking nested nets iteratively:
+// Checks `net` against `limits`, walking nested nets iteratively:
 // ResourceExhausted naming NetLimits::max_ops when there are too many
 // operators, InvalidArgument naming NetLimits::max_nesting_depth when nets
 // nest too deeply. InferNetTypes (and so Workspace::CreateNet) calls it
 // first. Safe to call concurrently.
-absl::Status CheckNetLimits(const NetDef& net);
+absl::Status CheckNetLimits(const NetDef& net, const NetLimits& limits = {});
 
 // Infers the type and shape of every blob that `net` writes, from the types
 // of the blobs it reads (`inputs`: workspace contents or declared shapes).
 // The result holds `inputs` plus every output. Checks, in operator order:
 // the type is registered, the schema verifies, every input is known, the
-// schema's inference succeeds. Errors name the net, the operator's index,
-// type and name, and its input blobs with their types.
-absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs);
+// schema's inference succeeds and every output is within `tensor_limits`.
+// `net_limits` is checked first (CheckNetLimits). Errors name the net, the
+// operator's index, type and name, and its input blobs with their types.
+// When inputs are missing, the error names the first operator that reads
+// one, and lists at most 16 of the missing blobs with how many more.
+absl::StatusOr<TypeMap> InferNetTypes(const NetDef& net, const TypeMap& inputs,
+                                      const TensorLimits& tensor_limits = {},
+                                      const NetLimits& net_limits = {});
 
 // The value of a blob that stays constant across runs of a net (see
 // PrepareContext::ConstantInput), or nullptr when it is not constant or
@@ -76,7 +80,9 @@ struct NetTypes {
 // for the values of blobs the net reads but never writes, for operators
 // whose schema is value-dependent.
 absl::StatusOr<NetTypes> InferNetTypesPerOp(const NetDef& net, const TypeMap& inputs,
-                                            const ConstantLookup& constants = nullptr);
+                                            const ConstantLookup& constants = nullptr,
+                                            const TensorLimits& tensor_limits = {},
+                                            const NetLimits& net_limits = {});
 
 // A ConstantLookup over the blobs of `ws` that `net` reads and never
 // writes. It refers to `ws`, which must outlive it.

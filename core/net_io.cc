@@ -1,12 +1,16 @@
 #include "core/net_io.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 #include "absl/strings/match.h"
+#include "core/file_util.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
@@ -29,12 +33,31 @@ class TextErrors : public google::protobuf::io::ErrorCollector {
   std::string first_;
 };
 
-}  // namespace
-
-ProtoLimits& GetProtoLimits() {
-  static ProtoLimits* limits = new ProtoLimits();
-  return *limits;
+// The number of `op` fields (NetDef field 2) at the top level of the binary
+// NetDef `bytes`, counting no further than `stop_after` + 1. Walks the wire
+// format without parsing or allocating; stops early, with the count so far,
+// at bytes that are not a valid message (the parser reports those).
+int64_t CountTopLevelOps(const std::string& bytes, int64_t stop_after) {
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) return 0;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  in.SetTotalBytesLimit(INT32_MAX);
+  constexpr int kOpField = NetDef::kOpFieldNumber;
+  int64_t ops = 0;
+  while (ops <= stop_after) {
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) break;
+    if (google::protobuf::internal::WireFormatLite::GetTagFieldNumber(tag) == kOpField &&
+        google::protobuf::internal::WireFormatLite::GetTagWireType(tag) ==
+            google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      ++ops;
+    }
+    if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) break;
+  }
+  return ops;
 }
+
+}  // namespace
 
 bool IsTextProtoPath(const std::string& path) {
   return absl::EndsWith(path, ".pbtxt") || absl::EndsWith(path, ".prototxt") ||
@@ -42,8 +65,8 @@ bool IsTextProtoPath(const std::string& path) {
 }
 
 absl::Status ParseProto(const std::string& bytes, const std::string& source,
-                        bool text_only, google::protobuf::Message* msg) {
-  const ProtoLimits& limits = GetProtoLimits();
+                        bool text_only, google::protobuf::Message* msg,
+                        const ProtoLimits& limits) {
   if (static_cast<int64_t>(bytes.size()) > limits.max_file_bytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat(source, ": ", bytes.size(), " bytes exceeds the limit of ",
@@ -91,7 +114,8 @@ absl::Status ParseProto(const std::string& bytes, const std::string& source,
       "; as text format: ", errors.first()));
 }
 
-absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+absl::StatusOr<std::string> ReadFileToString(const std::string& path,
+                                             const ProtoLimits& limits) {
   FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     const int err = errno;
@@ -100,7 +124,14 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   }
   std::string out;
   char buf[1 << 16];
-  const int64_t limit = GetProtoLimits().max_file_bytes;
+  const int64_t limit = limits.max_file_bytes;
+  // Reserve the file's size up front (when it has one within the limit), so
+  // that the bytes are held once, not grown by doubling.
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+      st.st_size <= limit) {
+    out.reserve(static_cast<size_t>(st.st_size) + 1);
+  }
   size_t n;
   while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
     out.append(buf, n);
@@ -118,27 +149,36 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
 }
 
 absl::Status WriteStringToFile(const std::string& path, const std::string& bytes) {
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(path, ": cannot open for writing: ", std::strerror(errno)));
-  }
-  const size_t n = std::fwrite(bytes.data(), 1, bytes.size(), f);
-  const bool ok = n == bytes.size() && std::fclose(f) == 0;
-  if (!ok) return absl::InternalError(absl::StrCat(path, ": write error"));
-  return absl::OkStatus();
+  return WriteFileAtomically(path, bytes);
 }
 
-absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* msg) {
-  absl::StatusOr<std::string> bytes = ReadFileToString(path);
+absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* msg,
+                           const ProtoLimits& limits) {
+  absl::StatusOr<std::string> bytes = ReadFileToString(path, limits);
   if (!bytes.ok()) return bytes.status();
-  return ParseProto(*bytes, path, IsTextProtoPath(path), msg);
+  return ParseProto(*bytes, path, IsTextProtoPath(path), msg, limits);
 }
 
-absl::StatusOr<NetDef> ReadNetFile(const std::string& path) {
+absl::StatusOr<NetDef> ReadNetFile(const std::string& path, const ProtoLimits& limits,
+                                   const NetLimits& net_limits) {
+  absl::StatusOr<std::string> bytes = ReadFileToString(path, limits);
+  if (!bytes.ok()) return bytes.status();
+  const bool text_only = IsTextProtoPath(path);
+  if (!text_only) {
+    const int64_t ops = CountTopLevelOps(*bytes, net_limits.max_ops);
+    if (ops > net_limits.max_ops) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          path, ": the net has more than ", net_limits.max_ops,
+          " operators, over the limit NetLimits::max_ops (found while reading, before parsing)"));
+    }
+  }
   NetDef net;
-  absl::Status s = ReadProtoFile(path, &net);
+  absl::Status s = ParseProto(*bytes, path, text_only, &net, limits);
   if (!s.ok()) return s;
+  // The bytes are no longer needed; free them before the checks below.
+  std::string().swap(*bytes);
+  s = CheckNetLimits(net, net_limits);
+  if (!s.ok()) return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
   return net;
 }
 

@@ -4,14 +4,15 @@
 // Names ending in ".pbtxt", ".prototxt" or ".txt" are read as text only.
 //
 // Thread safety: every function here keeps no state and may be called
-// concurrently (on different messages). They read GetProtoLimits(), which,
-// like the other limits, is set before use and not synchronized.
+// concurrently (on different messages). Limits are passed in; the defaults
+// are those of docs/SECURITY.md.
 #ifndef OPGRAPH_CORE_NET_IO_H_
 #define OPGRAPH_CORE_NET_IO_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/net.h"
 #include "google/protobuf/message.h"
 #include "proto/opgraph.pb.h"
 
@@ -22,7 +23,6 @@ struct ProtoLimits {
   int64_t max_file_bytes = int64_t{1} << 30;  // 1 GiB
   int max_recursion_depth = 64;              // Nets nested inside arguments.
 };
-ProtoLimits& GetProtoLimits();
 
 // True when `path` names a text-format file by its extension.
 bool IsTextProtoPath(const std::string& path);
@@ -30,16 +30,26 @@ bool IsTextProtoPath(const std::string& path);
 // Parses `bytes` into `msg`, binary then text. On failure, InvalidArgument
 // naming `source` and the reason (for text, protobuf's line and column).
 absl::Status ParseProto(const std::string& bytes, const std::string& source,
-                        bool text_only, google::protobuf::Message* msg);
+                        bool text_only, google::protobuf::Message* msg,
+                        const ProtoLimits& limits = {});
 
 // Reads a message file. NotFound when it cannot be opened; InvalidArgument
 // when it does not parse; ResourceExhausted when over the size limit.
-absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* msg);
-absl::StatusOr<NetDef> ReadNetFile(const std::string& path);
+absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* msg,
+                           const ProtoLimits& limits = {});
+// ReadNetFile also applies `net_limits` while reading: a binary file is
+// scanned for its operator count before it is parsed (ResourceExhausted
+// naming NetLimits::max_ops, with nothing allocated per operator), and the
+// parsed net, binary or text, passes CheckNetLimits. Reading a net needs at
+// most the file's size once for its bytes plus the parsed message (see
+// docs/SECURITY.md for measured figures).
+absl::StatusOr<NetDef> ReadNetFile(const std::string& path, const ProtoLimits& limits = {},
+                                   const NetLimits& net_limits = {});
 
 // Writes `msg` as text when IsTextProtoPath(path), else binary. Binary
 // output is deterministic (fields in number order), so a round trip is byte
-// stable. Returns an error naming the path on I/O failure.
+// stable. The file is replaced atomically (WriteStringToFile): on an I/O
+// failure, an error naming the path, and the old file is untouched.
 absl::Status WriteProtoFile(const std::string& path, const google::protobuf::Message& msg);
 
 // Serializes deterministically to binary.
@@ -47,7 +57,10 @@ std::string SerializeDeterministic(const google::protobuf::Message& msg);
 
 // Reads a whole file. NotFound / ResourceExhausted (over max_file_bytes) /
 // Internal on a read error.
-absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+absl::StatusOr<std::string> ReadFileToString(const std::string& path,
+                                             const ProtoLimits& limits = {});
+// Replaces the file `path` with `bytes` atomically: WriteFileAtomically
+// (core/file_util.h), whose errors it returns.
 absl::Status WriteStringToFile(const std::string& path, const std::string& bytes);
 
 }  // namespace opgraph

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "core/exceptions.h"
 #include "core/status_macros.h"
 
 namespace opgraph {
@@ -231,8 +232,14 @@ absl::StatusOr<std::unique_ptr<OperatorBase>> OpRegistry::CreateOperator(
   }
   absl::Status s = schema->Verify(def);
   if (!s.ok()) return s;
-  std::unique_ptr<OperatorBase> op = kernel(def, *schema);
-  s = op->Init();
+  // Kernel code may throw (a plugin's constructor, an allocation in
+  // Init); the exception stops here as a status.
+  std::unique_ptr<OperatorBase> op;
+  s = CallCatching("the constructor", [&] {
+    op = kernel(def, *schema);
+    return absl::OkStatus();
+  });
+  if (s.ok()) s = CallCatching("Init", [&] { return op->Init(); });
   if (!s.ok()) {
     return absl::Status(s.code(), absl::StrCat("operator ", def.type(),
                                                def.name().empty() ? "" : " '" + def.name() + "'",

@@ -73,11 +73,6 @@ absl::StatusOr<DType> DTypeFromProto(int32_t data_type) {
   }
 }
 
-TensorLimits& GetTensorLimits() {
-  static TensorLimits* limits = new TensorLimits();
-  return *limits;
-}
-
 std::string DimsToString(absl::Span<const int64_t> dims) {
   return absl::StrCat("[", absl::StrJoin(dims, ", "), "]");
 }
@@ -87,8 +82,7 @@ std::string TensorType::ToString() const {
 }
 
 absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims,
-                                           DType dtype) {
-  const TensorLimits& limits = GetTensorLimits();
+                                           DType dtype, const TensorLimits& limits) {
   if (static_cast<int64_t>(dims.size()) > limits.max_rank) {
     return absl::InvalidArgumentError(
         absl::StrCat("rank ", dims.size(), " exceeds the limit of ",
@@ -139,10 +133,10 @@ Tensor& Tensor::operator=(Tensor&& other) noexcept {
   return *this;
 }
 
-absl::StatusOr<Tensor> Tensor::Clone() const {
+absl::StatusOr<Tensor> Tensor::Clone(const TensorLimits& limits) const {
   Tensor t;
   if (!initialized()) return t;
-  absl::Status s = t.Resize(dtype_, dims_);
+  absl::Status s = t.Resize(dtype_, dims_, limits);
   if (!s.ok()) return s;
   if (nbytes() > 0) std::memcpy(t.raw_mutable_data(), raw_data(), nbytes());
   return t;
@@ -173,7 +167,8 @@ bool Tensor::SetTypeWithinCapacity(const TensorType& type, int64_t numel) {
   return true;
 }
 
-absl::Status Tensor::Resize(DType dtype, absl::Span<const int64_t> dims) {
+absl::Status Tensor::Resize(DType dtype, absl::Span<const int64_t> dims,
+                            const TensorLimits& limits) {
   // Every operator run resizes its outputs; when nothing changes (the
   // steady state), return before any check, arithmetic or write.
   if (dtype == dtype_ && storage_ != nullptr && dtype != DType::kUndefined &&
@@ -183,7 +178,7 @@ absl::Status Tensor::Resize(DType dtype, absl::Span<const int64_t> dims) {
   if (dtype == DType::kUndefined) {
     return absl::InvalidArgumentError("cannot resize a tensor to dtype undefined");
   }
-  absl::StatusOr<int64_t> n = CheckedNumElements(dims, dtype);
+  absl::StatusOr<int64_t> n = CheckedNumElements(dims, dtype, limits);
   if (!n.ok()) return n.status();
   const size_t bytes = static_cast<size_t>(*n) * DTypeSize(dtype);
   if (storage_ == nullptr || bytes > capacity_) {

@@ -47,21 +47,21 @@ template <> struct DTypeOf<bool> { static constexpr DType value = DType::kBool; 
 template <> struct DTypeOf<uint8_t> { static constexpr DType value = DType::kUint8; };
 
 // Limits on what a tensor may hold. They guard against hostile files that
-// declare absurd shapes; see docs/SECURITY.md.
+// declare absurd shapes; see docs/SECURITY.md. A plain value: a workspace
+// holds its own (WorkspaceOptions, core/workspace.h), the file readers take
+// them as an argument, and a default-constructed one holds the defaults.
 struct TensorLimits {
   int max_rank = 32;
   // Largest single allocation, in bytes. Default 16 GiB.
   int64_t max_bytes = int64_t{16} << 30;
 };
-// The process-wide limits. Set them before creating workspaces; reading and
-// writing them concurrently with running nets is not synchronized.
-TensorLimits& GetTensorLimits();
 
 // The number of elements of `dims`: InvalidArgument for a negative dim or a
-// rank above the limit, ResourceExhausted when the product overflows int64
-// or `dims` times the element size exceeds TensorLimits::max_bytes.
+// rank above limits.max_rank, ResourceExhausted when the product overflows
+// int64 or `dims` times the element size exceeds limits.max_bytes.
 absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims,
-                                           DType dtype);
+                                           DType dtype,
+                                           const TensorLimits& limits = {});
 
 // "[2, 3, 4]".
 std::string DimsToString(absl::Span<const int64_t> dims);
@@ -91,14 +91,16 @@ class Tensor {
   Tensor(Tensor&& other) noexcept;
   Tensor& operator=(Tensor&& other) noexcept;
 
-  // A deep copy. ResourceExhausted when the storage cannot be allocated.
-  absl::StatusOr<Tensor> Clone() const;
+  // A deep copy. ResourceExhausted when the storage cannot be allocated or
+  // the tensor is over `limits`.
+  absl::StatusOr<Tensor> Clone(const TensorLimits& limits = {}) const;
 
   // Sets dtype and dims. Existing storage is kept when it is large enough
   // (its contents are then unspecified), so rewriting an output of the same
-  // size allocates nothing. Returns the errors of CheckedNumElements; on
-  // error the tensor is unchanged.
-  absl::Status Resize(DType dtype, absl::Span<const int64_t> dims);
+  // size allocates nothing. Returns the errors of CheckedNumElements(dims,
+  // dtype, limits); on error the tensor is unchanged.
+  absl::Status Resize(DType dtype, absl::Span<const int64_t> dims,
+                      const TensorLimits& limits = {});
   absl::Status ResizeLike(const Tensor& other) {
     return Resize(other.dtype(), other.dims());
   }

@@ -319,7 +319,8 @@ absl::Status ParseNpyDict(absl::string_view text, std::string* descr, bool* fort
 
 // Validates the header text and computes the data layout.
 absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view text, size_t preamble_len,
-                                         const std::string& source) {
+                                         const std::string& source,
+                                         const TensorLimits& limits) {
   auto fail = [&](const absl::Status& s) {
     return absl::Status(s.code(), absl::StrCat(source, ": invalid .npy header: ", s.message()));
   };
@@ -344,7 +345,7 @@ absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view text, size_t preamble
         "fortran_order is True; only C-order data is supported (in numpy: "
         "np.ascontiguousarray(arr))"));
   }
-  absl::StatusOr<int64_t> n = CheckedNumElements(h.dims, h.dtype);
+  absl::StatusOr<int64_t> n = CheckedNumElements(h.dims, h.dtype, limits);
   if (!n.ok()) return fail(n.status());
   h.numel = *n;
   h.data_offset = preamble_len + text.size();
@@ -377,7 +378,7 @@ std::string NpyHeaderText(const Tensor& t) {
 
 }  // namespace
 
-absl::StatusOr<Tensor> TensorFromProto(const TensorProto& p) {
+absl::StatusOr<Tensor> TensorFromProto(const TensorProto& p, const TensorLimits& limits) {
   const std::string label =
       p.name().empty() ? std::string("unnamed tensor") : absl::StrCat("tensor '", p.name(), "'");
   auto invalid = [&](const std::string& what) {
@@ -403,7 +404,7 @@ absl::StatusOr<Tensor> TensorFromProto(const TensorProto& p) {
     return invalid("segment (a chunk of a larger tensor) is not supported");
   }
   const std::vector<int64_t> dims(p.dims().begin(), p.dims().end());
-  absl::StatusOr<int64_t> numel = CheckedNumElements(dims, dtype);
+  absl::StatusOr<int64_t> numel = CheckedNumElements(dims, dtype, limits);
   if (!numel.ok()) {
     return absl::Status(numel.status().code(),
                         absl::StrCat(label, ": dims: ", numel.status().message()));
@@ -443,7 +444,7 @@ absl::StatusOr<Tensor> TensorFromProto(const TensorProto& p) {
   }
 
   Tensor t;
-  OPGRAPH_RETURN_IF_ERROR(t.Resize(dtype, dims));
+  OPGRAPH_RETURN_IF_ERROR(t.Resize(dtype, dims, limits));
   if (count == 0) return t;
   void* out = t.raw_mutable_data();
   if (field->is_bytes) {
@@ -520,7 +521,8 @@ TensorProto TensorToProto(const Tensor& t, const std::string& name) {
   return p;
 }
 
-absl::StatusOr<Tensor> ParseNpy(const std::string& bytes, const std::string& source) {
+absl::StatusOr<Tensor> ParseNpy(const std::string& bytes, const std::string& source,
+                                const TensorLimits& limits) {
   size_t preamble_len = 0;
   uint32_t header_len = 0;
   OPGRAPH_RETURN_IF_ERROR(ParseNpyPreamble(bytes, source, &preamble_len, &header_len));
@@ -531,11 +533,11 @@ absl::StatusOr<Tensor> ParseNpy(const std::string& bytes, const std::string& sou
   }
   OPGRAPH_ASSIGN_OR_RETURN(
       NpyHeader h, ParseNpyHeader(absl::string_view(bytes).substr(preamble_len, header_len),
-                                  preamble_len, source));
+                                  preamble_len, source, limits));
   const uint64_t actual = bytes.size() - h.data_offset;
   if (actual != h.data_bytes) return DataSizeError(source, h, actual);
   Tensor t;
-  OPGRAPH_RETURN_IF_ERROR(t.Resize(h.dtype, h.dims));
+  OPGRAPH_RETURN_IF_ERROR(t.Resize(h.dtype, h.dims, limits));
   if (h.data_bytes > 0) {
     const uint8_t* data = reinterpret_cast<const uint8_t*>(bytes.data() + h.data_offset);
     OPGRAPH_RETURN_IF_ERROR(CheckByteValues(data, h.data_bytes, h.dtype, source));
@@ -544,7 +546,7 @@ absl::StatusOr<Tensor> ParseNpy(const std::string& bytes, const std::string& sou
   return t;
 }
 
-absl::StatusOr<Tensor> ReadNpy(const std::string& path) {
+absl::StatusOr<Tensor> ReadNpy(const std::string& path, const TensorLimits& limits) {
   struct Closer {
     void operator()(FILE* f) const { std::fclose(f); }
   };
@@ -578,7 +580,7 @@ absl::StatusOr<Tensor> ReadNpy(const std::string& path) {
           " runs past the end of the file (", preamble_len + have + got, " bytes)"));
     }
   }
-  OPGRAPH_ASSIGN_OR_RETURN(NpyHeader h, ParseNpyHeader(header, preamble_len, path));
+  OPGRAPH_ASSIGN_OR_RETURN(NpyHeader h, ParseNpyHeader(header, preamble_len, path, limits));
   // Check the size before allocating, when the file has one.
   struct stat st;
   if (fstat(fileno(f.get()), &st) == 0 && S_ISREG(st.st_mode)) {
@@ -588,7 +590,7 @@ absl::StatusOr<Tensor> ReadNpy(const std::string& path) {
   }
   if (std::fseek(f.get(), static_cast<long>(h.data_offset), SEEK_SET) != 0) return read_error();
   Tensor t;
-  OPGRAPH_RETURN_IF_ERROR(t.Resize(h.dtype, h.dims));
+  OPGRAPH_RETURN_IF_ERROR(t.Resize(h.dtype, h.dims, limits));
   const size_t got = std::fread(t.raw_mutable_data(), 1, h.data_bytes, f.get());
   if (std::ferror(f.get())) return read_error();
   uint64_t extra = 0;
@@ -635,11 +637,12 @@ absl::Status WriteNpy(const std::string& path, const Tensor& tensor) {
   return WriteStringToFile(path, SerializeNpy(tensor));
 }
 
-absl::StatusOr<Tensor> ReadTensorFile(const std::string& path) {
-  if (absl::EndsWith(path, ".npy")) return ReadNpy(path);
+absl::StatusOr<Tensor> ReadTensorFile(const std::string& path, const ProtoLimits& proto_limits,
+                                      const TensorLimits& tensor_limits) {
+  if (absl::EndsWith(path, ".npy")) return ReadNpy(path, tensor_limits);
   TensorProto proto;
-  OPGRAPH_RETURN_IF_ERROR(ReadProtoFile(path, &proto));
-  absl::StatusOr<Tensor> t = TensorFromProto(proto);
+  OPGRAPH_RETURN_IF_ERROR(ReadProtoFile(path, &proto, proto_limits));
+  absl::StatusOr<Tensor> t = TensorFromProto(proto, tensor_limits);
   if (!t.ok()) {
     return absl::Status(t.status().code(), absl::StrCat(path, ": ", t.status().message()));
   }

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/net_io.h"
 #include "core/tensor.h"
 #include "proto/opgraph.pb.h"
 
@@ -31,8 +32,9 @@ namespace opgraph {
 // a whole number of elements; values sit in a field that does not belong to
 // the data_type, or in two fields at once; a BOOL value is not 0 or 1, or
 // a UINT8 value is outside 0..255; a segment (chunked tensor) is present.
-// ResourceExhausted when the dims overflow or exceed TensorLimits.
-absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto);
+// ResourceExhausted when the dims overflow or exceed `limits`.
+absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto,
+                                       const TensorLimits& limits = {});
 
 // `tensor` as a TensorProto named `name`, with the values in the typed field
 // Caffe2 uses for the dtype (BOOL and UINT8 in int32_data). `tensor` must be
@@ -52,13 +54,14 @@ TensorProto TensorToProto(const Tensor& tensor, const std::string& name);
 // big-endian dtype such as '>f4' is named as such); fortran_order True;
 // a negative dim; data bytes that are too few or too many for the shape
 // (both sizes are given); a bool byte other than 0 or 1.
-// ResourceExhausted when the shape overflows or exceeds TensorLimits.
-absl::StatusOr<Tensor> ParseNpy(const std::string& bytes, const std::string& source);
+// ResourceExhausted when the shape overflows or exceeds `limits`.
+absl::StatusOr<Tensor> ParseNpy(const std::string& bytes, const std::string& source,
+                                const TensorLimits& limits = {});
 
 // Reads a .npy file with the checks of ParseNpy; the data is read straight
 // into the tensor. NotFound when the file cannot be opened; Internal on a
 // read error.
-absl::StatusOr<Tensor> ReadNpy(const std::string& path);
+absl::StatusOr<Tensor> ReadNpy(const std::string& path, const TensorLimits& limits = {});
 
 // The .npy bytes of `tensor`, exactly as numpy.save writes them: format 1.0
 // (2.0 only when the header needs it), header padded with spaces to a
@@ -72,8 +75,11 @@ absl::Status WriteNpy(const std::string& path, const Tensor& tensor);
 // Reads a tensor file by its name: ".npy" as NumPy; anything else (".pb",
 // ".pbtxt", ...) as a TensorProto, binary or text (see core/net_io.h
 // ParseProto; ".pbtxt"/".prototxt"/".txt" are text only). The errors of
-// ReadNpy, ReadProtoFile and TensorFromProto, each naming `path`.
-absl::StatusOr<Tensor> ReadTensorFile(const std::string& path);
+// ReadNpy, ReadProtoFile and TensorFromProto, each naming `path`, under
+// the limits given.
+absl::StatusOr<Tensor> ReadTensorFile(const std::string& path,
+                                      const ProtoLimits& proto_limits = {},
+                                      const TensorLimits& tensor_limits = {});
 
 // Writes `tensor` by the name of `path`: ".npy" as NumPy, text-format names
 // as a text TensorProto, anything else as a binary TensorProto named

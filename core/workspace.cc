@@ -1,5 +1,7 @@
 #include "core/workspace.h"
 
+#include <unistd.h>
+
 #include <map>
 #include <set>
 
@@ -10,6 +12,10 @@
 namespace opgraph {
 namespace {
 
+absl::Status WithBlob(const absl::Status& s, const std::string& name) {
+  return absl::Status(s.code(), absl::StrCat("blob '", name, "': ", s.message()));
+}
+
 bool IsKnownNetType(const std::string& type) {
   static const std::set<std::string> kTypes = {"", "simple", "dag", "async_dag",
                                                "async_scheduling", "async_simple"};
@@ -18,8 +24,37 @@ bool IsKnownNetType(const std::string& type) {
 
 }  // namespace
 
-Workspace::Workspace() = default;
+int64_t DefaultMemoryBudgetBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return int64_t{16} << 30;
+  const int64_t physical = static_cast<int64_t>(pages) * static_cast<int64_t>(page_size);
+  return physical / 4 * 3;
+}
+
+Workspace::Workspace() : Workspace(WorkspaceOptions()) {}
+Workspace::Workspace(const WorkspaceOptions& options) : options_(options) {
+  set_num_threads(options.num_threads);
+}
 Workspace::~Workspace() = default;
+
+int64_t Workspace::UsedBytes() const {
+  if (used_bytes_stale_) {
+    used_bytes_ = 0;
+    for (const auto& [name, t] : blobs_) used_bytes_ += static_cast<int64_t>(t->capacity());
+    used_bytes_stale_ = false;
+  }
+  return used_bytes_;
+}
+
+absl::Status Workspace::CheckBudget(int64_t more, const std::string& what) const {
+  const int64_t used = UsedBytes();
+  if (more <= 0 || more <= options_.memory_budget_bytes - used) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      what, " needs ", more, " more bytes; the workspace holds ", used,
+      " bytes and its memory budget is ", options_.memory_budget_bytes,
+      " bytes (WorkspaceOptions::memory_budget_bytes)"));
+}
 
 bool Workspace::HasBlob(absl::string_view name) const {
   return blobs_.find(name) != blobs_.end();
@@ -33,6 +68,7 @@ const Tensor* Workspace::GetBlob(absl::string_view name) const {
 Tensor* Workspace::GetMutableBlob(absl::string_view name) {
   // The caller may replace the tensor; nets check their blobs again.
   ++generation_;
+  used_bytes_stale_ = true;
   return GetMutableBlobNoBump(name);
 }
 
@@ -43,13 +79,24 @@ Tensor* Workspace::GetMutableBlobNoBump(absl::string_view name) {
 
 Tensor* Workspace::CreateBlob(const std::string& name) {
   ++generation_;
+  used_bytes_stale_ = true;
   std::unique_ptr<Tensor>& slot = blobs_[name];
   if (slot == nullptr) slot = std::make_unique<Tensor>();
   return slot.get();
 }
 
 absl::Status Workspace::FeedBlob(const std::string& name, const Tensor& value) {
-  absl::StatusOr<Tensor> copy = value.Clone();
+  // Checked before the copy is made, so an over-budget feed allocates nothing.
+  if (value.initialized()) {
+    absl::StatusOr<int64_t> n = CheckedNumElements(value.dims(), value.dtype(), options_.tensor);
+    if (!n.ok()) return WithBlob(n.status(), name);
+    const Tensor* old = GetBlob(name);
+    const int64_t freed = old != nullptr ? static_cast<int64_t>(old->capacity()) : 0;
+    absl::Status s = CheckBudget(static_cast<int64_t>(value.nbytes()) - freed,
+                                 absl::StrCat("feeding blob '", name, "'"));
+    if (!s.ok()) return s;
+  }
+  absl::StatusOr<Tensor> copy = value.Clone(options_.tensor);
   if (!copy.ok()) return copy.status();
   return FeedBlob(name, *std::move(copy));
 }
@@ -60,8 +107,18 @@ absl::Status Workspace::FeedBlob(const std::string& name, Tensor&& value) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot feed blob '", name, "' with an uninitialized tensor"));
   }
+  absl::StatusOr<int64_t> n = CheckedNumElements(value.dims(), value.dtype(), options_.tensor);
+  if (!n.ok()) return WithBlob(n.status(), name);
+  const Tensor* old = GetBlob(name);
+  const int64_t freed = old != nullptr ? static_cast<int64_t>(old->capacity()) : 0;
+  const int64_t delta = static_cast<int64_t>(value.capacity()) - freed;
+  absl::Status s = CheckBudget(delta, absl::StrCat("feeding blob '", name, "'"));
+  if (!s.ok()) return s;
+  const int64_t used = UsedBytes();
   // Assigning into the existing Tensor keeps pointers held by nets valid.
   *CreateBlob(name) = std::move(value);
+  used_bytes_ = used + delta;
+  used_bytes_stale_ = false;
   return absl::OkStatus();
 }
 
@@ -91,6 +148,8 @@ absl::Status Workspace::RemoveBlob(absl::string_view name) {
     }
   }
   ++generation_;
+  const int64_t used = UsedBytes();
+  used_bytes_ = used - static_cast<int64_t>(it->second->capacity());
   blobs_.erase(it);
   return absl::OkStatus();
 }
@@ -123,8 +182,8 @@ absl::StatusOr<std::unique_ptr<Net>> Workspace::BuildNet(const NetDef& def) {
         "; opgraph runs on the CPU (device type 0) only"));
   }
   // Every check that can fail runs before the workspace is touched.
-  absl::StatusOr<NetTypes> types =
-      InferNetTypesPerOp(def, BlobTypes(), MakeConstantLookup(*this, def));
+  absl::StatusOr<NetTypes> types = InferNetTypesPerOp(
+      def, BlobTypes(), MakeConstantLookup(*this, def), options_.tensor, options_.net);
   if (!types.ok()) return types.status();
 
   auto net = std::unique_ptr<Net>(new Net());
@@ -169,6 +228,14 @@ absl::StatusOr<std::unique_ptr<Net>> Workspace::BuildNet(const NetDef& def) {
   // New blobs are staged and enter the workspace only once everything has
   // succeeded; an existing blob keeps its contents when it grows.
   std::vector<size_t> bytes = WrittenBytes(def, *types, net->written_names_);
+  int64_t growth = 0;
+  for (size_t w = 0; w < net->written_names_.size(); ++w) {
+    const Tensor* existing = GetBlob(net->written_names_[w]);
+    const size_t have = existing != nullptr ? existing->capacity() : 0;
+    if (bytes[w] > have) growth += static_cast<int64_t>(bytes[w] - have);
+  }
+  s = CheckBudget(growth, absl::StrCat(label, " (the blobs it writes)"));
+  if (!s.ok()) return s;
   std::map<std::string, Tensor> staged;
   for (size_t w = 0; w < net->written_names_.size(); ++w) {
     const std::string& name = net->written_names_[w];
@@ -182,7 +249,10 @@ absl::StatusOr<std::unique_ptr<Net>> Workspace::BuildNet(const NetDef& def) {
   }
 
   // Commit: from here on nothing fails.
+  const int64_t used = UsedBytes();
   for (auto& [name, t] : staged) *CreateBlob(name) = std::move(t);
+  used_bytes_ = used + growth;
+  used_bytes_stale_ = false;
   for (size_t w = 0; w < net->written_names_.size(); ++w) {
     net->written_.push_back(Net::Written{GetMutableBlobNoBump(net->written_names_[w]), bytes[w]});
   }

@@ -21,9 +21,32 @@
 
 namespace opgraph {
 
+// The default memory budget of a workspace: 3/4 of the machine's physical
+// memory (sysconf), or 16 GiB when the system does not say.
+int64_t DefaultMemoryBudgetBytes();
+
+// What a workspace allows. A default-constructed value holds the defaults
+// of docs/SECURITY.md.
+struct WorkspaceOptions {
+  // Per tensor: rank and bytes, applied to every shape the workspace's nets
+  // infer and every tensor fed.
+  TensorLimits tensor;
+  // Operators per net and nesting, applied when a net is created or
+  // prepared again.
+  NetLimits net;
+  // The total bytes of storage the workspace's blobs may hold. Checked
+  // before allocating: when a net is created or prepared again (the storage
+  // every written blob will need) and when a blob is fed. Going over is
+  // ResourceExhausted naming the budget.
+  int64_t memory_budget_bytes = DefaultMemoryBudgetBytes();
+  // Threads per operator; see set_num_threads. 0: the process default.
+  int num_threads = 0;
+};
+
 class Workspace {
  public:
   Workspace();
+  explicit Workspace(const WorkspaceOptions& options);
   ~Workspace();
   Workspace(const Workspace&) = delete;
   Workspace& operator=(const Workspace&) = delete;
@@ -38,10 +61,14 @@ class Workspace {
   // The blob `name`, created empty (uninitialized) when absent.
   Tensor* CreateBlob(const std::string& name);
   // Sets blob `name` to `value`, creating it when absent. InvalidArgument
-  // for an empty name or an uninitialized tensor.
+  // for an empty name or an uninitialized tensor; the errors of
+  // CheckedNumElements for a tensor over options().tensor;
+  // ResourceExhausted naming the budget when the workspace would then hold
+  // more than options().memory_budget_bytes (counting the storage of the
+  // blob replaced as freed). On error nothing changes.
   absl::Status FeedBlob(const std::string& name, Tensor&& value);
-  // The same with a copy of `value`: ResourceExhausted when the copy cannot
-  // be allocated.
+  // The same with a copy of `value`, checked before the copy is made:
+  // ResourceExhausted also when the copy cannot be allocated.
   absl::Status FeedBlob(const std::string& name, const Tensor& value);
   // A copy of blob `name`. NotFound when absent, FailedPrecondition when it
   // was created but never written, ResourceExhausted when the copy cannot
@@ -61,7 +88,11 @@ class Workspace {
   // arguments, in-place pairs) and accepts its argument values; every input
   // is a blob of this workspace or written by an earlier operator
   // (external_input names that are absent are reported by name); shape and
-  // type inference succeeds over the whole net. Then it creates the output
+  // type inference succeeds over the whole net, within options().tensor and
+  // options().net; every operator's constructor, Init and Prepare succeed
+  // (an exception thrown by one is an error, core/exceptions.h); the
+  // storage the written blobs need fits options().memory_budget_bytes
+  // (ResourceExhausted naming the budget). Then it creates the output
   // blobs. On any error nothing in the workspace changes.
   // AlreadyExists when a net of that name exists and !overwrite.
   absl::StatusOr<Net*> CreateNet(const NetDef& def, bool overwrite = false);
@@ -82,6 +113,10 @@ class Workspace {
   void set_num_threads(int n) { num_threads_ = n <= 0 ? 0 : std::min(n, kMaxThreads); }
   int num_threads() const { return num_threads_ > 0 ? num_threads_ : DefaultNumThreads(); }
 
+  const WorkspaceOptions& options() const { return options_; }
+  // Bytes of storage held by the workspace's blobs (their capacity).
+  int64_t UsedBytes() const;
+
   // Changes whenever a blob may have been replaced (fed, created, handed
   // out mutable, removed). Nets use it to skip re-checking their blobs.
   uint64_t generation() const { return generation_; }
@@ -90,11 +125,20 @@ class Workspace {
   friend class Net;
   absl::StatusOr<std::unique_ptr<Net>> BuildNet(const NetDef& def);
   Tensor* GetMutableBlobNoBump(absl::string_view name);
+  // OK when the blobs may grow by `more` bytes within the budget, else
+  // ResourceExhausted naming `what` and the budget.
+  absl::Status CheckBudget(int64_t more, const std::string& what) const;
 
+  WorkspaceOptions options_;
   std::map<std::string, std::unique_ptr<Tensor>, std::less<>> blobs_;
   std::map<std::string, std::unique_ptr<Net>, std::less<>> nets_;
   int num_threads_ = 0;  // 0: DefaultNumThreads().
   uint64_t generation_ = 0;
+  // UsedBytes(), kept up to date by the workspace's own changes; recomputed
+  // after anything that may have resized a blob behind its back (a mutable
+  // blob handed out, a net run).
+  mutable int64_t used_bytes_ = 0;
+  mutable bool used_bytes_stale_ = false;
 };
 
 }  // namespace opgraph

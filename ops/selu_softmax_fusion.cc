@@ -65,6 +65,9 @@ absl::StatusOr<NetDef> FuseSeluSoftmax(const NetDef& net, const PassContext& ctx
   absl::StatusOr<int64_t> default_axis = SoftmaxDefaultAxis();
   if (!default_axis.ok()) return default_axis.status();
   const std::set<std::string> keep = KeptBlobs(net, ctx);
+  // One index instead of a walk over the net per Softmax: the pass stays
+  // linear (times a log) in the number of operators.
+  const BlobAccessIndex access(net);
 
   std::map<int, int> selu_of;  // fused Softmax index -> its Selu index
   std::map<int, int> axis_of;  // fused Softmax index -> SeluSoftmax axis
@@ -73,16 +76,16 @@ absl::StatusOr<NetDef> FuseSeluSoftmax(const NetDef& net, const PassContext& ctx
     const OperatorDef& softmax = net.op(j);
     if (softmax.type() != kSoftmax || softmax.input_size() != 1) continue;
     const std::string& h = softmax.input(0);
-    const int i = LastAccessBefore(net, j, h);
+    const int i = access.LastAccessBefore(j, h);
     if (i < 0) continue;
     const OperatorDef& selu = net.op(i);
     if (selu.type() != kSelu || selu.output(0) != h) continue;
     const std::string& x = selu.input(0);
     const std::string& y = softmax.output(0);
     // Readers of H: this Softmax, and the Selu itself when it runs in place.
-    if (CountReads(net, h) != 1 + (x == h ? 1 : 0)) continue;
+    if (access.CountReads(h) != 1 + (x == h ? 1 : 0)) continue;
     if (keep.count(h) > 0 || y == x) continue;
-    if (WrittenBetween(net, i, j, x)) continue;
+    if (access.WrittenBetween(i, j, x)) continue;
     const int axis = FusedAxis(softmax, (*in_types)[j][0], *default_axis);
     if (axis < 0) continue;
     if (!OpRegistry::Global().CreateOperator(selu).ok()) continue;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
@@ -35,75 +36,102 @@ std::string FormatElement(const Tensor& t, int64_t i) {
   return "?";
 }
 
+// Prints a tensor in numpy's layout, straight to a stream. What is shown is
+// planned per axis before anything is printed, so time and memory depend
+// on the number of elements shown, never on the number held:
+//   - a tensor over the threshold, or with no elements, is summarized: an
+//     axis longer than 2 * edge_items shows its first and last edge_items
+//     entries around "...";
+//   - besides, the entries shown multiply over the axes; once that product
+//     would pass threshold * 2 * edge_items, each further axis shows only
+//     its first entry and "..." (so a [2] * 30 tensor prints a few thousand
+//     values, and [1, 2^40, 0] a few empty rows).
 class TensorPrinter {
  public:
-  TensorPrinter(const Tensor& t, const PrintOptions& options)
-      : t_(t), summarize_(t.numel() > options.threshold), edge_(options.edge_items) {
+  TensorPrinter(const Tensor& t, const PrintOptions& options) : t_(t) {
+    const int64_t edge = std::max<int64_t>(1, options.edge_items);
+    const bool summarize = t.numel() > options.threshold || t.numel() == 0;
+    const int64_t cap = std::max<int64_t>(1, options.threshold) * 2 * edge;
     strides_.assign(t.ndim(), 1);
     for (int a = t.ndim() - 2; a >= 0; --a) strides_[a] = strides_[a + 1] * t.dim(a + 1);
+    int64_t shown_so_far = 1;  // Entries shown over the axes planned so far.
+    for (int a = 0; a < t.ndim(); ++a) {
+      const int64_t n = t.dim(a);
+      Plan p{n, 0};
+      if (summarize && n > 2 * edge) p = Plan{edge, edge};
+      const int64_t shown = p.head + p.tail;
+      if (summarize && shown > 1 && shown_so_far > cap / shown) p = Plan{1, 0};
+      shown_so_far *= std::max<int64_t>(1, p.head + p.tail);
+      plan_.push_back(p);
+    }
   }
 
-  std::string Print() {
-    if (t_.ndim() == 0) return FormatElement(t_, 0);
+  void Print(std::ostream& out) {
+    if (t_.ndim() == 0) {
+      out << FormatElement(t_, 0);
+      return;
+    }
     // Right-align every shown element to the widest one, as numpy does.
-    Collect(0, 0);
-    std::string out;
-    Axis(0, 0, &out);
-    return out;
+    Visit(0, 0, [this](int64_t offset) {
+      width_ = std::max(width_, FormatElement(t_, offset).size());
+    });
+    Axis(0, 0, out);
   }
 
  private:
-  // The indices of axis `a` that are shown; -1 marks the elision.
-  std::vector<int64_t> Shown(int a) const {
-    const int64_t n = t_.dim(a);
-    std::vector<int64_t> idx;
-    if (summarize_ && n > 2 * edge_) {
-      for (int64_t i = 0; i < edge_; ++i) idx.push_back(i);
-      idx.push_back(-1);
-      for (int64_t i = n - edge_; i < n; ++i) idx.push_back(i);
-    } else {
-      for (int64_t i = 0; i < n; ++i) idx.push_back(i);
-    }
-    return idx;
+  // Axis a shows entries [0, head) and [n - tail, n), with "..." between
+  // when they do not cover the axis.
+  struct Plan {
+    int64_t head, tail;
+  };
+
+  bool Elided(int a) const { return plan_[a].head + plan_[a].tail < t_.dim(a); }
+
+  // Calls fn(i) for each shown index of axis a, and fn(-1) for the elision.
+  template <typename F>
+  void ForShown(int a, F&& fn) const {
+    const Plan& p = plan_[a];
+    for (int64_t i = 0; i < p.head; ++i) fn(i);
+    if (Elided(a)) fn(-1);
+    for (int64_t i = t_.dim(a) - p.tail; i < t_.dim(a); ++i) fn(i);
   }
 
-  void Collect(int a, int64_t offset) {
-    for (int64_t i : Shown(a)) {
-      if (i < 0) continue;
+  template <typename F>
+  void Visit(int a, int64_t offset, F&& leaf) const {
+    ForShown(a, [&](int64_t i) {
+      if (i < 0) return;
       if (a == t_.ndim() - 1) {
-        width_ = std::max(width_, FormatElement(t_, offset + i).size());
+        leaf(offset + i);
       } else {
-        Collect(a + 1, offset + i * strides_[a]);
+        Visit(a + 1, offset + i * strides_[a], leaf);
       }
-    }
+    });
   }
 
-  void Axis(int a, int64_t offset, std::string* out) {
-    out->push_back('[');
-    const std::vector<int64_t> shown = Shown(a);
+  void Axis(int a, int64_t offset, std::ostream& out) {
+    out << '[';
     const bool last = a == t_.ndim() - 1;
     // Between sub-arrays: a newline per remaining axis, then indentation.
     const std::string sep =
         last ? ", " : absl::StrCat(",", std::string(t_.ndim() - a - 1, '\n'), std::string(a + 1, ' '));
-    for (size_t k = 0; k < shown.size(); ++k) {
-      if (k > 0) out->append(sep);
-      const int64_t i = shown[k];
+    bool first = true;
+    ForShown(a, [&](int64_t i) {
+      if (!first) out << sep;
+      first = false;
       if (i < 0) {
-        out->append("...");
+        out << "...";
       } else if (last) {
         const std::string e = FormatElement(t_, offset + i);
-        out->append(width_ - e.size(), ' ');
-        out->append(e);
+        out << std::string(width_ - e.size(), ' ') << e;
       } else {
         Axis(a + 1, offset + i * strides_[a], out);
       }
-    }
-    out->push_back(']');
+    });
+    out << ']';
   }
 
   const Tensor& t_;
-  const bool summarize_;
-  const int64_t edge_;
+  std::vector<Plan> plan_;
   std::vector<int64_t> strides_;
   size_t width_ = 0;
 };
@@ -139,9 +167,21 @@ absl::StatusOr<int> ParseThreads(const std::string& v) {
   return n;
 }
 
+absl::StatusOr<int64_t> ParseMemoryBudget(const std::string& v) {
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(v, &n) || n < 1) {
+    return UsageError(absl::StrCat("--memory-budget '", v,
+                                   "': expected a positive number of bytes"));
+  }
+  return n;
+}
+
 std::vector<std::string> NetReads(const NetDef& net) {
-  std::vector<std::string> reads(net.external_input().begin(), net.external_input().end());
-  std::set<std::string> seen(reads.begin(), reads.end());
+  std::vector<std::string> reads;
+  std::set<std::string> seen;
+  for (const std::string& in : net.external_input()) {
+    if (seen.insert(in).second) reads.push_back(in);
+  }
   std::set<std::string> written;
   for (const OperatorDef& op : net.op()) {
     for (const std::string& in : op.input()) {
@@ -150,6 +190,17 @@ std::vector<std::string> NetReads(const NetDef& net) {
     for (const std::string& out : op.output()) written.insert(out);
   }
   return reads;
+}
+
+std::string JoinBounded(const std::vector<std::string>& names, size_t max_listed) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < max_listed; ++i) {
+    absl::StrAppend(&out, i > 0 ? ", " : "", names[i]);
+  }
+  if (names.size() > max_listed) {
+    absl::StrAppend(&out, " (and ", names.size() - max_listed, " more)");
+  }
+  return out;
 }
 
 std::string DescribeFirstReader(const NetDef& net, const std::string& name) {
@@ -176,10 +227,18 @@ std::string DescribeFirstReader(const NetDef& net, const std::string& name) {
   return "not read by any operator; type and shape unknown";
 }
 
+void PrintTensor(std::ostream& out, const std::string& name, const Tensor& tensor,
+                 const PrintOptions& options) {
+  out << name << ": " << tensor.type().ToString() << "\n";
+  TensorPrinter(tensor, options).Print(out);
+  out << "\n";
+}
+
 std::string FormatTensor(const std::string& name, const Tensor& tensor,
                          const PrintOptions& options) {
-  return absl::StrCat(name, ": ", tensor.type().ToString(), "\n",
-                      TensorPrinter(tensor, options).Print(), "\n");
+  std::ostringstream out;
+  PrintTensor(out, name, tensor, options);
+  return out.str();
 }
 
 std::string Extension(const std::string& path) {

@@ -50,25 +50,44 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitNameValue(const std::st
 // flag, pass 0 (the process default, $OPGRAPH_NUM_THREADS or 1).
 absl::StatusOr<int> ParseThreads(const std::string& value);
 
+// The value of --memory-budget: a positive integer number of bytes, else a
+// UsageError.
+absl::StatusOr<int64_t> ParseMemoryBudget(const std::string& value);
+
 // The blobs a net reads before any of its operators writes them:
-// external_input first (in order), then any other blob read before written,
-// in the order of first use.
+// external_input first (in order, each name once however often it is
+// listed), then any other blob read before written, in the order of first
+// use.
 std::vector<std::string> NetReads(const NetDef& net);
+
+// At most `max_listed` of `names` joined with ", ", then " (and N more)"
+// when there are more: error messages about hostile nets stay short.
+constexpr size_t kMaxListedNames = 16;
+std::string JoinBounded(const std::vector<std::string>& names,
+                        size_t max_listed = kMaxListedNames);
 
 // Who first reads blob `name` in `net`: "operator #0 Selu 'sm' input 0 (X)",
 // and what its schema says about that input (allowed dtypes, doc), for
 // messages about missing inputs. "not read by any operator" when unused.
 std::string DescribeFirstReader(const NetDef& net, const std::string& name);
 
-// Formats a tensor for people: a header line "NAME: dtype[dims]" and the
+// Prints a tensor for people: a header line "NAME: dtype[dims]" and the
 // values in nested brackets like numpy, with enough digits to round trip
 // (%.9g for float32, %.17g for float64). When the tensor has more than
-// `threshold` elements, each axis longer than 2 * edge_items shows only its
-// first and last edge_items entries around "...".
+// `threshold` elements (or none), each axis longer than 2 * edge_items shows
+// only its first and last edge_items entries around "..."; and once the
+// entries shown across the outer axes reach threshold * 2 * edge_items, each
+// inner axis shows only its first entry and "...", however short. The text
+// is written as it is made: time and memory grow with what is shown, never
+// with the element count (a [2] * 30 or [1, 2^40, 0] tensor prints a
+// bounded text).
 struct PrintOptions {
   int64_t threshold = 1000;
   int64_t edge_items = 3;
 };
+void PrintTensor(std::ostream& out, const std::string& name, const Tensor& tensor,
+                 const PrintOptions& options = {});
+// PrintTensor into a string.
 std::string FormatTensor(const std::string& name, const Tensor& tensor,
                          const PrintOptions& options = {});
 

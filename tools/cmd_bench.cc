@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/exceptions.h"
 #include "core/status_macros.h"
 #include "core/workspace.h"
 #include "tools/bench_report.h"
@@ -31,7 +32,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct BenchFlags {
-  ValueFlag init, threads, warmup, iters, progress;
+  ValueFlag init, threads, memory_budget, warmup, iters, progress;
   std::vector<std::string> inputs, disabled_passes;
   bool per_op = false, json = false, no_optimize = false, no_memory_plan = false;
 };
@@ -116,7 +117,8 @@ absl::Status TimeOperators(Net& net, const std::string& path, BenchReport& r,
   for (int64_t i = 0; i < r.iterations; ++i) {
     for (int k = 0; k < net.num_ops(); ++k) {
       const Clock::time_point t0 = Clock::now();
-      absl::Status s = net.op(k)->RunOnDevice();
+      OperatorBase* op = net.op(k);
+      absl::Status s = CallCatching("RunOnDevice", [op] { return op->RunOnDevice(); });
       const Clock::time_point t1 = Clock::now();
       if (!s.ok()) {
         return RunFailed(path, absl::Status(s.code(), absl::StrCat("operator #", k, " ",
@@ -152,6 +154,7 @@ absl::Status Bench(const BenchFlags& f, const Invocation& inv, CliIO& io) {
   OPGRAPH_ASSIGN_OR_RETURN(const double interval, ParseInterval(f.progress));
   SessionOptions so{inv.positional[0], f.init.value, inv.plugins, f.inputs, {}, 0};
   OPGRAPH_ASSIGN_OR_RETURN(so.threads, ThreadsValue(f.threads));
+  OPGRAPH_ASSIGN_OR_RETURN(so.memory_budget, MemoryBudgetValue(f.memory_budget));
   RewriteOptions ro;
   OPGRAPH_ASSIGN_OR_RETURN(ro.disabled_passes, ParseDisabledPasses(f.disabled_passes));
   ro.optimize = !f.no_optimize;
@@ -219,6 +222,7 @@ Command BenchCommand() {
     AddBoolFlag(app, "--no-memory-plan", &f->no_memory_plan, "Do not plan memory.");
     AddOptimizeFlags(app, &f->no_optimize, &f->disabled_passes);
     AddThreadsFlag(app, &f->threads);
+    AddMemoryBudgetFlag(app, &f->memory_budget);
     AddValueFlag(app, "--progress", &f->progress, "SECONDS",
                  "Seconds between progress lines on stderr (default 1).");
     return [f](const Invocation& inv, CliIO& io) { return Bench(*f, inv, io); };

@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/file_util.h"
 #include "core/net_io.h"
 #include "core/status_macros.h"
 #include "tools/cli_common.h"
@@ -117,12 +118,14 @@ std::string FindDot() {
   return "";
 }
 
-// Runs `dot -T<format> -o <out>` with `text` on its standard input.
-absl::Status Render(const std::string& text, const std::string& format, const std::string& out) {
+// Runs `dot -T<format> -o <out>` with `text` on its standard input. `out`
+// is the temporary file of WriteFileAtomicallyWith; messages name `target`.
+absl::Status Render(const std::string& text, const std::string& format, const std::string& out,
+                    const std::string& target) {
   const std::string dot = FindDot();
   if (dot.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "writing ", out, " needs Graphviz's 'dot' program, which is not on PATH; install it "
+        "writing ", target, " needs Graphviz's 'dot' program, which is not on PATH; install it "
         "(apt-get install graphviz) or write the graph text with -o FILE.dot"));
   }
   int pipefd[2];
@@ -157,7 +160,7 @@ absl::Status Render(const std::string& text, const std::string& format, const st
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return absl::InternalError(absl::StrCat(dot, " ", t_flag, " -o ", out, " failed (exit status ",
+    return absl::InternalError(absl::StrCat(dot, " ", t_flag, " -o ", target, " failed (exit status ",
                                             WIFEXITED(status) ? WEXITSTATUS(status) : -1, ")"));
   }
   return absl::OkStatus();
@@ -185,7 +188,8 @@ absl::Status Dot(const ValueFlag& output, const Invocation& inv, CliIO& io) {
     return absl::OkStatus();
   }
   if (format.empty()) return WriteStringToFile(out, text);
-  return Render(text, format, out);
+  return WriteFileAtomicallyWith(
+      out, [&](const std::string& temp) { return Render(text, format, temp, out); });
 }
 
 }  // namespace

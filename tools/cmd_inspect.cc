@@ -185,7 +185,11 @@ absl::Status Inspect(const InspectFlags& f, const Invocation& inv, CliIO& io) {
   r.net_name = net.name();
   r.file = session->net_path();
   r.net_type = net.type().empty() ? "simple" : net.type();
-  r.external_inputs.assign(net.external_input().begin(), net.external_input().end());
+  // A name listed twice is reported once.
+  std::set<std::string> listed;
+  for (const std::string& in : net.external_input()) {
+    if (listed.insert(in).second) r.external_inputs.push_back(in);
+  }
   r.external_outputs.assign(net.external_output().begin(), net.external_output().end());
   AnalyzeNet(*session, r);
   if (r.errors.empty()) r.optimized = Optimize(*session, !f.no_optimize, disabled);

@@ -23,7 +23,7 @@ namespace cli {
 namespace {
 
 struct RunFlags {
-  ValueFlag init, threads;
+  ValueFlag init, threads, memory_budget;
   std::vector<std::string> inputs, outputs, disabled_passes;
   bool no_optimize = false, no_memory_plan = false;
 };
@@ -51,6 +51,7 @@ absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
   }
   SessionOptions so{inv.positional[0], f.init.value, inv.plugins, f.inputs, {}, 0};
   OPGRAPH_ASSIGN_OR_RETURN(so.threads, ThreadsValue(f.threads));
+  OPGRAPH_ASSIGN_OR_RETURN(so.memory_budget, MemoryBudgetValue(f.memory_budget));
   RewriteOptions ro;
   OPGRAPH_ASSIGN_OR_RETURN(ro.disabled_passes, ParseDisabledPasses(f.disabled_passes));
   ro.optimize = !f.no_optimize;
@@ -76,8 +77,9 @@ absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
   }
   bool first = true;
   for (const auto& out : outputs) {
-    absl::StatusOr<Tensor> t = ws.FetchBlob(out.first);
-    if (!t.ok()) {
+    // Read in place: printing or writing needs no copy of the tensor.
+    const Tensor* t = ws.GetBlob(out.first);
+    if (t == nullptr || !t->initialized()) {
       // List what --output can name: the workspace's blobs and every blob the
       // net as written uses (an intermediate fused away by the optimizer
       // exists when named by --output, since that protects it).
@@ -89,12 +91,12 @@ absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
       }
       return absl::NotFoundError(absl::StrCat(
           "--output ", out.first, ": no blob '", out.first, "' after running ", net_path,
-          " (blobs: ", absl::StrJoin(names, ", "), ")"));
+          " (blobs: ", JoinBounded({names.begin(), names.end()}), ")"));
     }
     if (out.second == "-") {
       if (!first) io.out << "\n";
       first = false;
-      io.out << FormatTensor(out.first, *t);
+      PrintTensor(io.out, out.first, *t);
     } else {
       absl::Status w = WriteTensorFile(out.second, *t, out.first);
       if (!w.ok()) {
@@ -144,6 +146,7 @@ Command RunCommand() {
                 "(core/memory_plan.h).");
     AddOptimizeFlags(app, &f->no_optimize, &f->disabled_passes);
     AddThreadsFlag(app, &f->threads);
+    AddMemoryBudgetFlag(app, &f->memory_budget);
     return [f](const Invocation& inv, CliIO& io) { return Run(*f, inv, io); };
   };
   return c;

@@ -57,6 +57,20 @@ inline absl::StatusOr<int> ThreadsValue(const ValueFlag& threads) {
   return ParseThreads(threads.value);
 }
 
+// --memory-budget BYTES, for the subcommands that run nets.
+inline void AddMemoryBudgetFlag(CLI::App& app, ValueFlag* budget) {
+  AddValueFlag(app, "--memory-budget", budget, "BYTES",
+               "Most bytes the workspace's tensors may hold (default: 3/4 of physical "
+               "memory).");
+}
+
+// The --memory-budget value for WorkspaceOptions::memory_budget_bytes: 0
+// when absent (keep the default).
+inline absl::StatusOr<int64_t> MemoryBudgetValue(const ValueFlag& budget) {
+  if (!budget.given()) return 0;
+  return ParseMemoryBudget(budget.value);
+}
+
 // --no-optimize and --disable-pass NAME (check the names with
 // ParseDisabledPasses, tools/session.h).
 inline void AddOptimizeFlags(CLI::App& app, bool* no_optimize,

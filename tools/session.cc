@@ -100,7 +100,7 @@ absl::Status CheckRead(const std::vector<std::string>& reads, const NetDef& net,
   if (std::find(reads.begin(), reads.end(), name) != reads.end()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       flag_and_value, ": ", NetLabel(net, path), " does not read a blob named '", name,
-      "' (it reads: ", reads.empty() ? std::string("nothing") : absl::StrJoin(reads, ", "), ")"));
+      "' (it reads: ", reads.empty() ? std::string("nothing") : JoinBounded(reads), ")"));
 }
 
 }  // namespace
@@ -142,16 +142,19 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Load(const SessionOptions& opt
   s->net_path_ = options.net_path;
   OPGRAPH_ASSIGN_OR_RETURN(s->net_, ReadNetFile(options.net_path));
   s->reads_ = NetReads(s->net_);
-  s->ws_.set_num_threads(options.threads);
+  WorkspaceOptions wo;
+  wo.num_threads = options.threads;
+  if (options.memory_budget > 0) wo.memory_budget_bytes = options.memory_budget;
+  s->ws_ = std::make_unique<Workspace>(wo);
   for (const auto& [name, type] : declared) {
     OPGRAPH_RETURN_IF_ERROR(
         CheckRead(s->reads_, s->net_, s->net_path_, "--input-shape " + name, name));
   }
   if (!options.init_path.empty()) {
     OPGRAPH_ASSIGN_OR_RETURN(NetDef init, ReadNetFile(options.init_path));
-    OPGRAPH_RETURN_IF_ERROR(WithContext(s->ws_.RunNetOnce(init),
+    OPGRAPH_RETURN_IF_ERROR(WithContext(s->ws_->RunNetOnce(init),
                                         absl::StrCat("init ", NetLabel(init, options.init_path))));
-    for (const std::string& blob : s->ws_.Blobs()) s->origin_[blob] = "from --init";
+    for (const std::string& blob : s->ws_->Blobs()) s->origin_[blob] = "from --init";
   }
   OPGRAPH_RETURN_IF_ERROR(s->ReadInputs(inputs));
   s->declared_ = std::move(declared);
@@ -166,14 +169,14 @@ absl::Status Session::ReadInputs(const std::vector<NameValue>& inputs) {
     absl::StatusOr<Tensor> t = ReadTensorFile(file);
     if (!t.ok()) return WithContext(t.status(), absl::StrCat("--input ", name));
     OPGRAPH_RETURN_IF_ERROR(
-        WithContext(ws_.FeedBlob(name, *std::move(t)), absl::StrCat("--input ", name)));
+        WithContext(ws_->FeedBlob(name, *std::move(t)), absl::StrCat("--input ", name)));
     origin_[name] = "from --input";
   }
   return absl::OkStatus();
 }
 
 TypeMap Session::StartTypes() const {
-  TypeMap types = ws_.BlobTypes();
+  TypeMap types = ws_->BlobTypes();
   for (const auto& [name, type] : declared_) types[name] = type;
   return types;
 }
@@ -186,15 +189,19 @@ std::string Session::Origin(const std::string& blob) const {
 absl::Status Session::CheckInputsPresent() const {
   std::vector<std::string> missing;
   for (const std::string& name : reads_) {
-    const Tensor* t = ws_.GetBlob(name);
+    const Tensor* t = ws_->GetBlob(name);
     if (t == nullptr || !t->initialized()) missing.push_back(name);
   }
   if (missing.empty()) return absl::OkStatus();
   std::string msg = absl::StrCat(NetLabel(net_, net_path_), " reads ", missing.size(),
                                  missing.size() == 1 ? " blob" : " blobs",
                                  " that no --init net produced and no --input gave:");
-  for (const std::string& name : missing) {
-    absl::StrAppend(&msg, "\n  ", name, ": ", DescribeFirstReader(net_, name));
+  // Each description walks the net, so only the first few are described.
+  for (size_t i = 0; i < missing.size() && i < kMaxListedNames; ++i) {
+    absl::StrAppend(&msg, "\n  ", missing[i], ": ", DescribeFirstReader(net_, missing[i]));
+  }
+  if (missing.size() > kMaxListedNames) {
+    absl::StrAppend(&msg, "\n  ... and ", missing.size() - kMaxListedNames, " more");
   }
   absl::StrAppend(&msg, "\nGive each with --input NAME=FILE (.npy, or .pb/.pbtxt TensorProto), "
                         "or produce it in the --init net.");
@@ -234,7 +241,7 @@ absl::StatusOr<Net*> Session::CreateNet(const RewriteOptions& options, RewriteRe
     }
   }
   if (!pass_error.ok()) net = net_;
-  absl::StatusOr<Net*> created = ws_.CreateNet(net, /*overwrite=*/true);
+  absl::StatusOr<Net*> created = ws_->CreateNet(net, /*overwrite=*/true);
   if (!created.ok()) return WithContext(created.status(), label);
   // The rewrites failed on a net that is valid as written: a bug in a pass,
   // which must not pass silently as an unoptimized run.

@@ -15,6 +15,10 @@
 //   net 'NAME' (<NET>) reads N blobs that no --init net produced and no --input gave: ...
 //   running <NET>: <why creating or running the net failed>
 //
+// Every file is read under the default ProtoLimits and TensorLimits; the
+// workspace has the default WorkspaceOptions except for --threads and
+// --memory-budget.
+//
 // Thread safety: a Session is used by one thread at a time.
 #ifndef OPGRAPH_TOOLS_SESSION_H_
 #define OPGRAPH_TOOLS_SESSION_H_
@@ -43,6 +47,7 @@ struct SessionOptions {
   std::vector<std::string> inputs;        // --input NAME=FILE, in order
   std::vector<std::string> input_shapes;  // --input-shape NAME=D0,D1,...[:dtype]
   int threads = 0;                        // --threads; 0 keeps the process default
+  int64_t memory_budget = 0;              // --memory-budget; 0 keeps the default
 };
 
 // How a net is rewritten before it runs (core/optimize.h,
@@ -87,7 +92,7 @@ class Session {
 
   const NetDef& net() const { return net_; }
   const std::string& net_path() const { return net_path_; }
-  Workspace& workspace() { return ws_; }
+  Workspace& workspace() { return *ws_; }
   // The blobs NET reads before writing them (NetReads).
   const std::vector<std::string>& reads() const { return reads_; }
 
@@ -115,7 +120,7 @@ class Session {
   NetDef net_;
   std::string net_path_;
   std::vector<std::string> reads_;
-  Workspace ws_;
+  std::unique_ptr<Workspace> ws_;
   TypeMap declared_;                          // --input-shape
   std::map<std::string, std::string> origin_;
 };

@@ -33,16 +33,6 @@ std::string SourceDir() {
   return dir != nullptr ? dir : ".";
 }
 
-// Runs `fn` with the fuzzers' small limits, restoring the defaults after.
-class FuzzLimitsScope {
- public:
-  FuzzLimitsScope() : saved_(fuzz::SwapLimits(fuzz::SmallFuzzLimits())) {}
-  ~FuzzLimitsScope() { fuzz::SwapLimits(saved_); }
-
- private:
-  fuzz::FuzzLimits saved_;
-};
-
 std::vector<std::string> FilesIn(const std::string& dir) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -55,7 +45,6 @@ std::vector<std::string> FilesIn(const std::string& dir) {
 // ------------------------------------------------------------ fuzz replays
 
 TEST(FuzzReplayTest, SeedCorporaAndRegressionsRunCleanly) {
-  FuzzLimitsScope limits;
   for (const fuzz::FuzzTarget& target : fuzz::AllFuzzTargets()) {
     const std::vector<std::string> seeds =
         FilesIn(SourceDir() + "/tests/fuzz/corpus/" + target.name);
@@ -75,13 +64,12 @@ TEST(FuzzReplayTest, SeedCorporaAndRegressionsRunCleanly) {
 
 TEST(FuzzReplayTest, SeedNetsRunWithoutError) {
   // Seeds that fail would only teach the fuzzer error paths.
-  FuzzLimitsScope limits;
   const std::vector<std::string> files = FilesIn(SourceDir() + "/tests/fuzz/corpus/net_run");
   ASSERT_FALSE(files.empty());
   for (const std::string& f : files) {
-    absl::StatusOr<NetDef> def = ReadNetFile(f);
+    absl::StatusOr<NetDef> def = ReadNetFile(f, fuzz::FuzzLimitsInUse().proto);
     ASSERT_TRUE(def.ok()) << def.status();
-    Workspace ws;
+    Workspace ws(fuzz::FuzzWorkspaceOptions());
     fuzz::FeedFuzzInputs(&ws);
     absl::StatusOr<Net*> net = ws.CreateNet(*def);
     ASSERT_TRUE(net.ok()) << f << ": " << net.status();
@@ -132,7 +120,6 @@ TEST(HostileNetTest, EveryTruncationOfABinaryNetIsHandled) {
 }
 
 TEST(HostileNetTest, GarbageBytesAreAnErrorOrAHarmlessNet) {
-  FuzzLimitsScope limits;
   testing::Rng rng(42);
   for (int round = 0; round < 500; ++round) {
     std::string bytes(1 + rng.Next() % 200, '\0');
@@ -143,7 +130,7 @@ TEST(HostileNetTest, GarbageBytesAreAnErrorOrAHarmlessNet) {
       EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
       continue;
     }
-    Workspace ws;
+    Workspace ws(fuzz::FuzzWorkspaceOptions());
     absl::StatusOr<Net*> created = ws.CreateNet(net);
     if (created.ok()) (*created)->Run().IgnoreError();
   }

@@ -1,7 +1,8 @@
 // Every limit of docs/SECURITY.md: hitting it gives the documented code
 // (ResourceExhausted for sizes, InvalidArgument for malformed structure)
-// and a message that names the limit; just under it works; and changing it
-// through its accessor takes effect.
+// and a message that names the limit; just under it works; and a limit
+// passed in (WorkspaceOptions, the readers' ProtoLimits and TensorLimits
+// arguments) takes effect there and nowhere else.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -27,28 +28,21 @@ using testing::MakeOp;
   return ::testing::AssertionFailure() << "'" << part << "' not in: " << s;
 }
 
-// Restores every limit to what it was when the test began.
-class LimitsTest : public ::testing::Test {
- protected:
-  void TearDown() override {
-    GetTensorLimits() = tensor_;
-    GetProtoLimits() = proto_;
-    GetNetLimits() = net_;
-  }
-
- private:
-  TensorLimits tensor_ = GetTensorLimits();
-  ProtoLimits proto_ = GetProtoLimits();
-  NetLimits net_ = GetNetLimits();
-};
+class LimitsTest : public ::testing::Test {};
 
 TEST_F(LimitsTest, DefaultsAreTheDocumentedOnes) {
-  EXPECT_EQ(GetTensorLimits().max_rank, 32);
-  EXPECT_EQ(GetTensorLimits().max_bytes, int64_t{16} << 30);
-  EXPECT_EQ(GetProtoLimits().max_file_bytes, int64_t{1} << 30);
-  EXPECT_EQ(GetProtoLimits().max_recursion_depth, 64);
-  EXPECT_EQ(GetNetLimits().max_ops, 1000000);
-  EXPECT_EQ(GetNetLimits().max_nesting_depth, 32);
+  EXPECT_EQ(TensorLimits().max_rank, 32);
+  EXPECT_EQ(TensorLimits().max_bytes, int64_t{16} << 30);
+  EXPECT_EQ(ProtoLimits().max_file_bytes, int64_t{1} << 30);
+  EXPECT_EQ(ProtoLimits().max_recursion_depth, 64);
+  EXPECT_EQ(NetLimits().max_ops, 1000000);
+  EXPECT_EQ(NetLimits().max_nesting_depth, 32);
+  const WorkspaceOptions options;
+  EXPECT_EQ(options.tensor.max_bytes, int64_t{16} << 30);
+  EXPECT_EQ(options.net.max_ops, 1000000);
+  EXPECT_EQ(options.memory_budget_bytes, DefaultMemoryBudgetBytes());
+  EXPECT_GT(options.memory_budget_bytes, 0);
+  EXPECT_EQ(options.num_threads, 0);
 }
 
 // ------------------------------------------------------------ TensorLimits
@@ -59,23 +53,26 @@ TEST_F(LimitsTest, RankLimit) {
   absl::Status s = t.Resize(DType::kFloat32, std::vector<int64_t>(33, 1));
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(Contains(s, "TensorLimits::max_rank"));
-  GetTensorLimits().max_rank = 2;
-  s = t.Resize(DType::kFloat32, {1, 1, 1});
+  TensorLimits small;
+  small.max_rank = 2;
+  s = t.Resize(DType::kFloat32, {1, 1, 1}, small);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(Contains(s, "limit of 2"));
 }
 
 TEST_F(LimitsTest, AllocationLimit) {
-  GetTensorLimits().max_bytes = 1024;
+  TensorLimits small;
+  small.max_bytes = 1024;
   Tensor t;
-  EXPECT_TRUE(t.Resize(DType::kFloat32, {256}).ok());
-  absl::Status s = t.Resize(DType::kFloat32, {257});
+  EXPECT_TRUE(t.Resize(DType::kFloat32, {256}, small).ok());
+  absl::Status s = t.Resize(DType::kFloat32, {257}, small);
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(Contains(s, "TensorLimits::max_bytes"));
   EXPECT_TRUE(Contains(s, "1024"));
   // The element size counts: 128 doubles fit, 129 do not.
-  EXPECT_TRUE(t.Resize(DType::kFloat64, {128}).ok());
-  EXPECT_EQ(t.Resize(DType::kFloat64, {129}).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(t.Resize(DType::kFloat64, {128}, small).ok());
+  EXPECT_EQ(t.Resize(DType::kFloat64, {129}, small).code(),
+            absl::StatusCode::kResourceExhausted);
   // On error the tensor is unchanged.
   EXPECT_EQ(t.dims(), (std::vector<int64_t>{128}));
 }
@@ -108,10 +105,13 @@ TEST_F(LimitsTest, NegativeDimIsInvalidArgument) {
 }
 
 TEST_F(LimitsTest, AllocationLimitAppliesToShapeInferenceAtNetCreation) {
-  GetTensorLimits().max_bytes = 4096;
+  WorkspaceOptions options;
+  options.tensor.max_bytes = 4096;
   NetDef net;
   *net.add_op() = MakeOp("ConstantFill", {}, {"Y"}, {testing::IntsArg("shape", {32, 33})});
-  Workspace ws;
+  // The default workspace accepts it; the limit is the workspace's own.
+  EXPECT_TRUE(Workspace().CreateNet(net).ok());
+  Workspace ws(options);
   absl::StatusOr<Net*> created = ws.CreateNet(net);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.status().code(), absl::StatusCode::kResourceExhausted);
@@ -120,30 +120,45 @@ TEST_F(LimitsTest, AllocationLimitAppliesToShapeInferenceAtNetCreation) {
   EXPECT_TRUE(ws.Blobs().empty());
 }
 
+TEST_F(LimitsTest, WorkspaceTensorLimitAppliesToFedBlobs) {
+  WorkspaceOptions options;
+  options.tensor.max_bytes = 1024;
+  Workspace ws(options);
+  EXPECT_TRUE(ws.FeedBlob("A", testing::MakeTensor<float>({256}, std::vector<float>(256))).ok());
+  absl::Status s = ws.FeedBlob("B", testing::MakeTensor<float>({257}, std::vector<float>(257)));
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(Contains(s, "blob 'B'"));
+  EXPECT_TRUE(Contains(s, "TensorLimits::max_bytes"));
+  EXPECT_FALSE(ws.HasBlob("B"));
+}
+
 // ------------------------------------------------------------- ProtoLimits
 
 TEST_F(LimitsTest, FileSizeLimitWhenParsing) {
-  GetProtoLimits().max_file_bytes = 16;
+  ProtoLimits small;
+  small.max_file_bytes = 16;
   NetDef net;
   net.set_name(std::string(20, 'n'));
-  absl::Status s = ParseProto(SerializeDeterministic(net), "big.pb", false, &net);
+  EXPECT_TRUE(ParseProto(SerializeDeterministic(net), "big.pb", false, &net).ok());
+  absl::Status s = ParseProto(SerializeDeterministic(net), "big.pb", false, &net, small);
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(Contains(s, "ProtoLimits::max_file_bytes"));
   EXPECT_TRUE(Contains(s, "big.pb"));
   net.set_name(std::string(10, 'n'));
-  EXPECT_TRUE(ParseProto(SerializeDeterministic(net), "small.pb", false, &net).ok());
+  EXPECT_TRUE(ParseProto(SerializeDeterministic(net), "small.pb", false, &net, small).ok());
 }
 
 TEST_F(LimitsTest, FileSizeLimitWhenReading) {
   const std::string path = ::testing::TempDir() + "/limits_test_big.pbtxt";
   ASSERT_TRUE(WriteStringToFile(path, "name: \"" + std::string(200000, 'x') + "\"\n").ok());
-  GetProtoLimits().max_file_bytes = 100000;
-  absl::StatusOr<NetDef> net = ReadNetFile(path);
+  ProtoLimits limits;
+  limits.max_file_bytes = 100000;
+  absl::StatusOr<NetDef> net = ReadNetFile(path, limits);
   ASSERT_FALSE(net.ok());
   EXPECT_EQ(net.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(Contains(net.status(), "ProtoLimits::max_file_bytes"));
-  GetProtoLimits().max_file_bytes = 300000;
-  EXPECT_TRUE(ReadNetFile(path).ok());
+  limits.max_file_bytes = 300000;
+  EXPECT_TRUE(ReadNetFile(path, limits).ok());
   std::remove(path.c_str());
 }
 
@@ -162,7 +177,8 @@ NetDef NestedNet(int levels) {
 
 TEST_F(LimitsTest, RecursionLimitWhenParsing) {
   // NetDef -> Argument -> NetDef: two messages per level.
-  GetProtoLimits().max_recursion_depth = 10;
+  ProtoLimits limits;
+  limits.max_recursion_depth = 10;
   for (bool text : {false, true}) {
     std::string bytes;
     const NetDef deep = NestedNet(6);
@@ -172,7 +188,7 @@ TEST_F(LimitsTest, RecursionLimitWhenParsing) {
       bytes = SerializeDeterministic(deep);
     }
     NetDef net;
-    absl::Status s = ParseProto(bytes, "deep", text, &net);
+    absl::Status s = ParseProto(bytes, "deep", text, &net, limits);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << text;
     if (!text) EXPECT_TRUE(Contains(s, "ProtoLimits::max_recursion_depth"));
     if (text) EXPECT_TRUE(Contains(s, "recursion")) << s;
@@ -183,7 +199,7 @@ TEST_F(LimitsTest, RecursionLimitWhenParsing) {
     } else {
       bytes = SerializeDeterministic(shallow);
     }
-    EXPECT_TRUE(ParseProto(bytes, "shallow", text, &net).ok()) << text;
+    EXPECT_TRUE(ParseProto(bytes, "shallow", text, &net, limits).ok()) << text;
   }
 }
 
@@ -199,8 +215,9 @@ NetDef CopyChain(int n) {
 }
 
 TEST_F(LimitsTest, OperatorCountLimit) {
-  GetNetLimits().max_ops = 3;
-  Workspace ws;
+  WorkspaceOptions options;
+  options.net.max_ops = 3;
+  Workspace ws(options);
   ASSERT_TRUE(ws.FeedBlob("b0", testing::MakeTensor<float>({1}, {1})).ok());
   EXPECT_TRUE(ws.CreateNet(CopyChain(3)).ok());
   absl::StatusOr<Net*> created = ws.CreateNet(CopyChain(4), /*overwrite=*/true);
@@ -209,31 +226,34 @@ TEST_F(LimitsTest, OperatorCountLimit) {
   EXPECT_TRUE(Contains(created.status(), "NetLimits::max_ops"));
   EXPECT_TRUE(Contains(created.status(), "net 'chain'"));
   // Also through InferNetTypes directly, as the CLI's inspect uses it.
-  absl::StatusOr<TypeMap> types = InferNetTypes(CopyChain(4), ws.BlobTypes());
+  absl::StatusOr<TypeMap> types = InferNetTypes(CopyChain(4), ws.BlobTypes(), {}, options.net);
   EXPECT_EQ(types.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(InferNetTypes(CopyChain(4), ws.BlobTypes()).ok());
 }
 
 TEST_F(LimitsTest, OperatorCountIncludesNestedNets) {
-  GetNetLimits().max_ops = 3;
+  NetLimits limits;
+  limits.max_ops = 3;
   NetDef net = CopyChain(2);
   Argument* a = net.add_arg();
   a->set_name("body");
   *a->mutable_n() = CopyChain(2);
-  absl::Status s = CheckNetLimits(net);
+  absl::Status s = CheckNetLimits(net, limits);
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(Contains(s, "NetLimits::max_ops"));
-  GetNetLimits().max_ops = 4;
-  EXPECT_TRUE(CheckNetLimits(net).ok());
+  limits.max_ops = 4;
+  EXPECT_TRUE(CheckNetLimits(net, limits).ok());
 }
 
 TEST_F(LimitsTest, NestingDepthLimit) {
-  GetNetLimits().max_nesting_depth = 3;
-  EXPECT_TRUE(CheckNetLimits(NestedNet(3)).ok());
-  absl::Status s = CheckNetLimits(NestedNet(4));
+  WorkspaceOptions options;
+  options.net.max_nesting_depth = 3;
+  EXPECT_TRUE(CheckNetLimits(NestedNet(3), options.net).ok());
+  absl::Status s = CheckNetLimits(NestedNet(4), options.net);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(Contains(s, "NetLimits::max_nesting_depth"));
   // CreateNet checks it before anything else.
-  Workspace ws;
+  Workspace ws(options);
   absl::StatusOr<Net*> created = ws.CreateNet(NestedNet(4));
   EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(ws.Nets().empty());
@@ -300,19 +320,20 @@ TEST_F(LimitsTest, TensorProtoUnsupportedDataType) {
 }
 
 TEST_F(LimitsTest, TensorProtoDimsOverAllocationLimit) {
-  GetTensorLimits().max_bytes = 1024;
+  TensorLimits limits;
+  limits.max_bytes = 1024;
   TensorProto proto;
   proto.set_name("big");
   proto.set_data_type(TensorProto::FLOAT);
   proto.add_dims(1 << 20);
-  absl::StatusOr<Tensor> t = TensorFromProto(proto);
+  absl::StatusOr<Tensor> t = TensorFromProto(proto, limits);
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), absl::StatusCode::kResourceExhausted) << t.status();
   EXPECT_TRUE(Contains(t.status(), "TensorLimits::max_bytes"));
   proto.clear_dims();
   proto.add_dims(int64_t{1} << 40);
   proto.add_dims(int64_t{1} << 40);
-  t = TensorFromProto(proto);
+  t = TensorFromProto(proto, limits);
   EXPECT_EQ(t.status().code(), absl::StatusCode::kResourceExhausted) << t.status();
 }
 

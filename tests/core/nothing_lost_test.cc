@@ -52,24 +52,13 @@ WorkspaceState Without(WorkspaceState state, const std::vector<std::string>& nam
   return state;
 }
 
-class NothingLostTest : public ::testing::Test {
- protected:
-  void TearDown() override { GetTensorLimits() = saved_; }
-  TensorLimits saved_ = GetTensorLimits();
-};
+class NothingLostTest : public ::testing::Test {};
 
 // Outputs are allocated when the net is created (and when it is prepared
-// again), never by an operator halfway through a run: an allocation beyond
-// the limit fails creation, or the run before its first operator, and
-// changes no blob.
+// again), never by an operator halfway through a run: a shape beyond the
+// workspace's tensor limit, or storage beyond its memory budget, fails
+// creation, or the run before its first operator, and changes no blob.
 TEST_F(NothingLostTest, AllocationFailureHappensBeforeAnyOperatorRuns) {
-  Workspace ws;
-  ASSERT_TRUE(ws.FeedBlob("X", MakeTensor<float>({4}, {-1, 0, 1, 2})).ok());
-  // Blobs that operators 2 and 3 write, holding older values, and one no
-  // operator touches.
-  ASSERT_TRUE(ws.FeedBlob("C", MakeTensor<float>({3}, {7, 8, 9})).ok());
-  ASSERT_TRUE(ws.FeedBlob("D", MakeTensor<int32_t>({2}, {5, 6})).ok());
-  ASSERT_TRUE(ws.FeedBlob("U", MakeTensor<double>({1}, {3.5})).ok());
   NetDef def;
   def.set_name("k_fails");
   *def.add_op() = MakeOp("Copy", {"X"}, {"A"});
@@ -77,39 +66,64 @@ TEST_F(NothingLostTest, AllocationFailureHappensBeforeAnyOperatorRuns) {
   *def.add_op() = MakeOp("ConstantFill", {}, {"C"},
                          {testing::IntsArg("shape", {1024}), testing::FloatArg("value", 2)});
   *def.add_op() = MakeOp("Copy", {"C"}, {"D"});
+  // Blobs that operators 2 and 3 write, holding older values, and one no
+  // operator touches (4 KiB, freed below).
+  auto feed = [](Workspace& ws) {
+    ASSERT_TRUE(ws.FeedBlob("X", MakeTensor<float>({4}, {-1, 0, 1, 2})).ok());
+    ASSERT_TRUE(ws.FeedBlob("C", MakeTensor<float>({3}, {7, 8, 9})).ok());
+    ASSERT_TRUE(ws.FeedBlob("D", MakeTensor<int32_t>({2}, {5, 6})).ok());
+    ASSERT_TRUE(ws.FeedBlob("U", MakeTensor<double>({512}, std::vector<double>(512, 3.5))).ok());
+  };
 
-  // Operator #2 needs 4 KiB; operators #0 and #1 need 16 bytes.
-  GetTensorLimits().max_bytes = 1024;
-  const WorkspaceState before = State(ws);
-  absl::StatusOr<Net*> refused = ws.CreateNet(def);
-  ASSERT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted) << refused.status();
-  EXPECT_NE(std::string(refused.status().message()).find("operator #2 ConstantFill"),
-            std::string::npos)
-      << refused.status();
-  EXPECT_EQ(State(ws), before);
-  EXPECT_FALSE(ws.HasBlob("A"));
+  // Operator #2, made to fill 1025 floats, needs 4100 bytes, over a tensor
+  // limit of 4096; operators #0 and #1 need 16 bytes.
+  {
+    WorkspaceOptions options;
+    options.tensor.max_bytes = 4096;
+    Workspace ws(options);
+    feed(ws);
+    NetDef bigger = def;
+    bigger.mutable_op(2)->mutable_arg(0)->set_ints(0, 1025);
+    const WorkspaceState before = State(ws);
+    absl::StatusOr<Net*> refused = ws.CreateNet(bigger);
+    ASSERT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted) << refused.status();
+    EXPECT_NE(std::string(refused.status().message()).find("operator #2 ConstantFill"),
+              std::string::npos)
+        << refused.status();
+    EXPECT_EQ(State(ws), before);
+    EXPECT_FALSE(ws.HasBlob("A"));
+  }
 
-  // Within the limit the net is created; growing X past the limit then
-  // fails the next run while preparing, before operator #0.
-  GetTensorLimits() = saved_;
+  // Under a memory budget of 16000 bytes: the fed blobs take 4132 bytes and
+  // the net's outputs 8204 more, which fit. Growing X to 512 floats (2032
+  // bytes more) fits too, but then A and B need 4064 more: the next run
+  // fails while preparing, before operator #0.
+  WorkspaceOptions options;
+  options.memory_budget_bytes = 16000;
+  Workspace ws(options);
+  feed(ws);
+  EXPECT_EQ(ws.UsedBytes(), 4132);
   absl::StatusOr<Net*> net = ws.CreateNet(def);
   ASSERT_TRUE(net.ok()) << net.status();
+  EXPECT_EQ(ws.UsedBytes(), 12336);
   ASSERT_TRUE((*net)->Run().ok());
   const WorkspaceState after_first = State(ws);
   ASSERT_TRUE(ws.FeedBlob("X", MakeTensor<float>(std::vector<int64_t>{512},
                                                  std::vector<float>(512, 1.0f)))
                   .ok());
-  GetTensorLimits().max_bytes = 1024;
   absl::Status s = (*net)->Run();
   ASSERT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_NE(std::string(s.message()).find("memory budget is 16000 bytes"), std::string::npos)
+      << s;
   EXPECT_EQ(Without(State(ws), {"X"}), Without(after_first, {"X"}));
 
-  // The next run, within the limit, works and computes everything.
-  GetTensorLimits() = saved_;
+  // With U gone, the next run fits and computes everything.
+  ASSERT_TRUE(ws.RemoveBlob("U").ok());
   ASSERT_TRUE((*net)->Run().ok());
   EXPECT_EQ(ws.GetBlob("D")->numel(), 1024);
   EXPECT_EQ(ToVector<float>(*ws.GetBlob("D")), std::vector<float>(1024, 2.0f));
   EXPECT_EQ(ToVector<float>(*ws.GetBlob("A")), std::vector<float>(512, 1.0f));
+  EXPECT_LE(ws.UsedBytes(), 16000);
 }
 
 TEST_F(NothingLostTest, DataErrorAtOperatorKKeepsBlobsItDidNotWrite) {

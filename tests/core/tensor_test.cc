@@ -69,7 +69,7 @@ TEST(TensorTest, AllocationLimitIsEnforcedBeforeAllocating) {
 
 TEST(TensorTest, RankLimit) {
   Tensor t;
-  std::vector<int64_t> dims(GetTensorLimits().max_rank + 1, 1);
+  std::vector<int64_t> dims(TensorLimits().max_rank + 1, 1);
   EXPECT_EQ(t.Resize(DType::kFloat32, dims).code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -116,14 +116,13 @@ TEST(TensorTest, CloneOfAnUninitializedTensorIsUninitialized) {
 }
 
 TEST(TensorTest, CloneBeyondTheAllocationLimitIsResourceExhausted) {
-  // Resize succeeds within the limit; the limit then drops below the size,
-  // so the copy's allocation is refused (a Status, never an abort).
+  // Resize succeeds within the default limit; the copy, under a smaller
+  // limit, is refused (a Status, never an abort).
   Tensor t;
   ASSERT_TRUE(t.Resize(DType::kFloat32, {1024}).ok());
-  const TensorLimits saved = GetTensorLimits();
-  GetTensorLimits().max_bytes = 1024;
-  absl::StatusOr<Tensor> c = t.Clone();
-  GetTensorLimits() = saved;
+  TensorLimits small;
+  small.max_bytes = 1024;
+  absl::StatusOr<Tensor> c = t.Clone(small);
   EXPECT_EQ(c.status().code(), absl::StatusCode::kResourceExhausted);
 }
 

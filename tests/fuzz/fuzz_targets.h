@@ -3,8 +3,8 @@
 // corpora and every saved regression input (tests/core/hostile_input_test.cc).
 //
 // Each target takes arbitrary bytes and must return normally: a crash, a
-// sanitizer report, a hang or an allocation beyond the limits set by
-// SetFuzzLimits() is a finding. Beyond "no crash", each target checks an
+// sanitizer report, a hang or an allocation beyond the limits of
+// FuzzLimitsInUse() is a finding. Beyond "no crash", each target checks an
 // invariant and traps when it breaks:
 //   net_parse     a parsed NetDef serializes, parses back, and serializes to
 //                 the same bytes; CheckNetLimits and the text printer work on it.
@@ -70,21 +70,24 @@ inline FuzzLimits SmallFuzzLimits() {
   return l;
 }
 
-// Installs `limits` and returns the previous ones.
-inline FuzzLimits SwapLimits(const FuzzLimits& limits) {
-  FuzzLimits old{GetTensorLimits(), GetProtoLimits(), GetNetLimits()};
-  GetTensorLimits() = limits.tensor;
-  GetProtoLimits() = limits.proto;
-  GetNetLimits() = limits.net;
-  return old;
+// The limits every target passes to the readers and workspaces it uses.
+inline const FuzzLimits& FuzzLimitsInUse() {
+  static const FuzzLimits* limits = new FuzzLimits(SmallFuzzLimits());
+  return *limits;
 }
 
-// Once per process, from LLVMFuzzerInitialize: small limits, and protobuf's
-// log messages about malformed input silenced (they are expected).
-inline void InitFuzzing() {
-  SwapLimits(SmallFuzzLimits());
-  google::protobuf::SetLogHandler(nullptr);
+// A workspace under the fuzz limits, with a 16 MiB memory budget.
+inline WorkspaceOptions FuzzWorkspaceOptions() {
+  WorkspaceOptions o;
+  o.tensor = FuzzLimitsInUse().tensor;
+  o.net = FuzzLimitsInUse().net;
+  o.memory_budget_bytes = int64_t{16} << 20;
+  return o;
 }
+
+// Once per process, from LLVMFuzzerInitialize: protobuf's log messages
+// about malformed input silenced (they are expected).
+inline void InitFuzzing() { google::protobuf::SetLogHandler(nullptr); }
 
 inline std::string AsString(const uint8_t* data, size_t size) {
   return std::string(reinterpret_cast<const char*>(data), size);
@@ -96,8 +99,8 @@ inline void FuzzNetParse(const uint8_t* data, size_t size) {
   const std::string bytes = AsString(data, size);
   for (bool text_only : {false, true}) {
     NetDef net;
-    if (!ParseProto(bytes, "fuzz", text_only, &net).ok()) continue;
-    CheckNetLimits(net).IgnoreError();
+    if (!ParseProto(bytes, "fuzz", text_only, &net, FuzzLimitsInUse().proto).ok()) continue;
+    CheckNetLimits(net, FuzzLimitsInUse().net).IgnoreError();
     const std::string once = SerializeDeterministic(net);
     NetDef again;
     OPGRAPH_FUZZ_ASSERT(ParseProto(once, "reserialized", false, &again).ok());
@@ -180,11 +183,13 @@ inline void RunAndCheck(Workspace* ws, Net* net) {
 
 inline void FuzzNetRun(const uint8_t* data, size_t size) {
   NetDef def;
-  if (!ParseProto(AsString(data, size), "fuzz", false, &def).ok()) return;
+  if (!ParseProto(AsString(data, size), "fuzz", false, &def, FuzzLimitsInUse().proto).ok()) {
+    return;
+  }
   // Gradient makers must cope with any operator definition.
   for (const OperatorDef& op : def.op()) GetGradientDefs(op).status().IgnoreError();
 
-  Workspace ws;
+  Workspace ws(FuzzWorkspaceOptions());
   FeedFuzzInputs(&ws);
   const std::vector<BlobSnapshot> before = Snapshot(ws);
   absl::StatusOr<Net*> net = ws.CreateNet(def);
@@ -205,7 +210,7 @@ inline void FuzzNetRun(const uint8_t* data, size_t size) {
 // ---------------------------------------------------------------------- npy
 
 inline void FuzzNpy(const uint8_t* data, size_t size) {
-  absl::StatusOr<Tensor> t = ParseNpy(AsString(data, size), "fuzz.npy");
+  absl::StatusOr<Tensor> t = ParseNpy(AsString(data, size), "fuzz.npy", FuzzLimitsInUse().tensor);
   if (!t.ok()) {
     OPGRAPH_FUZZ_ASSERT(!t.status().message().empty());
     return;
@@ -221,8 +226,10 @@ inline void FuzzNpy(const uint8_t* data, size_t size) {
 
 inline void FuzzTensorProto(const uint8_t* data, size_t size) {
   TensorProto proto;
-  if (!ParseProto(AsString(data, size), "fuzz", false, &proto).ok()) return;
-  absl::StatusOr<Tensor> t = TensorFromProto(proto);
+  if (!ParseProto(AsString(data, size), "fuzz", false, &proto, FuzzLimitsInUse().proto).ok()) {
+    return;
+  }
+  absl::StatusOr<Tensor> t = TensorFromProto(proto, FuzzLimitsInUse().tensor);
   if (!t.ok()) {
     OPGRAPH_FUZZ_ASSERT(!t.status().message().empty());
     return;

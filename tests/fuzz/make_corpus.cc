@@ -98,7 +98,7 @@ int Main(const std::string& dir) {
         return 1;
       }
       // A seed that fails creation would only teach the fuzzer the error path.
-      Workspace ws;
+      Workspace ws(fuzz::FuzzWorkspaceOptions());
       fuzz::FeedFuzzInputs(&ws);
       absl::StatusOr<Net*> created = ws.CreateNet(net);
       absl::Status run = created.ok() ? (*created)->Run() : created.status();

@@ -2,6 +2,8 @@
 // Flag parsing is tested through RunCli in cli_flags_test.cc.
 #include "tools/cli_common.h"
 
+#include <cstring>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -80,6 +82,75 @@ TEST(FormatTensorTest, Elision) {
   o.threshold = 4;
   o.edge_items = 2;
   EXPECT_EQ(FormatTensor("w", small, o), "w: float32[8]\n[0, 1, ..., 6, 7]\n");
+}
+
+// A zero-element tensor with a huge dimension prints a few empty rows
+// around "...", at once (a list of its 2^40 indices would never finish).
+TEST(FormatTensorTest, ZeroElementsWithAHugeDimension) {
+  Tensor t;
+  ASSERT_TRUE(t.Resize(DType::kFloat32, {1, int64_t{1} << 40, 0}).ok());
+  EXPECT_EQ(FormatTensor("z", t),
+            "z: float32[1, 1099511627776, 0]\n[[[],\n  [],\n  [],\n  ...,\n  [],\n  [],\n  "
+            "[]]]\n");
+}
+
+// Length-2 axes nested 30 deep: 2^30 elements, of which a bounded number
+// is shown; deep axes show their first entry and "...".
+TEST(FormatTensorTest, DeeplyNestedShortAxesAreElided) {
+  Tensor t;
+  ASSERT_TRUE(t.Resize(DType::kBool, std::vector<int64_t>(30, 2)).ok());
+  // Only the elements printed are touched; zero the first pages for them.
+  std::memset(t.raw_mutable_data(), 0, 1 << 16);
+  std::ostringstream out;
+  PrintTensor(out, "b", t);
+  const std::string text = out.str();
+  // Bounded by the values shown times the rank squared (each elided axis
+  // adds a line break per axis below it), never by the 2^30 elements.
+  EXPECT_LT(text.size(), size_t{6000} * 30 * 30);
+  EXPECT_THAT(text, HasSubstr("..."));
+  const size_t values = [&] {
+    size_t n = 0;
+    for (size_t p = text.find("False"); p != std::string::npos; p = text.find("False", p + 1)) {
+      ++n;
+    }
+    return n;
+  }();
+  EXPECT_GT(values, 1000u);
+  EXPECT_LE(values, 6000u);
+  // Every axis is opened: the values start after 30 brackets.
+  EXPECT_NE(text.find("\n" + std::string(30, '[') + "False"), std::string::npos);
+}
+
+TEST(FormatTensorTest, ShortAxesAreElidedOnceTheShownCountIsLarge) {
+  // 2^12 = 4096 elements over the threshold; with threshold 8 and 1 edge
+  // item, at most 16 entries multiply before inner axes show one.
+  std::vector<float> v(4096);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
+  PrintOptions o;
+  o.threshold = 8;
+  o.edge_items = 1;
+  const std::string text = FormatTensor("f", MakeTensor<float>(std::vector<int64_t>(12, 2), v), o);
+  // 16 values: the first entry of the 8 inner axes under each of the 16
+  // combinations of the 4 outer ones (0, 256, ..., 3840).
+  EXPECT_THAT(text, HasSubstr("[[[[[[[[3840, ...],"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("4095")));
+  EXPECT_LT(text.size(), 3000u);
+}
+
+TEST(JoinBoundedTest, ListsSixteenAndCounts) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 20; ++i) names.push_back("n" + std::to_string(i));
+  EXPECT_EQ(JoinBounded({"a", "b"}), "a, b");
+  const std::string joined = JoinBounded(names);
+  EXPECT_THAT(joined, HasSubstr("n15 (and 4 more)"));
+  EXPECT_THAT(joined, ::testing::Not(HasSubstr("n16")));
+}
+
+TEST(NetReadsTest, DuplicateExternalInputsCountOnce) {
+  NetDef net;
+  for (int i = 0; i < 1000; ++i) net.add_external_input("X");
+  net.add_external_input("Y");
+  EXPECT_THAT(NetReads(net), ElementsAre("X", "Y"));
 }
 
 TEST(NetReadsTest, ExternalInputsThenReadBeforeWritten) {
