@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "core/net_io.h"
 #include "core/status_macros.h"
+#include "core/tensor_io_internal.h"
 
 // Raw data in both formats is little-endian; copying it with memcpy is only
 // right on a little-endian host, which is all opgraph targets.
@@ -70,6 +71,11 @@ std::vector<std::string> AllowedValueFields(DType dtype) {
   return {};
 }
 
+
+}  // namespace
+
+namespace internal {
+
 absl::Status CheckByteValues(const uint8_t* p, size_t n, DType dtype, const std::string& label) {
   if (dtype != DType::kBool) return absl::OkStatus();
   for (size_t i = 0; i < n; ++i) {
@@ -81,339 +87,46 @@ absl::Status CheckByteValues(const uint8_t* p, size_t n, DType dtype, const std:
   return absl::OkStatus();
 }
 
-// ---------------------------------------------------------------------------
-// .npy
-// ---------------------------------------------------------------------------
+}  // namespace internal
 
-constexpr char kNpyMagic[] = "\x93NUMPY";
-constexpr size_t kNpyMagicLen = 6;
-// A header can only be this long with our dtypes if it is mostly padding;
-// the cap keeps a hostile length from making us read gigabytes of header.
-constexpr uint32_t kMaxNpyHeaderBytes = 1 << 20;
+namespace {
 
-struct NpyDtype {
-  const char* descr;
-  DType dtype;
-};
-constexpr NpyDtype kNpyDtypes[] = {
-    {"<f4", DType::kFloat32}, {"<f8", DType::kFloat64}, {"<i4", DType::kInt32},
-    {"<i8", DType::kInt64},   {"|b1", DType::kBool},    {"|u1", DType::kUint8},
-};
-
-const char* NpyDescr(DType dtype) {
-  for (const NpyDtype& d : kNpyDtypes) {
-    if (d.dtype == dtype) return d.descr;
-  }
-  return nullptr;
+absl::Status Invalid(const std::string& label, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(label, ": ", what));
 }
 
-std::string SupportedNpyDtypes() {
-  std::vector<std::string> names;
-  for (const NpyDtype& d : kNpyDtypes) {
-    names.push_back(absl::StrCat("'", d.descr, "' (", DTypeName(d.dtype), ")"));
-  }
-  return absl::StrJoin(names, ", ");
-}
-
-struct NpyHeader {
-  DType dtype = DType::kUndefined;
-  std::string descr;
-  std::vector<int64_t> dims;
-  int64_t numel = 0;
-  size_t data_offset = 0;  // Bytes before the data.
-  size_t data_bytes = 0;   // Bytes the shape needs.
-};
-
-// The magic string, version and header length: how many bytes precede the
-// header text and how long it is. `head` is the start of the file (all of
-// it when shorter than 12 bytes).
-absl::Status ParseNpyPreamble(absl::string_view head, const std::string& source,
-                              size_t* preamble_len, uint32_t* header_len) {
-  auto fail = [&](const std::string& what) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": not a valid .npy file: ", what));
-  };
-  if (head.size() < kNpyMagicLen + 2 || head.substr(0, kNpyMagicLen) != kNpyMagic) {
-    if (head.size() >= kNpyMagicLen && head.substr(0, kNpyMagicLen) != kNpyMagic) {
-      return fail("it does not start with the magic string \\x93NUMPY");
-    }
-    return fail(absl::StrCat("only ", head.size(), " bytes, too short for the magic string and "
-                             "version"));
-  }
-  const int major = static_cast<uint8_t>(head[6]);
-  const int minor = static_cast<uint8_t>(head[7]);
-  if (minor != 0 || major < 1 || major > 3) {
-    return fail(absl::StrCat("unsupported format version ", major, ".", minor,
-                             " (supported: 1.0, 2.0, 3.0)"));
-  }
-  const size_t len_bytes = major == 1 ? 2 : 4;
-  *preamble_len = kNpyMagicLen + 2 + len_bytes;
-  if (head.size() < *preamble_len) {
-    return fail(absl::StrCat("the file ends inside the header length field (", head.size(),
-                             " bytes)"));
-  }
-  uint32_t len = 0;
-  for (size_t i = 0; i < len_bytes; ++i) {
-    len |= uint32_t{static_cast<uint8_t>(head[8 + i])} << (8 * i);
-  }
-  if (len > kMaxNpyHeaderBytes) {
-    return fail(absl::StrCat("header length ", len, " exceeds the limit of ", kMaxNpyHeaderBytes,
-                             " bytes"));
-  }
-  *header_len = len;
-  return absl::OkStatus();
-}
-
-// A tokenizer for the Python literal in the header: just enough of Python's
-// syntax for {'key': 'str' | True | False | (int, ...)}.
-class HeaderLexer {
- public:
-  explicit HeaderLexer(absl::string_view text) : text_(text) {}
-
-  void SkipSpace() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
-  }
-  bool AtEnd() {
-    SkipSpace();
-    return pos_ >= text_.size();
-  }
-  char Peek() {
-    SkipSpace();
-    return pos_ < text_.size() ? text_[pos_] : '\0';
-  }
-  bool Consume(char c) {
-    if (Peek() != c) return false;
-    ++pos_;
-    return true;
-  }
-  size_t pos() const { return pos_; }
-  absl::string_view rest() const { return text_.substr(pos_); }
-
-  // A quoted string without escapes.
-  absl::StatusOr<std::string> String() {
-    const char quote = Peek();
-    if (quote != '\'' && quote != '"') return Error("expected a quoted string");
-    const size_t start = ++pos_;
-    while (pos_ < text_.size() && text_[pos_] != quote) {
-      if (text_[pos_] == '\\') return Error("escape sequences in strings are not supported");
-      ++pos_;
-    }
-    if (pos_ >= text_.size()) return Error("unterminated string");
-    std::string s(text_.substr(start, pos_ - start));
-    ++pos_;
-    return s;
-  }
-
-  // A bare word: True, False, or a (possibly negative) decimal integer.
-  std::string Word() {
-    SkipSpace();
-    const size_t start = pos_;
-    while (pos_ < text_.size() &&
-           (absl::ascii_isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '-' ||
-            text_[pos_] == '_')) {
-      ++pos_;
-    }
-    return std::string(text_.substr(start, pos_ - start));
-  }
-
-  absl::Status Error(absl::string_view what) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " at offset ", pos_, " of the header"));
-  }
-
- private:
-  absl::string_view text_;
-  size_t pos_ = 0;
-};
-
-absl::StatusOr<int64_t> ParseDim(const std::string& word, const HeaderLexer& lex) {
-  if (word.empty()) return lex.Error("expected an integer in 'shape'");
-  size_t i = 0;
-  const bool negative = word[0] == '-';
-  if (negative) i = 1;
-  if (i == word.size()) return lex.Error("expected an integer in 'shape'");
-  int64_t v = 0;
-  for (; i < word.size(); ++i) {
-    const char c = word[i];
-    if (c < '0' || c > '9') {
-      return lex.Error(absl::StrCat("'", word, "' is not an integer in 'shape'"));
-    }
-    if (v > (std::numeric_limits<int64_t>::max() - (c - '0')) / 10) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("dimension ", word, " in 'shape' does not fit in int64"));
-    }
-    v = v * 10 + (c - '0');
-  }
-  if (negative) {
-    return absl::InvalidArgumentError(absl::StrCat("negative dimension ", word, " in 'shape'"));
-  }
-  return v;
-}
-
-// Parses the header text (everything after the header length field) into
-// descr, fortran_order and shape, and checks the trailing padding. Errors
-// carry no source; the caller adds it.
-absl::Status ParseNpyDict(absl::string_view text, std::string* descr, bool* fortran_order,
-                          std::vector<int64_t>* dims) {
-  if (text.empty() || text.back() != '\n') {
-    return absl::InvalidArgumentError("the header does not end with a newline");
-  }
-  HeaderLexer lex(text.substr(0, text.size() - 1));
-  if (!lex.Consume('{')) return lex.Error("the header is not a dict: expected '{'");
-  bool have_descr = false, have_order = false, have_shape = false;
-  while (!lex.Consume('}')) {
-    if (lex.AtEnd()) return lex.Error("the header dict is not closed: expected '}'");
-    OPGRAPH_ASSIGN_OR_RETURN(std::string key, lex.String());
-    if (!lex.Consume(':')) return lex.Error(absl::StrCat("expected ':' after key '", key, "'"));
-    bool* seen = nullptr;
-    if (key == "descr") {
-      seen = &have_descr;
-      if (lex.Peek() == '[') {
-        return absl::InvalidArgumentError(
-            "structured dtypes ('descr' is a list) are not supported");
-      }
-      OPGRAPH_ASSIGN_OR_RETURN(*descr, lex.String());
-    } else if (key == "fortran_order") {
-      seen = &have_order;
-      const std::string word = lex.Word();
-      if (word == "True") {
-        *fortran_order = true;
-      } else if (word == "False") {
-        *fortran_order = false;
-      } else {
-        return lex.Error(absl::StrCat("'fortran_order' must be True or False, not '", word, "'"));
-      }
-    } else if (key == "shape") {
-      seen = &have_shape;
-      if (!lex.Consume('(')) return lex.Error("'shape' must be a tuple such as (2, 3) or (5,)");
-      dims->clear();
-      bool trailing_comma = false;
-      while (!lex.Consume(')')) {
-        if (!dims->empty() && !trailing_comma) return lex.Error("expected ',' or ')' in 'shape'");
-        OPGRAPH_ASSIGN_OR_RETURN(int64_t d, ParseDim(lex.Word(), lex));
-        dims->push_back(d);
-        trailing_comma = lex.Consume(',');
-      }
-      // "(5)" is the integer 5 in Python, not a tuple.
-      if (dims->size() == 1 && !trailing_comma) {
-        return lex.Error("'shape' (n) is not a tuple; a one-dimensional shape is written (n,)");
-      }
-    } else {
-      return lex.Error(absl::StrCat("unknown key '", key,
-                                    "' (expected 'descr', 'fortran_order' and 'shape')"));
-    }
-    if (*seen) return lex.Error(absl::StrCat("duplicate key '", key, "'"));
-    *seen = true;
-    if (!lex.Consume(',')) {
-      if (lex.Peek() != '}') return lex.Error("expected ',' or '}' in the header dict");
-    }
-  }
-  // Only spaces may pad the header out to its length.
-  if (!lex.AtEnd()) {
-    return lex.Error("unexpected text after the header dict (only spaces may pad it)");
-  }
-  if (!have_descr) return absl::InvalidArgumentError("the header has no 'descr' key");
-  if (!have_order) return absl::InvalidArgumentError("the header has no 'fortran_order' key");
-  if (!have_shape) return absl::InvalidArgumentError("the header has no 'shape' key");
-  return absl::OkStatus();
-}
-
-// Validates the header text and computes the data layout.
-absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view text, size_t preamble_len,
-                                         const std::string& source,
-                                         const TensorLimits& limits) {
-  auto fail = [&](const absl::Status& s) {
-    return absl::Status(s.code(), absl::StrCat(source, ": invalid .npy header: ", s.message()));
-  };
-  NpyHeader h;
-  bool fortran_order = false;
-  absl::Status s = ParseNpyDict(text, &h.descr, &fortran_order, &h.dims);
-  if (!s.ok()) return fail(s);
-  for (const NpyDtype& d : kNpyDtypes) {
-    if (h.descr == d.descr) h.dtype = d.dtype;
-  }
-  if (h.dtype == DType::kUndefined) {
-    if (!h.descr.empty() && h.descr[0] == '>') {
-      return fail(absl::InvalidArgumentError(absl::StrCat(
-          "dtype '", h.descr, "' is big-endian, which is not supported; save little-endian "
-          "data instead (in numpy: arr.astype(arr.dtype.newbyteorder('<')))")));
-    }
-    return fail(absl::InvalidArgumentError(absl::StrCat(
-        "unsupported dtype '", h.descr, "' (supported: ", SupportedNpyDtypes(), ")")));
-  }
-  if (fortran_order) {
-    return fail(absl::InvalidArgumentError(
-        "fortran_order is True; only C-order data is supported (in numpy: "
-        "np.ascontiguousarray(arr))"));
-  }
-  absl::StatusOr<int64_t> n = CheckedNumElements(h.dims, h.dtype, limits);
-  if (!n.ok()) return fail(n.status());
-  h.numel = *n;
-  h.data_offset = preamble_len + text.size();
-  h.data_bytes = static_cast<size_t>(*n) * DTypeSize(h.dtype);
-  return h;
-}
-
-absl::Status DataSizeError(const std::string& source, const NpyHeader& h, uint64_t actual) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      source, ": the .npy data is ", actual, " bytes but shape ", DimsToString(h.dims), " of '",
-      h.descr, "' needs ", h.data_bytes, " bytes (", actual < h.data_bytes ? "too few" : "too many",
-      ")"));
-}
-
-std::string NpyHeaderText(const Tensor& t) {
-  std::string dict = absl::StrCat("{'descr': '", NpyDescr(t.dtype()),
-                                  "', 'fortran_order': False, 'shape': (");
-  for (size_t i = 0; i < t.dims().size(); ++i) {
-    absl::StrAppend(&dict, i > 0 ? ", " : "", t.dims()[i]);
-  }
-  absl::StrAppend(&dict, t.dims().size() == 1 ? ",), }" : "), }");
-  // Like numpy, leave room for the first dimension to grow to 21 digits so
-  // the header could be rewritten in place.
-  if (!t.dims().empty()) {
-    const size_t digits = std::to_string(t.dims()[0]).size();
-    if (digits < 21) dict.append(21 - digits, ' ');
-  }
-  return dict;
-}
-
-}  // namespace
-
-absl::StatusOr<Tensor> TensorFromProto(const TensorProto& p, const TensorLimits& limits) {
-  const std::string label =
-      p.name().empty() ? std::string("unnamed tensor") : absl::StrCat("tensor '", p.name(), "'");
-  auto invalid = [&](const std::string& what) {
-    return absl::InvalidArgumentError(absl::StrCat(label, ": ", what));
-  };
+// The dtype of `p`, refusing unknown and unsupported data types and segments.
+absl::StatusOr<DType> ProtoDType(const TensorProto& p, const std::string& label) {
   // An enum value this proto does not know lands in the unknown fields and
   // leaves data_type at its default (FLOAT); treating it as FLOAT would be
   // silently wrong.
   const auto& unknown = p.GetReflection()->GetUnknownFields(p);
   for (int i = 0; i < unknown.field_count(); ++i) {
     if (unknown.field(i).number() == TensorProto::kDataTypeFieldNumber) {
-      return invalid(absl::StrCat("data_type ", unknown.field(i).varint(),
-                                  " is not a TensorProto.DataType value"));
+      return Invalid(label, absl::StrCat("data_type ", unknown.field(i).varint(),
+                                         " is not a TensorProto.DataType value"));
     }
   }
-  absl::StatusOr<DType> dtype_or = DTypeFromProto(p.data_type());
-  if (!dtype_or.ok()) {
-    return invalid(absl::StrCat("unsupported data_type ", ProtoTypeName(p.data_type()),
-                                " (supported: FLOAT, DOUBLE, INT32, INT64, BOOL, UINT8)"));
+  absl::StatusOr<DType> dtype = DTypeFromProto(p.data_type());
+  if (!dtype.ok()) {
+    return Invalid(label, absl::StrCat("unsupported data_type ", ProtoTypeName(p.data_type()),
+                                       " (supported: FLOAT, DOUBLE, INT32, INT64, BOOL, UINT8)"));
   }
-  const DType dtype = *dtype_or;
   if (p.has_segment()) {
-    return invalid("segment (a chunk of a larger tensor) is not supported");
+    return Invalid(label, "segment (a chunk of a larger tensor) is not supported");
   }
-  const std::vector<int64_t> dims(p.dims().begin(), p.dims().end());
-  absl::StatusOr<int64_t> numel = CheckedNumElements(dims, dtype, limits);
-  if (!numel.ok()) {
-    return absl::Status(numel.status().code(),
-                        absl::StrCat(label, ": dims: ", numel.status().message()));
-  }
+  return *dtype;
+}
 
-  const std::vector<ValueField> fields = PresentValueFields(p);
+// The one value field of `p` (nullptr when none), checked against the dtype
+// and against `numel`.
+absl::StatusOr<const ValueField*> CheckValueField(const TensorProto& p,
+                                                  const std::vector<ValueField>& fields,
+                                                  DType dtype, int64_t numel,
+                                                  const std::string& label) {
   if (fields.size() > 1) {
-    return invalid(absl::StrCat("values are given in both ", fields[0].name, " and ",
-                                fields[1].name, "; use one field"));
+    return Invalid(label, absl::StrCat("values are given in both ", fields[0].name, " and ",
+                                       fields[1].name, "; use one field"));
   }
   const ValueField* field = fields.empty() ? nullptr : &fields[0];
   const std::string type_name = ProtoTypeName(p.data_type());
@@ -422,50 +135,50 @@ absl::StatusOr<Tensor> TensorFromProto(const TensorProto& p, const TensorLimits&
     bool ok = false;
     for (const std::string& a : allowed) ok = ok || a == field->name;
     if (!ok) {
-      return invalid(absl::StrCat("data_type ", type_name, " carries its values in ",
-                                  absl::StrJoin(allowed, " or "), ", not in ", field->name));
+      return Invalid(label, absl::StrCat("data_type ", type_name, " carries its values in ",
+                                         absl::StrJoin(allowed, " or "), ", not in ",
+                                         field->name));
     }
   }
   const size_t elem = DTypeSize(dtype);
   size_t count = 0;
   if (field != nullptr && field->is_bytes) {
     if (field->size % elem != 0) {
-      return invalid(absl::StrCat(field->name, " has ", field->size, " bytes, not a multiple of ",
-                                  elem, " (the size of one ", type_name, " element)"));
+      return Invalid(label, absl::StrCat(field->name, " has ", field->size,
+                                         " bytes, not a multiple of ", elem,
+                                         " (the size of one ", type_name, " element)"));
     }
     count = field->size / elem;
   } else if (field != nullptr) {
     count = field->size;
   }
-  if (count != static_cast<size_t>(*numel)) {
-    return invalid(absl::StrCat("dims ", DimsToString(dims), " hold ", *numel, " elements but ",
-                                field == nullptr ? "no value field" : field->name, " carries ",
-                                count, " values"));
+  if (count != static_cast<size_t>(numel)) {
+    return Invalid(label, absl::StrCat("dims ", DimsToString(p.dims()), " hold ", numel,
+                                       " elements but ",
+                                       field == nullptr ? "no value field" : field->name,
+                                       " carries ", count, " values"));
   }
+  return field;
+}
 
-  Tensor t;
-  OPGRAPH_RETURN_IF_ERROR(t.Resize(dtype, dims, limits));
-  if (count == 0) return t;
-  void* out = t.raw_mutable_data();
-  if (field->is_bytes) {
-    const std::string& bytes = field->name == std::string("raw_data") ? p.raw_data() : p.byte_data();
-    OPGRAPH_RETURN_IF_ERROR(CheckByteValues(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                            bytes.size(), dtype, label));
-    std::memcpy(out, bytes.data(), bytes.size());
-    return t;
-  }
+// Copies the values of the typed field (not bytes) of `p` into `t`.
+absl::Status CopyTypedValues(const TensorProto& p, const std::string& label, Tensor* t) {
+  const DType dtype = t->dtype();
+  const size_t count = static_cast<size_t>(t->numel());
+  const size_t bytes = count * DTypeSize(dtype);
+  void* out = t->raw_mutable_data();
   switch (dtype) {
     case DType::kFloat32:
-      std::memcpy(out, p.float_data().data(), count * elem);
+      std::memcpy(out, p.float_data().data(), bytes);
       break;
     case DType::kFloat64:
-      std::memcpy(out, p.double_data().data(), count * elem);
+      std::memcpy(out, p.double_data().data(), bytes);
       break;
     case DType::kInt32:
-      std::memcpy(out, p.int32_data().data(), count * elem);
+      std::memcpy(out, p.int32_data().data(), bytes);
       break;
     case DType::kInt64:
-      std::memcpy(out, p.int64_data().data(), count * elem);
+      std::memcpy(out, p.int64_data().data(), bytes);
       break;
     case DType::kBool:
     case DType::kUint8: {
@@ -474,9 +187,10 @@ absl::StatusOr<Tensor> TensorFromProto(const TensorProto& p, const TensorLimits&
       for (size_t i = 0; i < count; ++i) {
         const int32_t v = p.int32_data(static_cast<int>(i));
         if (v < 0 || v > max) {
-          return invalid(absl::StrCat(type_name, " element ", i, " is ", v, " in int32_data; ",
-                                      dtype == DType::kBool ? "only 0 and 1 are valid"
-                                                            : "valid values are 0..255"));
+          return Invalid(label, absl::StrCat(ProtoTypeName(p.data_type()), " element ", i, " is ",
+                                             v, " in int32_data; ",
+                                             dtype == DType::kBool ? "only 0 and 1 are valid"
+                                                                   : "valid values are 0..255"));
         }
         dst[i] = static_cast<uint8_t>(v);
       }
@@ -485,6 +199,35 @@ absl::StatusOr<Tensor> TensorFromProto(const TensorProto& p, const TensorLimits&
     case DType::kUndefined:
       break;
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Tensor> TensorFromProto(const TensorProto& p, const TensorLimits& limits) {
+  const std::string label =
+      p.name().empty() ? std::string("unnamed tensor") : absl::StrCat("tensor '", p.name(), "'");
+  OPGRAPH_ASSIGN_OR_RETURN(const DType dtype, ProtoDType(p, label));
+  const std::vector<int64_t> dims(p.dims().begin(), p.dims().end());
+  absl::StatusOr<int64_t> numel = CheckedNumElements(dims, dtype, limits);
+  if (!numel.ok()) {
+    return absl::Status(numel.status().code(),
+                        absl::StrCat(label, ": dims: ", numel.status().message()));
+  }
+  const std::vector<ValueField> fields = PresentValueFields(p);
+  OPGRAPH_ASSIGN_OR_RETURN(const ValueField* field,
+                           CheckValueField(p, fields, dtype, *numel, label));
+  Tensor t;
+  OPGRAPH_RETURN_IF_ERROR(t.Resize(dtype, dims, limits));
+  if (*numel == 0) return t;
+  if (field->is_bytes) {
+    const std::string& bytes = field->name == std::string("raw_data") ? p.raw_data() : p.byte_data();
+    OPGRAPH_RETURN_IF_ERROR(internal::CheckByteValues(
+        reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), dtype, label));
+    std::memcpy(t.raw_mutable_data(), bytes.data(), bytes.size());
+    return t;
+  }
+  OPGRAPH_RETURN_IF_ERROR(CopyTypedValues(p, label, &t));
   return t;
 }
 
@@ -519,122 +262,6 @@ TensorProto TensorToProto(const Tensor& t, const std::string& name) {
       break;
   }
   return p;
-}
-
-absl::StatusOr<Tensor> ParseNpy(const std::string& bytes, const std::string& source,
-                                const TensorLimits& limits) {
-  size_t preamble_len = 0;
-  uint32_t header_len = 0;
-  OPGRAPH_RETURN_IF_ERROR(ParseNpyPreamble(bytes, source, &preamble_len, &header_len));
-  if (bytes.size() - preamble_len < header_len) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": not a valid .npy file: the header length ", header_len,
-        " runs past the end of the file (", bytes.size(), " bytes)"));
-  }
-  OPGRAPH_ASSIGN_OR_RETURN(
-      NpyHeader h, ParseNpyHeader(absl::string_view(bytes).substr(preamble_len, header_len),
-                                  preamble_len, source, limits));
-  const uint64_t actual = bytes.size() - h.data_offset;
-  if (actual != h.data_bytes) return DataSizeError(source, h, actual);
-  Tensor t;
-  OPGRAPH_RETURN_IF_ERROR(t.Resize(h.dtype, h.dims, limits));
-  if (h.data_bytes > 0) {
-    const uint8_t* data = reinterpret_cast<const uint8_t*>(bytes.data() + h.data_offset);
-    OPGRAPH_RETURN_IF_ERROR(CheckByteValues(data, h.data_bytes, h.dtype, source));
-    std::memcpy(t.raw_mutable_data(), data, h.data_bytes);
-  }
-  return t;
-}
-
-absl::StatusOr<Tensor> ReadNpy(const std::string& path, const TensorLimits& limits) {
-  struct Closer {
-    void operator()(FILE* f) const { std::fclose(f); }
-  };
-  std::unique_ptr<FILE, Closer> f(std::fopen(path.c_str(), "rb"));
-  if (f == nullptr) {
-    const int err = errno;
-    if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
-    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(err)));
-  }
-  auto read_error = [&]() { return absl::InternalError(absl::StrCat(path, ": read error")); };
-  // The preamble is at most 12 bytes; a shorter file is reported by
-  // ParseNpyPreamble.
-  std::string head(12, '\0');
-  head.resize(std::fread(head.data(), 1, head.size(), f.get()));
-  if (std::ferror(f.get())) return read_error();
-  size_t preamble_len = 0;
-  uint32_t header_len = 0;
-  OPGRAPH_RETURN_IF_ERROR(ParseNpyPreamble(head, path, &preamble_len, &header_len));
-  // Bytes of the header already read with the preamble.
-  std::string header = head.substr(preamble_len);
-  const size_t have = header.size();
-  if (have > header_len) {
-    header.resize(header_len);
-  } else {
-    header.resize(header_len);
-    const size_t got = std::fread(header.data() + have, 1, header_len - have, f.get());
-    if (std::ferror(f.get())) return read_error();
-    if (got != header_len - have) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": not a valid .npy file: the header length ", header_len,
-          " runs past the end of the file (", preamble_len + have + got, " bytes)"));
-    }
-  }
-  OPGRAPH_ASSIGN_OR_RETURN(NpyHeader h, ParseNpyHeader(header, preamble_len, path, limits));
-  // Check the size before allocating, when the file has one.
-  struct stat st;
-  if (fstat(fileno(f.get()), &st) == 0 && S_ISREG(st.st_mode)) {
-    const uint64_t size = static_cast<uint64_t>(st.st_size);
-    const uint64_t actual = size >= h.data_offset ? size - h.data_offset : 0;
-    if (actual != h.data_bytes) return DataSizeError(path, h, actual);
-  }
-  if (std::fseek(f.get(), static_cast<long>(h.data_offset), SEEK_SET) != 0) return read_error();
-  Tensor t;
-  OPGRAPH_RETURN_IF_ERROR(t.Resize(h.dtype, h.dims, limits));
-  const size_t got = std::fread(t.raw_mutable_data(), 1, h.data_bytes, f.get());
-  if (std::ferror(f.get())) return read_error();
-  uint64_t extra = 0;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0) extra += n;
-  if (got != h.data_bytes || extra > 0) return DataSizeError(path, h, got + extra);
-  OPGRAPH_RETURN_IF_ERROR(CheckByteValues(static_cast<const uint8_t*>(t.raw_data()), h.data_bytes,
-                                          h.dtype, path));
-  return t;
-}
-
-std::string SerializeNpy(const Tensor& t) {
-  CHECK(t.initialized()) << "SerializeNpy of an uninitialized tensor";
-  const std::string dict = NpyHeaderText(t);
-  // Version 1.0 stores the header length in 2 bytes, 2.0 in 4. The whole
-  // preamble + header is padded with spaces to a multiple of 64 bytes and
-  // ends with a newline, as numpy does (a full 64 spaces when already
-  // aligned).
-  int major = 1;
-  size_t preamble = kNpyMagicLen + 2 + 2;
-  size_t hlen = dict.size() + 1;
-  size_t pad = 64 - (preamble + hlen) % 64;
-  if (hlen + pad > 0xffff) {
-    major = 2;
-    preamble = kNpyMagicLen + 2 + 4;
-    pad = 64 - (preamble + hlen) % 64;
-  }
-  const uint32_t header_len = static_cast<uint32_t>(hlen + pad);
-  std::string out(kNpyMagic, kNpyMagicLen);
-  out.push_back(static_cast<char>(major));
-  out.push_back('\0');
-  for (size_t i = 0; i < preamble - kNpyMagicLen - 2; ++i) {
-    out.push_back(static_cast<char>((header_len >> (8 * i)) & 0xff));
-  }
-  out += dict;
-  out.append(pad, ' ');
-  out.push_back('\n');
-  out.append(static_cast<const char*>(t.raw_data()), t.nbytes());
-  return out;
-}
-
-absl::Status WriteNpy(const std::string& path, const Tensor& tensor) {
-  return WriteStringToFile(path, SerializeNpy(tensor));
 }
 
 absl::StatusOr<Tensor> ReadTensorFile(const std::string& path, const ProtoLimits& proto_limits,

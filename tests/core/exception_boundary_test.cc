@@ -187,7 +187,9 @@ TEST(ExceptionBoundaryTest, ThrowWhileRunningKeepsOtherBlobs) {
     EXPECT_THAT(s, StatusIs(CodeFor(kind),
                             AllOf(HasSubstr("net 'throwing' operator #1 TestThrow 'thrower'"),
                                   HasSubstr("RunOnDevice"))));
-    if (kind == 0) EXPECT_THAT(s.message(), HasSubstr("test kernel gave up in RunOnDevice"));
+    if (kind == 0) {
+      EXPECT_THAT(s.message(), HasSubstr("test kernel gave up in RunOnDevice"));
+    }
     EXPECT_EQ(ToVector<float>(*ws.GetBlob("C")), std::vector<float>({7, 8}));
     EXPECT_EQ(ToVector<float>(*ws.GetBlob("A")), std::vector<float>({1, 2}));
     // The net can run again (and fails the same way); another net works.

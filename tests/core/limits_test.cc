@@ -190,8 +190,12 @@ TEST_F(LimitsTest, RecursionLimitWhenParsing) {
     NetDef net;
     absl::Status s = ParseProto(bytes, "deep", text, &net, limits);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << text;
-    if (!text) EXPECT_TRUE(Contains(s, "ProtoLimits::max_recursion_depth"));
-    if (text) EXPECT_TRUE(Contains(s, "recursion")) << s;
+    if (!text) {
+      EXPECT_TRUE(Contains(s, "ProtoLimits::max_recursion_depth"));
+    }
+    if (text) {
+      EXPECT_TRUE(Contains(s, "recursion")) << s;
+    }
     const NetDef shallow = NestedNet(4);
     bytes.clear();
     if (text) {
