@@ -36,11 +36,14 @@ namespace opgraph {
 namespace {
 int Rank(const TensorType& t) { return static_cast<int>(t.dims.size()); }
 
-// Rows of Y per GEMM call: all of them unless a block would outgrow about
-// the L2 cache, and never so few that OpenBLAS's repacking of W for every
-// call costs much (docs/PERFORMANCE.md, "FC on the GEMM").
-constexpr int64_t kBlockBytes = int64_t{1} << 20;
-constexpr int64_t kMinBlockRows = 256;
+// Rows of Y per GEMM call: all of them unless a block would outgrow a
+// quarter of the L3 cache (8 MiB), and never fewer than 1024, because
+// OpenBLAS repacks W on every call: blocks of 256 rows made a
+// [1024,1024]x[1024,1024] product 12 % slower than one call, while a Selu
+// epilogue costs well under 1 % of the product either way
+// (docs/PERFORMANCE.md, "FC on the GEMM").
+constexpr int64_t kBlockBytes = int64_t{8} << 20;
+constexpr int64_t kMinBlockRows = 1024;
 
 int64_t RowsPerBlock(const FcDims& d, int64_t element_size) {
   const int64_t row_bytes = std::max<int64_t>(1, d.n * element_size);

@@ -166,8 +166,9 @@ TEST(FCFusionTest, SchemaInfersFCShapesAndRejectsBadSelu) {
 
 // The fused operator runs FC's GEMM calls on FC's row blocks and the Selu
 // kernel on each block, so fused and unfused nets give the same bits, for
-// one and several row blocks (M = 1000 rows of N = 600 floats exceed one
-// block), both thread counts, float and double.
+// one and several row blocks (a block holds at most max(1024, 8 MiB / row)
+// rows: 2100 rows of 1024 floats, or 1100 of 1024 doubles, make two), both
+// thread counts, float and double.
 template <typename T>
 void CheckSameBits(int64_t m, int64_t k, int64_t n, int threads) {
   SCOPED_TRACE(::testing::Message() << m << "x" << k << "x" << n << " threads " << threads);
@@ -212,14 +213,14 @@ TEST(FCFusionTest, FusedAndUnfusedGiveIdenticalResultsFloat) {
   for (int threads : {1, 2}) {
     CheckSameBits<float>(1, 33, 17, threads);
     CheckSameBits<float>(37, 50, 29, threads);
-    CheckSameBits<float>(1000, 64, 600, threads);
+    CheckSameBits<float>(2100, 16, 1024, threads);
   }
 }
 
 TEST(FCFusionTest, FusedAndUnfusedGiveIdenticalResultsDouble) {
   for (int threads : {1, 2}) {
     CheckSameBits<double>(3, 20, 9, threads);
-    CheckSameBits<double>(600, 40, 300, threads);
+    CheckSameBits<double>(1100, 16, 1024, threads);
   }
 }
 

@@ -169,7 +169,7 @@ void CheckAgainstLongDouble() {
       {{1, 300}, {17, 300}, 1, 1},       // one row: the wrapper's gemv path
       {{3, 4, 5, 6}, {7, 5, 6}, 2, 1},   // axis 2: M = 12, K = 30
       {{2, 3, 20}, {4, 2, 3, 20}, 1, 2}, // axis_w 2: N = 8, K = 60
-      {{300, 70}, {130, 70}, 1, 1},      // more rows than one block of small N
+      {{300, 70}, {130, 70}, 1, 1},      // many rows
       {{0, 8}, {3, 8}, 1, 1},            // M = 0
   };
   for (const FcCase& c : cases) {
