@@ -110,13 +110,16 @@ def main(argv):
     opgraph = os.path.join(build, "tools", "opgraph")
     import torch
     torch.set_num_threads(1)
-    blas = [line.strip() for line in torch.__config__.show().splitlines()
-            if "BLAS" in line or "LAPACK" in line]
+    # Debian's build says BLAS_INFO=generic: it calls whatever libblas.so.3
+    # the alternatives system points to (printed below).
+    blas = [w.strip() for w in torch.__config__.show().replace("\n", ",").split(",")
+            if w.strip().split(": ")[-1].startswith(("BLAS_INFO", "USE_MKLDNN", "USE_OPENMP"))]
+    blas.append("libblas.so.3 -> " + os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3"))
     print(f"machine: {open('/proc/cpuinfo').read().split('model name')[1].split(':')[1].split(chr(10))[0].strip()}, "
           f"{os.cpu_count()} CPUs, load {open('/proc/loadavg').read().split()[:3]}")
     print(f"torch {torch.__version__}, capability "
           f"{torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, 'cpu') else '?'}, "
-          f"threads {torch.get_num_threads()}; config: {'; '.join(blas)}")
+          f"threads {torch.get_num_threads()}; {'; '.join(blas)}")
     print("OPENBLAS_CORETYPE=%s OPENBLAS_L2_SIZE=%s" % (os.environ.get("OPENBLAS_CORETYPE"),
                                                        os.environ.get("OPENBLAS_L2_SIZE")))
     ps = weights()
@@ -138,7 +141,7 @@ def main(argv):
             for label, extra in (("fused", ["--threads", "1"]),
                                  ("unfused", ["--threads", "1", "--no-optimize"]),
                                  ("fused 2 threads", ["--threads", "2"])):
-                meds = [og_bench(opgraph, net, f, extra, iters)["net_time"]["median"] * 1e-6
+                meds = [og_bench(opgraph, net, f, extra, iters)["net_time"]["median_us"] * 1e-6
                         for _ in range(reps)]
                 res[label] = statistics.median(meds)
             xt = torch.from_numpy(x)
@@ -182,7 +185,7 @@ def main(argv):
             res = {}
             for label, extra in (("fused", ["--threads", "1"]),
                                  ("unfused", ["--threads", "1", "--no-optimize"])):
-                meds = [og_bench(opgraph, snet, f, extra, iters)["net_time"]["median"] * 1e-6
+                meds = [og_bench(opgraph, snet, f, extra, iters)["net_time"]["median_us"] * 1e-6
                         for _ in range(reps)]
                 res[label] = statistics.median(meds)
             params = [torch.from_numpy(ps[k].copy()).requires_grad_() for k in
