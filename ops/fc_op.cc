@@ -9,31 +9,49 @@
 //   FCGradient(X, W, dY) -> dW = dY^T X, db = column sums of dY,
 //                           dX = dY W (optional third output).
 //
-// The products are plain loops ordered so that the innermost loop runs
-// along contiguous memory (an axpy), which the compiler vectorizes without
-// reassociating any sum. The forward pass keeps W^T in a buffer reused
-// across runs. Accumulation is in the tensor's type.
+// The products run on the GEMM wrapper (ops/kernels/gemm.h, OpenBLAS) with
+// the workspace's thread count. When W is constant across runs (fed once or
+// made by an init net) Prepare packs it once; otherwise each run multiplies
+// by W as stored (transposed operand), with no copy and no allocation. The
+// forward product is shared with the fused operators (ops/fc_forward.h).
+//
+// Accuracy: that of the wrapper. Each element of Y, dW and dX is a sum of K
+// (or M, N) products accumulated in the tensor's type; with S the sum of the
+// terms' magnitudes (|b_j| included for Y), the error is at most
+// (K + 2) eps S, and at most (K / 256 + 4096 + 2) eps / 2 * S for long sums
+// (gemm.h). db sums M values in one running sum per column: at most
+// M eps S. Results may differ in the last bits across thread counts, CPUs
+// and between packed and unpacked W, within these bounds.
 #include <algorithm>
-#include <new>
-#include <type_traits>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/dispatch.h"
 #include "core/registry.h"
+#include "ops/fc_forward.h"
+#include "ops/kernels/gemm.h"
 
 namespace opgraph {
-namespace {
 
+namespace {
 int Rank(const TensorType& t) { return static_cast<int>(t.dims.size()); }
 
-struct FcDims {
-  int axis = 1;
-  int axis_w = 1;
-  int64_t m = 0, k = 0, n = 0;
-};
+// Rows of Y per GEMM call: all of them unless a block would outgrow a
+// quarter of the L3 cache (8 MiB), and never fewer than 1024, because
+// OpenBLAS repacks W on every call: blocks of 256 rows made a
+// [1024,1024]x[1024,1024] product 12 % slower than one call, while a Selu
+// epilogue costs well under 1 % of the product either way
+// (docs/PERFORMANCE.md, "FC on the GEMM").
+constexpr int64_t kBlockBytes = int64_t{8} << 20;
+constexpr int64_t kMinBlockRows = 1024;
 
-// Checks X, W and b against each other; the error names the shapes.
+int64_t RowsPerBlock(const FcDims& d, int64_t element_size) {
+  const int64_t row_bytes = std::max<int64_t>(1, d.n * element_size);
+  const int64_t rows = std::max(kMinBlockRows, kBlockBytes / row_bytes);
+  return std::max<int64_t>(1, std::min(rows, d.m));
+}
+}  // namespace
+
 absl::StatusOr<FcDims> ComputeFcDims(const OperatorDef& def, const TensorType& x,
                                      const TensorType& w, const TensorType* b) {
   const Argument* axis_arg = FindArgument(def, "axis");
@@ -76,92 +94,60 @@ absl::StatusOr<FcDims> ComputeFcDims(const OperatorDef& def, const TensorType& x
   return d;
 }
 
-// Scratch space for a transposed copy of W, or ResourceExhausted.
-template <typename T>
-absl::Status AllocateScratch(std::vector<T>* v, int64_t n) {
-  try {
-    v->assign(static_cast<size_t>(n), T(0));
-  } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("out of memory allocating ", n, " elements of scratch space for W^T"));
-  }
-  return absl::OkStatus();
+absl::StatusOr<std::vector<TensorType>> InferFC(const OperatorDef& def,
+                                                absl::Span<const TensorType> in) {
+  absl::StatusOr<FcDims> d = ComputeFcDims(def, in[0], in[1], &in[2]);
+  if (!d.ok()) return d.status();
+  TensorType y{in[0].dtype, std::vector<int64_t>(in[0].dims.begin(),
+                                                 in[0].dims.begin() + d->axis)};
+  y.dims.push_back(d->n);
+  return std::vector<TensorType>{y};
 }
 
-// W^T [K, N] from W [N, K].
-template <typename T>
-void Transpose(const T* w, int64_t n, int64_t k, T* wt) {
-  for (int64_t r = 0; r < n; ++r) {
-    for (int64_t c = 0; c < k; ++c) wt[c * n + r] = w[r * k + c];
-  }
+absl::Status FcForward::Prepare(const OperatorDef& def, const PrepareContext& ctx) {
+  absl::StatusOr<FcDims> d =
+      ComputeFcDims(def, ctx.input(kInputX), ctx.input(kInputW), &ctx.input(kInputB));
+  if (!d.ok()) return d.status();
+  d_ = *d;
+  dtype_ = ctx.input(kInputX).dtype;
+  packed_f_.reset();
+  packed_d_.reset();
+  const Tensor* w = ctx.ConstantInput(kInputW);
+  return DispatchFloat(dtype_, [&](auto tag) -> absl::Status {
+    using T = typename decltype(tag)::type;
+    rows_per_block_ = RowsPerBlock(d_, sizeof(T));
+    if (w == nullptr) return absl::OkStatus();
+    absl::StatusOr<kernels::PackedMatrix<T>> p = kernels::PackedMatrix<T>::Pack(
+        w->data<T>(), d_.k, d_.n, std::max<int64_t>(1, d_.k), /*trans_b=*/true);
+    if (!p.ok()) return p.status();
+    if constexpr (std::is_same_v<T, float>) {
+      packed_f_.emplace(*std::move(p));
+    } else {
+      packed_d_.emplace(*std::move(p));
+    }
+    return absl::OkStatus();
+  });
 }
+
+namespace {
 
 class FCOp final : public OperatorBase {
  public:
   using OperatorBase::OperatorBase;
-  static constexpr int kInputX = 0, kInputW = 1, kInputB = 2;
 
-  // Shapes are fixed here. When W is constant across runs (weights fed
-  // once or made by an init net), its transpose is computed once, here;
-  // otherwise each run transposes into scratch space sized here.
-  absl::Status Prepare(const PrepareContext& ctx) override {
-    absl::StatusOr<FcDims> d =
-        ComputeFcDims(def(), ctx.input(kInputX), ctx.input(kInputW), &ctx.input(kInputB));
-    if (!d.ok()) return d.status();
-    d_ = *d;
-    dtype_ = ctx.input(kInputX).dtype;
-    const Tensor* w = ctx.ConstantInput(kInputW);
-    packed_ = w != nullptr;
-    return DispatchFloat(dtype_, [&](auto tag) -> absl::Status {
-      using T = typename decltype(tag)::type;
-      std::vector<T>& wt = Scratch<T>();
-      absl::Status s = AllocateScratch(&wt, d_.k * d_.n);
-      if (!s.ok()) return s;
-      if (packed_) Transpose(w->data<T>(), d_.n, d_.k, wt.data());
-      return absl::OkStatus();
-    });
-  }
+  absl::Status Prepare(const PrepareContext& ctx) override { return fc_.Prepare(def(), ctx); }
 
   absl::Status RunOnDevice() override {
-    return DispatchFloat(dtype_, [&](auto tag) {
+    return DispatchFloat(fc_.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
-      std::vector<T>& wt = Scratch<T>();
-      if (!packed_) Transpose(Input(kInputW).data<T>(), d_.n, d_.k, wt.data());
-      Compute<T>(d_, Input(kInputX).data<T>(), wt.data(), Input(kInputB).data<T>(),
-                 Output(0)->mutable_data<T>());
+      fc_.Run<T>(Input(FcForward::kInputX).data<T>(), Input(FcForward::kInputW).data<T>(),
+                 Input(FcForward::kInputB).data<T>(), Output(0)->mutable_data<T>(),
+                 NumThreads(), [](T*, int64_t) {});
     });
   }
 
  private:
-  template <typename T>
-  std::vector<T>& Scratch() {
-    if constexpr (std::is_same_v<T, float>) {
-      return wt_f_;
-    } else {
-      return wt_d_;
-    }
-  }
-
-  template <typename T>
-  static void Compute(const FcDims& d, const T* x, const T* wtp, const T* b, T* y) {
-    const int64_t M = d.m, K = d.k, N = d.n;
-    for (int64_t m = 0; m < M; ++m) {
-      T* yr = y + m * N;
-      std::copy(b, b + N, yr);
-      const T* xr = x + m * K;
-      for (int64_t k = 0; k < K; ++k) {
-        const T xv = xr[k];
-        const T* wr = wtp + k * N;
-        for (int64_t n = 0; n < N; ++n) yr[n] += xv * wr[n];
-      }
-    }
-  }
-
-  FcDims d_;
-  DType dtype_ = DType::kUndefined;
-  bool packed_ = false;
-  std::vector<float> wt_f_;
-  std::vector<double> wt_d_;
+  FcForward fc_;
 };
 
 class FCGradientOp final : public OperatorBase {
@@ -182,41 +168,32 @@ class FCGradientOp final : public OperatorBase {
   absl::Status RunOnDevice() override {
     return DispatchFloat(dtype_, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      Compute<T>(d_, Input(kInputX).data<T>(), Input(kInputW).data<T>(),
+      Compute<T>(Input(kInputX).data<T>(), Input(kInputW).data<T>(),
                  Input(kInputDY).data<T>());
     });
   }
 
  private:
   template <typename T>
-  void Compute(const FcDims& d, const T* x, const T* w, const T* dy) {
-    const int64_t M = d.m, K = d.k, N = d.n;
-    T* dw = Output(kOutputDW)->mutable_data<T>();
+  void Compute(const T* x, const T* w, const T* dy) {
+    const int64_t m = d_.m, k = d_.k, n = d_.n;
+    const int64_t ldk = std::max<int64_t>(1, k), ldn = std::max<int64_t>(1, n);
+    const int threads = NumThreads();
+    // dW[N, K] = dY^T X: dY is stored as [M, N], i.e. op(A) transposed.
+    kernels::Gemm<T>(true, false, n, k, m, T(1), dy, ldn, x, ldk, T(0),
+                     Output(kOutputDW)->mutable_data<T>(), ldk, threads);
+    // db: one running sum per column, the rows added in order; the inner
+    // loop runs along a row of dY, so it vectorizes without reassociating.
     T* db = Output(kOutputDB)->mutable_data<T>();
-    std::fill(dw, dw + N * K, T(0));
-    std::fill(db, db + N, T(0));
-    for (int64_t m = 0; m < M; ++m) {
-      const T* g = dy + m * N;
-      const T* xr = x + m * K;
-      for (int64_t n = 0; n < N; ++n) {
-        const T gv = g[n];
-        db[n] += gv;
-        T* dwr = dw + n * K;
-        for (int64_t k = 0; k < K; ++k) dwr[k] += gv * xr[k];
-      }
+    std::fill(db, db + n, T(0));
+    for (int64_t r = 0; r < m; ++r) {
+      const T* g = dy + r * n;
+      for (int64_t j = 0; j < n; ++j) db[j] += g[j];
     }
     if (OutputSize() <= kOutputDX) return;
-    T* dx = Output(kOutputDX)->mutable_data<T>();
-    std::fill(dx, dx + M * K, T(0));
-    for (int64_t m = 0; m < M; ++m) {
-      const T* g = dy + m * N;
-      T* dxr = dx + m * K;
-      for (int64_t n = 0; n < N; ++n) {
-        const T gv = g[n];
-        const T* wr = w + n * K;
-        for (int64_t k = 0; k < K; ++k) dxr[k] += gv * wr[k];
-      }
-    }
+    // dX[M, K] = dY W.
+    kernels::Gemm<T>(false, false, m, k, n, T(1), dy, ldn, w, ldk, T(0),
+                     Output(kOutputDX)->mutable_data<T>(), ldk, threads);
   }
 
   FcDims d_;
@@ -230,16 +207,6 @@ class GetFCGradient final : public GradientMakerBase {
     return SingleGradientDef("FCGradient", "", {I(0), I(1), GO(0)}, {GI(1), GI(2), GI(0)});
   }
 };
-
-absl::StatusOr<std::vector<TensorType>> InferFC(const OperatorDef& def,
-                                                absl::Span<const TensorType> in) {
-  absl::StatusOr<FcDims> d = ComputeFcDims(def, in[0], in[1], &in[2]);
-  if (!d.ok()) return d.status();
-  TensorType y{in[0].dtype, std::vector<int64_t>(in[0].dims.begin(),
-                                                 in[0].dims.begin() + d->axis)};
-  y.dims.push_back(d->n);
-  return std::vector<TensorType>{y};
-}
 
 absl::StatusOr<std::vector<TensorType>> InferFCGradient(const OperatorDef& def,
                                                         absl::Span<const TensorType> in) {
@@ -272,7 +239,8 @@ OPERATOR_SCHEMA(FC)
     .Input(1, "W", "Weights, viewed as [N, K]; same dtype as X.")
     .Input(2, "b", "Bias [N]; same dtype as X.")
     .Output(0, "Y", "X W^T + b, dims X.dims[0:axis] + [N].")
-    .SetDoc("Fully connected layer: Y = X W^T + b (Caffe2 FC).");
+    .SetDoc("Fully connected layer: Y = X W^T + b (Caffe2 FC). Runs on OpenBLAS; a W constant "
+            "across runs is packed once.");
 
 OPERATOR_SCHEMA(FCGradient)
     .NumInputs(3)

@@ -99,6 +99,30 @@ TEST(CliOptimizeTest, InspectNamesThePassesThatChangedTheNet) {
   EXPECT_THAT(none.out, HasSubstr("\nafter optimization: off (--no-optimize)\n"));
 }
 
+// An FC whose output only a Selu reads: inspect lists FuseFCSelu among the
+// passes that changed the net, and --disable-pass keeps the pair.
+TEST(CliOptimizeTest, InspectShowsTheFCSeluFusion) {
+  const std::string net = WriteTestFile("fc_selu.pbtxt", R"(name: "fc_selu"
+op { type: "FC" input: "X" input: "W" input: "b" output: "H" }
+op { type: "Selu" input: "H" output: "Y" }
+external_input: "X" external_input: "W" external_input: "b"
+external_output: "Y"
+)");
+  const std::vector<std::string> shapes = {"--input-shape", "X=4,6", "--input-shape", "W=3,6",
+                                           "--input-shape", "b=3"};
+  std::vector<std::string> args = {"inspect", net};
+  args.insert(args.end(), shapes.begin(), shapes.end());
+  CliResult r = RunOpgraph(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("after optimization: 1 operator (fused FC #0 + Selu #1 into "
+                               "FCSelu #0)\n"));
+  EXPECT_THAT(r.out, HasSubstr("passes that changed the net: FuseFCSelu\n"));
+  args.insert(args.end(), {"--disable-pass", "FuseFCSelu"});
+  CliResult off = RunOpgraph(args);
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_THAT(off.out, HasSubstr("passes that changed the net: none (disabled: FuseFCSelu)\n"));
+}
+
 TEST(CliOptimizeTest, DisablePassTurnsTheFusionOff) {
   // Same values either way; bench reports the net it timed.
   CliResult run = RunOpgraph({"run", PredictNet(), "--init", InitNet(), "--disable-pass",
@@ -124,7 +148,7 @@ TEST(CliOptimizeTest, UnknownPassIsAUsageErrorNamingTheKnownOnes) {
     EXPECT_EQ(r.exit_code, 2) << cmd;
     EXPECT_THAT(r.err, HasSubstr(std::string("opgraph ") + cmd +
                                  ": --disable-pass Fuse: no such pass (known passes: "
-                                 "FuseSeluSoftmax)\n"));
+                                 "FuseSeluSoftmax, FuseFCSelu)\n"));
     EXPECT_THAT(r.err, HasSubstr("--help"));
     EXPECT_EQ(r.out, "");
   }
