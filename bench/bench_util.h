@@ -47,8 +47,7 @@ inline OperatorDef Op(const std::string& type, const std::vector<std::string>& i
 // Aborts on any error: a benchmark of a broken net measures nothing.
 class WarmNet {
  public:
-  WarmNet(const std::vector<OperatorDef>& ops,
-          std::vector<std::pair<std::string, Tensor>> feeds) {
+  WarmNet(const std::vector<OperatorDef>& ops, std::vector<std::pair<std::string, Tensor>> feeds) {
     NetDef def;
     def.set_name("bench");
     for (const OperatorDef& op : ops) *def.add_op() = op;

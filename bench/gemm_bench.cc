@@ -73,8 +73,8 @@ void CheckDnnl(dnnl_status_t s) {
 enum OpenBlasLayout { kNT = 0, kNN = 1, kGemv = 2 };
 
 template <typename T>
-void Gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
-          const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+void Gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
+          int64_t ldb, T beta, T* c, int64_t ldc) {
   const CBLAS_TRANSPOSE tra = ta ? CblasTrans : CblasNoTrans;
   const CBLAS_TRANSPOSE trb = tb ? CblasTrans : CblasNoTrans;
   if constexpr (sizeof(T) == 4) {
@@ -104,11 +104,11 @@ void BM_OpenBLAS(benchmark::State& state) {
     } else if (kLayout == kNN) {
       Gemm<T>(false, false, m, n, k, x.data(), k, wt.data(), n, T(1), y.data(), n);
     } else if constexpr (sizeof(T) == 4) {
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, w.data(), k, x.data(), 1, 1.0f,
-                  y.data(), 1);
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, w.data(), k, x.data(), 1, 1.0f, y.data(),
+                  1);
     } else {
-      cblas_dgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0, w.data(), k, x.data(), 1, 1.0,
-                  y.data(), 1);
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0, w.data(), k, x.data(), 1, 1.0, y.data(),
+                  1);
     }
   };
   run();
@@ -165,8 +165,8 @@ void BM_DnnlPrimitive(benchmark::State& state) {
     w_plain_md = memory::desc({n, k}, f32, memory::format_tag::ab);  // (oc, ic)
     w_any_md = memory::desc({n, k}, f32, memory::format_tag::any);
     b_md = memory::desc({n}, f32, memory::format_tag::a);
-    dnnl::inner_product_forward::desc d(dnnl::prop_kind::forward_inference, x_md, w_any_md,
-                                        b_md, y_md);
+    dnnl::inner_product_forward::desc d(dnnl::prop_kind::forward_inference, x_md, w_any_md, b_md,
+                                        y_md);
     dnnl::inner_product_forward::primitive_desc pd(d, eng);
     w_packed_md = pd.weights_desc();
     prim = dnnl::inner_product_forward(pd);
@@ -230,11 +230,11 @@ void BM_DnnlSgemm_Backward(benchmark::State& state) {
   std::vector<float> out(static_cast<size_t>(dx ? m * k : n * k));
   auto run = [&] {
     if (dx) {
-      CheckDnnl(dnnl_sgemm('N', 'N', m, k, n, 1.0f, dy.data(), n, w.data(), k, 0.0f,
-                           out.data(), k));
+      CheckDnnl(
+          dnnl_sgemm('N', 'N', m, k, n, 1.0f, dy.data(), n, w.data(), k, 0.0f, out.data(), k));
     } else {
-      CheckDnnl(dnnl_sgemm('T', 'N', n, k, m, 1.0f, dy.data(), n, x.data(), k, 0.0f,
-                           out.data(), k));
+      CheckDnnl(
+          dnnl_sgemm('T', 'N', n, k, m, 1.0f, dy.data(), n, x.data(), k, 0.0f, out.data(), k));
     }
   };
   run();
@@ -327,9 +327,8 @@ const bool kSetUp = [] {
   benchmark::AddCustomContext("OPENBLAS_CORETYPE", coretype != nullptr ? coretype : "(unset)");
   benchmark::AddCustomContext("OPENBLAS_L2_SIZE", l2 != nullptr ? l2 : "(unset)");
   const dnnl_version_t* v = dnnl_version();
-  benchmark::AddCustomContext("onednn", std::to_string(v->major) + "." +
-                                            std::to_string(v->minor) + "." +
-                                            std::to_string(v->patch) + " isa " +
+  benchmark::AddCustomContext("onednn", std::to_string(v->major) + "." + std::to_string(v->minor) +
+                                            "." + std::to_string(v->patch) + " isa " +
                                             std::to_string(dnnl_get_effective_cpu_isa()));
   return true;
 }();

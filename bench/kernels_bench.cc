@@ -31,12 +31,15 @@
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "bench/kernels_bench.cc"
+// foreach_target.h must come first, then the per-target code.
+// clang-format off
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 #include "ops/kernels/exp-inl.h"
 #include "ops/kernels/selu-inl.h"
 #include "ops/kernels/softmax-inl.h"
+// clang-format on
 
 HWY_BEFORE_NAMESPACE();
 namespace opgraph {
@@ -76,16 +79,14 @@ struct Expm1Only {
 
 template <typename T>
 void BenchSeluHwyMath(const T* x, T* y, size_t n, T alpha, T scale) {
-  ApplyFn(hn::ScalableTag<T>(), SeluFn<T, HwyMathExp>{scale, scale * alpha},
-          x, y, n);
+  ApplyFn(hn::ScalableTag<T>(), SeluFn<T, HwyMathExp>{scale, scale * alpha}, x, y, n);
 }
 template <typename T>
 void BenchSoftmaxHwyMath(const T* x, T* y, size_t rows, size_t d) {
-  SoftmaxStridedLoop<T, IdentityFn, HwyMathExp>(IdentityFn(), x, y, rows, d,
-                                                1);
+  SoftmaxStridedLoop<T, IdentityFn, HwyMathExp>(IdentityFn(), x, y, rows, d, 1);
 }
-void BenchSeluSoftmaxHwyMathF32(const float* x, float* y, size_t rows,
-                                size_t d, float alpha, float scale) {
+void BenchSeluSoftmaxHwyMathF32(const float* x, float* y, size_t rows, size_t d, float alpha,
+                                float scale) {
   SoftmaxStridedLoop<float, SeluFn<float, HwyMathExp>, HwyMathExp>(
       SeluFn<float, HwyMathExp>{scale, scale * alpha}, x, y, rows, d, 1);
 }
@@ -104,8 +105,7 @@ void BenchExpm1(const T* x, T* y, size_t n) {
 void SeluHwyMathF32(const float* x, float* y, size_t n, float a, float s) {
   BenchSeluHwyMath(x, y, n, a, s);
 }
-void SeluHwyMathF64(const double* x, double* y, size_t n, double a,
-                    double s) {
+void SeluHwyMathF64(const double* x, double* y, size_t n, double a, double s) {
   BenchSeluHwyMath(x, y, n, a, s);
 }
 void SoftmaxHwyMathF32(const float* x, float* y, size_t rows, size_t d) {
@@ -114,30 +114,14 @@ void SoftmaxHwyMathF32(const float* x, float* y, size_t rows, size_t d) {
 void SoftmaxHwyMathF64(const double* x, double* y, size_t rows, size_t d) {
   BenchSoftmaxHwyMath(x, y, rows, d);
 }
-void ExpKernelF32(const float* x, float* y, size_t n) {
-  BenchExp<float, false>(x, y, n);
-}
-void ExpHwyF32(const float* x, float* y, size_t n) {
-  BenchExp<float, true>(x, y, n);
-}
-void ExpKernelF64(const double* x, double* y, size_t n) {
-  BenchExp<double, false>(x, y, n);
-}
-void ExpHwyF64(const double* x, double* y, size_t n) {
-  BenchExp<double, true>(x, y, n);
-}
-void Expm1KernelF32(const float* x, float* y, size_t n) {
-  BenchExpm1<float, false>(x, y, n);
-}
-void Expm1HwyF32(const float* x, float* y, size_t n) {
-  BenchExpm1<float, true>(x, y, n);
-}
-void Expm1KernelF64(const double* x, double* y, size_t n) {
-  BenchExpm1<double, false>(x, y, n);
-}
-void Expm1HwyF64(const double* x, double* y, size_t n) {
-  BenchExpm1<double, true>(x, y, n);
-}
+void ExpKernelF32(const float* x, float* y, size_t n) { BenchExp<float, false>(x, y, n); }
+void ExpHwyF32(const float* x, float* y, size_t n) { BenchExp<float, true>(x, y, n); }
+void ExpKernelF64(const double* x, double* y, size_t n) { BenchExp<double, false>(x, y, n); }
+void ExpHwyF64(const double* x, double* y, size_t n) { BenchExp<double, true>(x, y, n); }
+void Expm1KernelF32(const float* x, float* y, size_t n) { BenchExpm1<float, false>(x, y, n); }
+void Expm1HwyF32(const float* x, float* y, size_t n) { BenchExpm1<float, true>(x, y, n); }
+void Expm1KernelF64(const double* x, double* y, size_t n) { BenchExpm1<double, false>(x, y, n); }
+void Expm1HwyF64(const double* x, double* y, size_t n) { BenchExpm1<double, true>(x, y, n); }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
@@ -192,8 +176,7 @@ Buffer MakeBuffer(size_t n, float lo, float hi) {
   return Buffer(p);
 }
 
-void SetCounters(benchmark::State& state, int64_t elements,
-                 int64_t bytes_per_element) {
+void SetCounters(benchmark::State& state, int64_t elements, int64_t bytes_per_element) {
   state.SetItemsProcessed(state.iterations() * elements);
   state.SetBytesProcessed(state.iterations() * elements * bytes_per_element);
 }
@@ -233,11 +216,7 @@ void BM_SeluGradient(benchmark::State& state) {
   }
   SetCounters(state, n, 12);
 }
-BENCHMARK(BM_SeluGradient)
-    ->Arg(1 << 10)
-    ->Arg(64 << 10)
-    ->Arg(1 << 20)
-    ->Arg(16 << 20);
+BENCHMARK(BM_SeluGradient)->Arg(1 << 10)->Arg(64 << 10)->Arg(1 << 20)->Arg(16 << 20);
 
 void SoftmaxShapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"rows", "d"});
@@ -333,8 +312,7 @@ void BM_SeluSoftmaxHwyMath(benchmark::State& state) {
   const int64_t rows = state.range(0), d = state.range(1);
   Buffer x = MakeBuffer(rows * d, -4, 4), y = MakeBuffer(rows * d, 0, 1);
   for (auto _ : state) {
-    HWY_DYNAMIC_DISPATCH(BenchSeluSoftmaxHwyMathF32)(x.get(), y.get(), rows, d,
-                                                     kAlpha, kScale);
+    HWY_DYNAMIC_DISPATCH(BenchSeluSoftmaxHwyMathF32)(x.get(), y.get(), rows, d, kAlpha, kScale);
     benchmark::DoNotOptimize(y.get());
     benchmark::ClobberMemory();
   }
@@ -428,16 +406,15 @@ void BM_AccuracySelu(benchmark::State& state) {
                  : static_cast<long double>(scale) * alpha * std::expm1l(x);
   };
   auto lib = [](const T* x, T* y, size_t n) {
-    Selu(x, y, static_cast<int64_t>(n), static_cast<T>(kSeluAlpha),
-         static_cast<T>(kSeluScale));
+    Selu(x, y, static_cast<int64_t>(n), static_cast<T>(kSeluAlpha), static_cast<T>(kSeluScale));
   };
   auto hwy = [](const T* x, T* y, size_t n) {
     if constexpr (sizeof(T) == 4) {
-      HWY_DYNAMIC_DISPATCH(SeluHwyMathF32)(x, y, n, static_cast<T>(kSeluAlpha),
-                                           static_cast<T>(kSeluScale));
+      HWY_DYNAMIC_DISPATCH(SeluHwyMathF32)
+      (x, y, n, static_cast<T>(kSeluAlpha), static_cast<T>(kSeluScale));
     } else {
-      HWY_DYNAMIC_DISPATCH(SeluHwyMathF64)(x, y, n, static_cast<T>(kSeluAlpha),
-                                           static_cast<T>(kSeluScale));
+      HWY_DYNAMIC_DISPATCH(SeluHwyMathF64)
+      (x, y, n, static_cast<T>(kSeluAlpha), static_cast<T>(kSeluScale));
     }
   };
   PerTarget(state, [&] {
@@ -455,13 +432,11 @@ void BM_AccuracyExp(benchmark::State& state) {
   auto ref = [](T x) -> long double { return std::exp(static_cast<long double>(x)); };
   PerTarget(state, [&] {
     if constexpr (sizeof(T) == 4) {
-      return std::pair<double, double>(
-          MaxUlp<T>(HWY_DYNAMIC_DISPATCH(ExpKernelF32), ref, ranges),
-          MaxUlp<T>(HWY_DYNAMIC_DISPATCH(ExpHwyF32), ref, ranges));
+      return std::pair<double, double>(MaxUlp<T>(HWY_DYNAMIC_DISPATCH(ExpKernelF32), ref, ranges),
+                                       MaxUlp<T>(HWY_DYNAMIC_DISPATCH(ExpHwyF32), ref, ranges));
     } else {
-      return std::pair<double, double>(
-          MaxUlp<T>(HWY_DYNAMIC_DISPATCH(ExpKernelF64), ref, ranges),
-          MaxUlp<T>(HWY_DYNAMIC_DISPATCH(ExpHwyF64), ref, ranges));
+      return std::pair<double, double>(MaxUlp<T>(HWY_DYNAMIC_DISPATCH(ExpKernelF64), ref, ranges),
+                                       MaxUlp<T>(HWY_DYNAMIC_DISPATCH(ExpHwyF64), ref, ranges));
     }
   });
 }
@@ -475,13 +450,11 @@ void BM_AccuracyExpm1(benchmark::State& state) {
   auto ref = [](T x) -> long double { return std::expm1l(x); };
   PerTarget(state, [&] {
     if constexpr (sizeof(T) == 4) {
-      return std::pair<double, double>(
-          MaxUlp<T>(HWY_DYNAMIC_DISPATCH(Expm1KernelF32), ref, ranges),
-          MaxUlp<T>(HWY_DYNAMIC_DISPATCH(Expm1HwyF32), ref, ranges));
+      return std::pair<double, double>(MaxUlp<T>(HWY_DYNAMIC_DISPATCH(Expm1KernelF32), ref, ranges),
+                                       MaxUlp<T>(HWY_DYNAMIC_DISPATCH(Expm1HwyF32), ref, ranges));
     } else {
-      return std::pair<double, double>(
-          MaxUlp<T>(HWY_DYNAMIC_DISPATCH(Expm1KernelF64), ref, ranges),
-          MaxUlp<T>(HWY_DYNAMIC_DISPATCH(Expm1HwyF64), ref, ranges));
+      return std::pair<double, double>(MaxUlp<T>(HWY_DYNAMIC_DISPATCH(Expm1KernelF64), ref, ranges),
+                                       MaxUlp<T>(HWY_DYNAMIC_DISPATCH(Expm1HwyF64), ref, ranges));
     }
   });
 }
@@ -497,7 +470,8 @@ double SoftmaxWorstRatio(void (*f)(const T*, T*, size_t, size_t)) {
   const long double eps = std::numeric_limits<T>::epsilon();
   const long double tiny = 4.0L * std::numeric_limits<T>::denorm_min();
   double worst = 0;
-  for (const auto& r : std::vector<std::vector<double>>{{-1, 1}, {-20, 20}, {-120, 30}, {-1000, 1000}}) {
+  for (const auto& r :
+       std::vector<std::vector<double>>{{-1, 1}, {-20, 20}, {-120, 30}, {-1000, 1000}}) {
     for (size_t d : {1, 2, 7, 15, 16, 17, 33, 64, 1000, 1003, 4099}) {
       const size_t rows = 3;
       std::vector<T> x = RandomValues<T>(rng, rows * d, r[0], r[1]);
@@ -527,11 +501,11 @@ void BM_AccuracySoftmax(benchmark::State& state) {
   };
   PerTarget(state, [&] {
     if constexpr (sizeof(T) == 4) {
-      return std::pair<double, double>(SoftmaxWorstRatio<T>(lib),
-                                       SoftmaxWorstRatio<T>(HWY_DYNAMIC_DISPATCH(SoftmaxHwyMathF32)));
+      return std::pair<double, double>(
+          SoftmaxWorstRatio<T>(lib), SoftmaxWorstRatio<T>(HWY_DYNAMIC_DISPATCH(SoftmaxHwyMathF32)));
     } else {
-      return std::pair<double, double>(SoftmaxWorstRatio<T>(lib),
-                                       SoftmaxWorstRatio<T>(HWY_DYNAMIC_DISPATCH(SoftmaxHwyMathF64)));
+      return std::pair<double, double>(
+          SoftmaxWorstRatio<T>(lib), SoftmaxWorstRatio<T>(HWY_DYNAMIC_DISPATCH(SoftmaxHwyMathF64)));
     }
   });
 }

@@ -61,16 +61,22 @@ void BM_CopyThreads(benchmark::State& state) {
   const float* src = x.data<float>();
   float* dst = y.mutable_data<float>();
   for (auto _ : state) {
-    ParallelFor(threads, n, 1.0, [&](int64_t begin, int64_t end) {
-      std::memcpy(dst + begin, src + begin, static_cast<size_t>(end - begin) * sizeof(float));
-    }, 16);
+    ParallelFor(
+        threads, n, 1.0,
+        [&](int64_t begin, int64_t end) {
+          std::memcpy(dst + begin, src + begin, static_cast<size_t>(end - begin) * sizeof(float));
+        },
+        16);
     benchmark::DoNotOptimize(dst);
     benchmark::ClobberMemory();
   }
   SetCounters(state, n, 8);
 }
-BENCHMARK(BM_CopyThreads)->ArgNames({"n", "threads"})->Args({1024 * 1000, 1})
-    ->Args({1024 * 1000, 2})->UseRealTime();
+BENCHMARK(BM_CopyThreads)
+    ->ArgNames({"n", "threads"})
+    ->Args({1024 * 1000, 1})
+    ->Args({1024 * 1000, 2})
+    ->UseRealTime();
 
 void RunSelu(benchmark::State& state, int threads) {
   const int64_t n = state.range(0);

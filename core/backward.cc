@@ -15,8 +15,7 @@ namespace {
 using Value = std::pair<std::string, int>;
 
 std::string NetLabel(const NetDef& net) {
-  return net.name().empty() ? std::string("net <unnamed>")
-                            : absl::StrCat("net '", net.name(), "'");
+  return net.name().empty() ? std::string("net <unnamed>") : absl::StrCat("net '", net.name(), "'");
 }
 
 std::string OpLabel(const NetDef& net, int i) {
@@ -61,10 +60,10 @@ class BackwardBuilder {
   const NetDef& net_;
   std::vector<std::vector<int>> in_ver_, out_ver_;
   std::map<std::string, int> final_ver_;
-  std::map<Value, int> writer_;          // value -> index of the op that wrote it
+  std::map<Value, int> writer_;  // value -> index of the op that wrote it
   std::set<std::string> forward_blobs_;
   std::vector<bool> relevant_op_;
-  std::map<Value, int> consumers_;       // reads of a value by relevant ops, + 1 per loss seed
+  std::map<Value, int> consumers_;  // reads of a value by relevant ops, + 1 per loss seed
   std::map<Value, std::vector<std::string>> parts_;
   std::map<std::string, int> split_counter_;
   std::vector<OperatorDef> ops_;
@@ -157,11 +156,12 @@ absl::Status BackwardBuilder::CheckForwardReads(int i, const std::vector<Operato
       const int last = final_ver_.at(name);
       if (last != needed) {
         const int overwriter = writer_.at({name, needed + 1});
-        return absl::FailedPreconditionError(absl::StrCat(
-            "cannot differentiate ", OpLabel(net_, i), ": its gradient ", g.type(),
-            " reads blob '", name, "' as this operator saw it, but ", OpLabel(net_, overwriter),
-            " overwrites '", name, "' later, so the backward pass would read the wrong "
-            "value; write that operator's output to a new blob"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("cannot differentiate ", OpLabel(net_, i), ": its gradient ", g.type(),
+                         " reads blob '", name, "' as this operator saw it, but ",
+                         OpLabel(net_, overwriter), " overwrites '", name,
+                         "' later, so the backward pass would read the wrong "
+                         "value; write that operator's output to a new blob"));
       }
     }
   }
@@ -181,10 +181,10 @@ absl::Status BackwardBuilder::Differentiate(int i) {
   if (!any) return absl::OkStatus();
   absl::StatusOr<GradientOpsMeta> meta = GetGradientDefs(op, g_out);
   if (!meta.ok()) {
-    return absl::Status(meta.status().code(),
-                        absl::StrCat("cannot differentiate ", OpLabel(net_, i),
-                                     ", which lies on a path to the loss: ",
-                                     meta.status().message()));
+    return absl::Status(
+        meta.status().code(),
+        absl::StrCat("cannot differentiate ", OpLabel(net_, i),
+                     ", which lies on a path to the loss: ", meta.status().message()));
   }
   std::vector<OperatorDef>& gops = meta->ops;
   absl::Status s = CheckForwardReads(i, gops, g_out);
@@ -249,8 +249,8 @@ absl::StatusOr<GradientNetInfo> BackwardBuilder::Build(const std::vector<std::st
   std::set<std::string> seen;
   for (const std::string& l : losses) {
     if (!seen.insert(l).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "AddGradientOperators on ", NetLabel(net_), ": loss blob '", l, "' is given twice"));
+      return absl::InvalidArgumentError(absl::StrCat("AddGradientOperators on ", NetLabel(net_),
+                                                     ": loss blob '", l, "' is given twice"));
     }
     auto it = final_ver_.find(l);
     if (it == final_ver_.end() || it->second == 0) {
@@ -262,18 +262,18 @@ absl::StatusOr<GradientNetInfo> BackwardBuilder::Build(const std::vector<std::st
   MarkRelevant(losses);
   absl::StatusOr<std::string> seed_type = OpRegistry::Global().TypeForRole(OpRole::kGradientSeed);
   if (!seed_type.ok()) {
-    return absl::Status(seed_type.status().code(),
-                        absl::StrCat("AddGradientOperators on ", NetLabel(net_),
-                                     ": cannot seed the loss gradients: ",
-                                     seed_type.status().message()));
+    return absl::Status(
+        seed_type.status().code(),
+        absl::StrCat("AddGradientOperators on ", NetLabel(net_),
+                     ": cannot seed the loss gradients: ", seed_type.status().message()));
   }
   for (const std::string& l : losses) {
     const Value v{l, final_ver_[l]};
     const std::string name = consumers_[v] > 1 ? SplitName(l) : l + "_grad";
     if (forward_blobs_.count(name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "AddGradientOperators on ", NetLabel(net_), ": the gradient of loss '", l,
-          "' would be named '", name, "', which the forward net already uses"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("AddGradientOperators on ", NetLabel(net_), ": the gradient of loss '", l,
+                       "' would be named '", name, "', which the forward net already uses"));
     }
     OperatorDef seed;
     seed.set_type(*seed_type);

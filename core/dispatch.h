@@ -48,8 +48,7 @@ absl::Status DispatchDType(DType dtype, F&& f) {
   static_assert(sizeof...(Ts) > 0, "list at least one element type");
   absl::Status result;  // OK until a matching call says otherwise; no allocation
   const bool matched =
-      ((dtype == DTypeOf<Ts>::value ? (result = internal::CallWithTag<F, Ts>(f), true)
-                                    : false) ||
+      ((dtype == DTypeOf<Ts>::value ? (result = internal::CallWithTag<F, Ts>(f), true) : false) ||
        ...);
   if (matched) return result;
   std::string names;

@@ -28,8 +28,8 @@ absl::Status StatusFromException(std::exception_ptr e, absl::string_view stage) 
   try {
     std::rethrow_exception(e);
   } catch (const std::bad_alloc& b) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        stage, " ran out of memory (threw ", TypeName(&typeid(b)), ": ", b.what(), ")"));
+    return absl::ResourceExhaustedError(absl::StrCat(stage, " ran out of memory (threw ",
+                                                     TypeName(&typeid(b)), ": ", b.what(), ")"));
   } catch (const std::exception& x) {
     return absl::InternalError(
         absl::StrCat(stage, " threw ", TypeName(&typeid(x)), ": ", x.what()));

@@ -6,9 +6,8 @@
 namespace opgraph {
 
 std::vector<OperatorDef> GradientMakerBase::SingleGradientDef(
-    const std::string& type, const std::string& name,
-    const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
-    const std::vector<Argument>& args) {
+    const std::string& type, const std::string& name, const std::vector<std::string>& inputs,
+    const std::vector<std::string>& outputs, const std::vector<Argument>& args) {
   OperatorDef def;
   def.set_type(type);
   if (!name.empty()) def.set_name(name);
@@ -20,16 +19,15 @@ std::vector<OperatorDef> GradientMakerBase::SingleGradientDef(
 
 absl::StatusOr<GradientOpsMeta> GetGradientDefs(const OperatorDef& def,
                                                 const std::vector<std::string>& g_output) {
-  const std::string who = absl::StrCat(
-      "operator ", def.type(), def.name().empty() ? "" : " '" + def.name() + "'");
+  const std::string who =
+      absl::StrCat("operator ", def.type(), def.name().empty() ? "" : " '" + def.name() + "'");
   std::vector<std::string> go = g_output;
   if (go.empty()) {
     for (const std::string& out : def.output()) go.push_back(out + "_grad");
   }
   if (static_cast<int>(go.size()) != def.output_size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        who, " has ", def.output_size(), " outputs but ", go.size(),
-        " output gradients were given"));
+    return absl::InvalidArgumentError(absl::StrCat(who, " has ", def.output_size(), " outputs but ",
+                                                   go.size(), " output gradients were given"));
   }
   absl::StatusOr<std::pair<GradientKind, GradientFactory>> found =
       OpRegistry::Global().FindGradient(def.type());
@@ -42,8 +40,8 @@ absl::StatusOr<GradientOpsMeta> GetGradientDefs(const OperatorDef& def,
     case GradientKind::kNoGradient:
       return meta;
     case GradientKind::kForbidden:
-      return absl::FailedPreconditionError(absl::StrCat(
-          who, " must not be differentiated (SHOULD_NOT_DO_GRADIENT)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(who, " must not be differentiated (SHOULD_NOT_DO_GRADIENT)"));
     case GradientKind::kMaker:
       break;
   }
@@ -52,8 +50,7 @@ absl::StatusOr<GradientOpsMeta> GetGradientDefs(const OperatorDef& def,
   if (const OpSchema* schema = OpRegistry::Global().FindSchema(def.type())) {
     absl::Status verified = schema->Verify(def);
     if (!verified.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot differentiate: ", verified.message()));
+      return absl::InvalidArgumentError(absl::StrCat("cannot differentiate: ", verified.message()));
     }
   }
   std::unique_ptr<GradientMakerBase> maker = found->second(def, go);

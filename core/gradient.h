@@ -48,11 +48,11 @@ class GradientMakerBase {
   const std::string& GO(int i) const { return g_output_[i]; }
   const OperatorDef& def() const { return def_; }
 
-  static std::vector<OperatorDef> SingleGradientDef(
-      const std::string& type, const std::string& name,
-      const std::vector<std::string>& inputs,
-      const std::vector<std::string>& outputs,
-      const std::vector<Argument>& args = {});
+  static std::vector<OperatorDef> SingleGradientDef(const std::string& type,
+                                                    const std::string& name,
+                                                    const std::vector<std::string>& inputs,
+                                                    const std::vector<std::string>& outputs,
+                                                    const std::vector<Argument>& args = {});
 
  private:
   const OperatorDef& def_;
@@ -75,8 +75,8 @@ struct GradientOpsMeta {
 // InvalidArgument when g_output has the wrong length or the maker rejects
 // the definition. An operator registered with NO_GRADIENT yields no
 // operators and no input gradients.
-absl::StatusOr<GradientOpsMeta> GetGradientDefs(
-    const OperatorDef& def, const std::vector<std::string>& g_output = {});
+absl::StatusOr<GradientOpsMeta> GetGradientDefs(const OperatorDef& def,
+                                                const std::vector<std::string>& g_output = {});
 
 }  // namespace opgraph
 

@@ -91,12 +91,12 @@ class Checker {
     for (int i : ins) {
       if (i < 0 || i >= def_.input_size()) {
         return absl::InvalidArgumentError(absl::StrCat("input index ", i, " is out of range for ",
-                                                       def_.type(), " with ",
-                                                       def_.input_size(), " inputs"));
+                                                       def_.type(), " with ", def_.input_size(),
+                                                       " inputs"));
       }
       if (!IsFloat(inputs_[i].dtype())) {
-        return absl::InvalidArgumentError(absl::StrCat("input ", i, " ('", def_.input(i),
-                                                       "') is ", inputs_[i].DebugString(),
+        return absl::InvalidArgumentError(absl::StrCat("input ", i, " ('", def_.input(i), "') is ",
+                                                       inputs_[i].DebugString(),
                                                        "; only float inputs have gradients"));
       }
     }
@@ -116,8 +116,8 @@ class Checker {
     for (int k : outs) {
       if (k < 0 || k >= def_.output_size()) {
         return absl::InvalidArgumentError(absl::StrCat("output index ", k, " is out of range for ",
-                                                       def_.type(), " with ",
-                                                       def_.output_size(), " outputs"));
+                                                       def_.type(), " with ", def_.output_size(),
+                                                       " outputs"));
       }
       const Tensor& y = *fwd_ws_.GetBlob(def_.output(k));
       if (!IsFloat(y.dtype())) {
@@ -159,8 +159,8 @@ class Checker {
     for (const Tensor& t : inputs_) {
       if (t.IsType<double>()) result.compute_dtype = DType::kFloat64;
     }
-    result.step = opt_.step > 0 ? opt_.step
-                                : (result.compute_dtype == DType::kFloat64 ? 1e-5 : 1e-2);
+    result.step =
+        opt_.step > 0 ? opt_.step : (result.compute_dtype == DType::kFloat64 ? 1e-5 : 1e-2);
     for (int i : ins) {
       InputGradientCheck check;
       check.input = i;
@@ -172,10 +172,10 @@ class Checker {
       if (check.has_gradient) {
         const Tensor* g = grad_ws.GetBlob(gname);
         if (g == nullptr || g->type() != inputs_[i].type()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "the gradient of input ", i, " ('", check.blob, "', ",
-              inputs_[i].DebugString(), ") is blob '", gname, "' holding ",
-              g == nullptr ? std::string("nothing") : g->DebugString()));
+          return absl::InvalidArgumentError(
+              absl::StrCat("the gradient of input ", i, " ('", check.blob, "', ",
+                           inputs_[i].DebugString(), ") is blob '", gname, "' holding ",
+                           g == nullptr ? std::string("nothing") : g->DebugString()));
         }
         for (int64_t e = 0; e < n; ++e) check.analytic[e] = ElementAsDouble(*g, e);
       }
@@ -244,8 +244,8 @@ class Checker {
 std::string GradientCheckResult::Summary() const {
   std::string out = absl::StrCat("computed in ", DTypeName(compute_dtype), ", step ", step);
   for (const InputGradientCheck& c : inputs) {
-    absl::StrAppend(&out, "; input ", c.input, " '", c.blob, "': max abs error ",
-                    c.max_abs_error, ", max rel error ", c.max_rel_error,
+    absl::StrAppend(&out, "; input ", c.input, " '", c.blob, "': max abs error ", c.max_abs_error,
+                    ", max rel error ", c.max_rel_error,
                     c.has_gradient ? "" : " (no gradient registered for it)");
   }
   return out;
@@ -256,15 +256,15 @@ absl::StatusOr<GradientCheckResult> CheckGradient(const OperatorDef& def,
                                                   const GradientCheckOptions& options) {
   if (static_cast<int>(inputs.size()) != def.input_size()) {
     return absl::InvalidArgumentError(absl::StrCat("operator ", def.type(), " has ",
-                                                   def.input_size(), " inputs but ",
-                                                   inputs.size(), " tensors were given"));
+                                                   def.input_size(), " inputs but ", inputs.size(),
+                                                   " tensors were given"));
   }
   std::set<std::string> names;
   for (const std::string& in : def.input()) {
     if (!names.insert(in).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "operator ", def.type(), " reads blob '", in,
-          "' twice; the gradient checker needs distinct input blobs"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("operator ", def.type(), " reads blob '", in,
+                       "' twice; the gradient checker needs distinct input blobs"));
     }
   }
   bool converted = false;
@@ -290,8 +290,7 @@ absl::StatusOr<GradientCheckResult> CheckGradient(const OperatorDef& def,
   return checker.Run();
 }
 
-absl::Status GradientWithinTolerance(const GradientCheckResult& result, double atol,
-                                     double rtol) {
+absl::Status GradientWithinTolerance(const GradientCheckResult& result, double atol, double rtol) {
   const bool f64 = result.compute_dtype == DType::kFloat64;
   if (atol < 0) atol = f64 ? 1e-6 : 1e-2;
   if (rtol < 0) rtol = f64 ? 1e-5 : 1e-2;

@@ -14,12 +14,11 @@ absl::Status GraphPass::Validate() const {
     identifier = identifier && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
   }
   if (!identifier) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "graph pass name '", name_, "' is not an identifier (letters, digits, '_')"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("graph pass name '", name_, "' is not an identifier (letters, digits, '_')"));
   }
   if (description_.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("graph pass '", name_, "' has no description"));
+    return absl::InvalidArgumentError(absl::StrCat("graph pass '", name_, "' has no description"));
   }
   if (!function_) {
     return absl::InvalidArgumentError(absl::StrCat("graph pass '", name_, "' has no function"));

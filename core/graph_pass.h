@@ -37,9 +37,9 @@ namespace opgraph {
 
 // One rewrite a pass made.
 struct Rewrite {
-  std::string pass;              // "FuseSeluSoftmax"
-  std::vector<int> original_ops; // indices in the net the pass was given
-  int new_op = -1;               // index of the replacement in the pass's result
+  std::string pass;               // "FuseSeluSoftmax"
+  std::vector<int> original_ops;  // indices in the net the pass was given
+  int new_op = -1;                // index of the replacement in the pass's result
   // "fused Selu #0 + Softmax #1 into SeluSoftmax #0"
   std::string description;
 };
@@ -53,8 +53,8 @@ struct PassContext {
   std::set<std::string> protected_blobs;
 };
 
-using PassFunction = std::function<absl::StatusOr<NetDef>(
-    const NetDef& net, const PassContext& ctx, std::vector<Rewrite>* rewrites)>;
+using PassFunction = std::function<absl::StatusOr<NetDef>(const NetDef& net, const PassContext& ctx,
+                                                          std::vector<Rewrite>* rewrites)>;
 
 // A registered pass: what `opgraph inspect` lists and OptimizeNet runs.
 // The setters chain, like OpSchema's.

@@ -19,7 +19,7 @@ struct Value {
   std::string name;
   DType dtype = DType::kUndefined;
   int64_t numel = 0;
-  int last_use = -1;     // Index of the last operator reading it; else its writer.
+  int last_use = -1;  // Index of the last operator reading it; else its writer.
   bool pinned = false;
   bool handed_over = false;  // Its buffer went on to an in-place output.
   int buffer = -1;

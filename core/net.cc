@@ -15,8 +15,7 @@ namespace opgraph {
 namespace {
 
 std::string NetLabel(const NetDef& net) {
-  return net.name().empty() ? std::string("net <unnamed>")
-                            : absl::StrCat("net '", net.name(), "'");
+  return net.name().empty() ? std::string("net <unnamed>") : absl::StrCat("net '", net.name(), "'");
 }
 
 // Every blob that operators first..end read and nobody wrote before (in
@@ -38,8 +37,7 @@ std::string MissingInputsSummary(const NetDef& net, int first, const TypeMap& kn
     written.insert(op.output().begin(), op.output().end());
   }
   if (missing.size() <= 1) return "";
-  std::string out = absl::StrCat("; the net reads ", missing.size(),
-                                 " blobs that are missing: ");
+  std::string out = absl::StrCat("; the net reads ", missing.size(), " blobs that are missing: ");
   for (size_t k = 0; k < listed.size(); ++k) {
     absl::StrAppend(&out, k > 0 ? ", " : "", *listed[k]);
   }
@@ -92,8 +90,8 @@ std::string DescribeOperator(const NetDef& net, int index, const TypeMap& types)
     ins.push_back(absl::StrCat(in, " ", it == types.end() ? "<unknown>" : it->second.ToString()));
   }
   return absl::StrCat(NetLabel(net), " operator #", index, " ", op.type(),
-                      op.name().empty() ? "" : " '" + op.name() + "'", " (inputs: ",
-                      ins.empty() ? "none" : absl::StrJoin(ins, ", "), ")");
+                      op.name().empty() ? "" : " '" + op.name() + "'",
+                      " (inputs: ", ins.empty() ? "none" : absl::StrJoin(ins, ", "), ")");
 }
 
 absl::Status CheckNetLimits(const NetDef& net, const NetLimits& limits) {
@@ -108,15 +106,14 @@ absl::Status CheckNetLimits(const NetDef& net, const NetLimits& limits) {
     pending.pop_back();
     if (depth > limits.max_nesting_depth) {
       return absl::InvalidArgumentError(absl::StrCat(
-          NetLabel(net), " nests nets inside arguments ", depth,
-          " levels deep, over the limit of ", limits.max_nesting_depth,
-          " (NetLimits::max_nesting_depth)"));
+          NetLabel(net), " nests nets inside arguments ", depth, " levels deep, over the limit of ",
+          limits.max_nesting_depth, " (NetLimits::max_nesting_depth)"));
     }
     ops += n->op_size();
     if (ops > limits.max_ops) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          NetLabel(net), " has more than ", limits.max_ops,
-          " operators (counting nested nets), over the limit NetLimits::max_ops"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat(NetLabel(net), " has more than ", limits.max_ops,
+                       " operators (counting nested nets), over the limit NetLimits::max_ops"));
     }
     auto push_args = [&](const google::protobuf::RepeatedPtrField<Argument>& args) {
       for (const Argument& a : args) {
@@ -142,8 +139,7 @@ absl::StatusOr<NetTypes> InferNetTypesPerOp(const NetDef& net, const TypeMap& in
   result.op_inputs.resize(net.op_size());
   result.op_outputs.resize(net.op_size());
   result.op_output_numel.resize(net.op_size());
-  const std::set<std::string> external(net.external_input().begin(),
-                                       net.external_input().end());
+  const std::set<std::string> external(net.external_input().begin(), net.external_input().end());
   std::set<std::string> written;
   if (constants) {
     for (const OperatorDef& op : net.op()) written.insert(op.output().begin(), op.output().end());
@@ -185,11 +181,11 @@ absl::StatusOr<NetTypes> InferNetTypesPerOp(const NetDef& net, const TypeMap& in
     if (!s.ok()) return fail(s);
     if (!out.ok()) return fail(out.status());
     for (int o = 0; o < op.output_size(); ++o) {
-      absl::StatusOr<int64_t> n = CheckedNumElements((*out)[o].dims, (*out)[o].dtype, tensor_limits);
+      absl::StatusOr<int64_t> n =
+          CheckedNumElements((*out)[o].dims, (*out)[o].dtype, tensor_limits);
       if (!n.ok()) {
-        return fail(absl::Status(n.status().code(),
-                                 absl::StrCat("output '", op.output(o), "': ",
-                                              n.status().message())));
+        return fail(absl::Status(n.status().code(), absl::StrCat("output '", op.output(o),
+                                                                 "': ", n.status().message())));
       }
       types[op.output(o)] = (*out)[o];
       result.op_output_numel[i].push_back(*n);
@@ -214,9 +210,9 @@ absl::Status Net::PrepareOps(const NetTypes& types) {
     PrepareContext ctx(types.op_inputs[i], types.op_outputs[i], state.constant_inputs);
     absl::Status s = CallCatching("Prepare", [&] { return ops_[i]->Prepare(ctx); });
     if (!s.ok()) {
-      return absl::Status(
-          s.code(), absl::StrCat(DescribeOperator(def_, static_cast<int>(i), types.blobs),
-                                 ": prepare failed: ", s.message()));
+      return absl::Status(s.code(),
+                          absl::StrCat(DescribeOperator(def_, static_cast<int>(i), types.blobs),
+                                       ": prepare failed: ", s.message()));
     }
     state.watched.clear();
     // Value-dependent inference read every constant input's value.
@@ -235,8 +231,8 @@ absl::Status Net::CheckNeedsPrepare(bool* needed) {
   for (size_t i = 0; i < input_tensors_.size(); ++i) {
     const Tensor* t = input_tensors_[i];
     if (!t->initialized()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          NetLabel(def_), ": input blob '", input_names_[i], "' holds no tensor"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(NetLabel(def_), ": input blob '", input_names_[i], "' holds no tensor"));
     }
     if (t->dtype() != input_types_[i].dtype || t->dims() != input_types_[i].dims) {
       *needed = true;
@@ -265,8 +261,8 @@ absl::Status Net::Reprepare() {
     inputs[input_names_[i]] = input_tensors_[i]->type();
   }
   const WorkspaceOptions& options = ws_->options();
-  absl::StatusOr<NetTypes> types = InferNetTypesPerOp(
-      def_, inputs, MakeConstantLookup(*ws_, def_), options.tensor, options.net);
+  absl::StatusOr<NetTypes> types =
+      InferNetTypesPerOp(def_, inputs, MakeConstantLookup(*ws_, def_), options.tensor, options.net);
   if (!types.ok()) return types.status();
   absl::Status s = PrepareOps(*types);
   if (!s.ok()) return s;
@@ -327,18 +323,19 @@ absl::Status Net::Run() {
       const TensorType& want = *state.out_types[o];
       if (t->dtype() != want.dtype || t->dims() != want.dims) {
         if (!t->SetTypeWithinCapacity(want, state.out_numel[o])) {
-          return absl::InternalError(absl::StrCat(
-              DescribeOperator(def_, static_cast<int>(i), types_.blobs), ": output '",
-              op->def().output(o), "' has less storage than prepared; was it replaced "
-              "behind the workspace's back?"));
+          return absl::InternalError(
+              absl::StrCat(DescribeOperator(def_, static_cast<int>(i), types_.blobs), ": output '",
+                           op->def().output(o),
+                           "' has less storage than prepared; was it replaced "
+                           "behind the workspace's back?"));
         }
       }
     }
     s = CallCatching("RunOnDevice", [op] { return op->RunOnDevice(); });
     if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat(DescribeOperator(def_, static_cast<int>(i),
-                                                                  types_.blobs),
-                                                 " failed: ", s.message()));
+      return absl::Status(s.code(),
+                          absl::StrCat(DescribeOperator(def_, static_cast<int>(i), types_.blobs),
+                                       " failed: ", s.message()));
     }
   }
   return absl::OkStatus();

@@ -158,9 +158,9 @@ class Net {
   std::vector<const Tensor*> input_tensors_;
   std::vector<TensorType> input_types_;  // As of the last successful check.
   std::vector<std::string> blob_names_;
-  NetTypes types_;                       // Inferred at the last check.
+  NetTypes types_;  // Inferred at the last check.
   bool prepared_ = false;
-  uint64_t workspace_generation_ = 0;    // Workspace::generation() when checked.
+  uint64_t workspace_generation_ = 0;  // Workspace::generation() when checked.
   int64_t prepare_count_ = 0;
 };
 

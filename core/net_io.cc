@@ -7,13 +7,13 @@
 #include <cstring>
 
 #include "absl/strings/match.h"
-#include "core/file_util.h"
 #include "absl/strings/str_cat.h"
+#include "core/file_util.h"
 #include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/wire_format_lite.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
+#include "google/protobuf/wire_format_lite.h"
 
 namespace opgraph {
 namespace {
@@ -64,9 +64,8 @@ bool IsTextProtoPath(const std::string& path) {
          absl::EndsWith(path, ".txt");
 }
 
-absl::Status ParseProto(const std::string& bytes, const std::string& source,
-                        bool text_only, google::protobuf::Message* msg,
-                        const ProtoLimits& limits) {
+absl::Status ParseProto(const std::string& bytes, const std::string& source, bool text_only,
+                        google::protobuf::Message* msg, const ProtoLimits& limits) {
   if (static_cast<int64_t>(bytes.size()) > limits.max_file_bytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat(source, ": ", bytes.size(), " bytes exceeds the limit of ",
@@ -75,9 +74,9 @@ absl::Status ParseProto(const std::string& bytes, const std::string& source,
   // Protobuf addresses a message with int: nothing of 2 GiB or more parses,
   // whatever max_file_bytes says, and the casts below must not wrap.
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        source, ": ", bytes.size(), " bytes exceeds protobuf's message size limit of ",
-        INT32_MAX, " bytes"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat(source, ": ", bytes.size(), " bytes exceeds protobuf's message size limit of ",
+                     INT32_MAX, " bytes"));
   }
   std::string binary_error;
   if (!text_only) {
@@ -90,13 +89,13 @@ absl::Status ParseProto(const std::string& bytes, const std::string& source,
         msg->IsInitialized()) {
       return absl::OkStatus();
     }
-    binary_error = msg->IsInitialized() ? absl::StrCat("not a valid binary ", msg->GetTypeName(),
-                                                      " (or nested deeper than the limit of ",
-                                                      limits.max_recursion_depth,
-                                                      " messages, ProtoLimits::max_recursion_depth)")
-                                        : "binary " + msg->GetTypeName() +
-                                              " is missing required fields: " +
-                                              msg->InitializationErrorString();
+    binary_error =
+        msg->IsInitialized()
+            ? absl::StrCat("not a valid binary ", msg->GetTypeName(),
+                           " (or nested deeper than the limit of ", limits.max_recursion_depth,
+                           " messages, ProtoLimits::max_recursion_depth)")
+            : "binary " + msg->GetTypeName() +
+                  " is missing required fields: " + msg->InitializationErrorString();
   }
   msg->Clear();
   TextErrors errors;
@@ -106,16 +105,15 @@ absl::Status ParseProto(const std::string& bytes, const std::string& source,
   if (parser.ParseFromString(bytes, msg)) return absl::OkStatus();
   msg->Clear();
   if (text_only) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": not a valid text-format ", msg->GetTypeName(), ": ", errors.first()));
+    return absl::InvalidArgumentError(absl::StrCat(source, ": not a valid text-format ",
+                                                   msg->GetTypeName(), ": ", errors.first()));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      source, ": cannot parse as ", msg->GetTypeName(), ": ", binary_error,
-      "; as text format: ", errors.first()));
+  return absl::InvalidArgumentError(absl::StrCat(source, ": cannot parse as ", msg->GetTypeName(),
+                                                 ": ", binary_error,
+                                                 "; as text format: ", errors.first()));
 }
 
-absl::StatusOr<std::string> ReadFileToString(const std::string& path,
-                                             const ProtoLimits& limits) {
+absl::StatusOr<std::string> ReadFileToString(const std::string& path, const ProtoLimits& limits) {
   FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     const int err = errno;
@@ -128,8 +126,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path,
   // Reserve the file's size up front (when it has one within the limit), so
   // that the bytes are held once, not grown by doubling.
   struct stat st;
-  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-      st.st_size <= limit) {
+  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 && st.st_size <= limit) {
     out.reserve(static_cast<size_t>(st.st_size) + 1);
   }
   size_t n;
@@ -137,9 +134,8 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path,
     out.append(buf, n);
     if (static_cast<int64_t>(out.size()) > limit) {
       std::fclose(f);
-      return absl::ResourceExhaustedError(
-          absl::StrCat(path, ": larger than the limit of ", limit,
-                       " bytes (ProtoLimits::max_file_bytes)"));
+      return absl::ResourceExhaustedError(absl::StrCat(path, ": larger than the limit of ", limit,
+                                                       " bytes (ProtoLimits::max_file_bytes)"));
     }
   }
   const bool failed = std::ferror(f);

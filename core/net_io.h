@@ -21,7 +21,7 @@ namespace opgraph {
 // Limits on what a message file may be; see docs/SECURITY.md.
 struct ProtoLimits {
   int64_t max_file_bytes = int64_t{1} << 30;  // 1 GiB
-  int max_recursion_depth = 64;              // Nets nested inside arguments.
+  int max_recursion_depth = 64;               // Nets nested inside arguments.
 };
 
 // True when `path` names a text-format file by its extension.
@@ -29,9 +29,8 @@ bool IsTextProtoPath(const std::string& path);
 
 // Parses `bytes` into `msg`, binary then text. On failure, InvalidArgument
 // naming `source` and the reason (for text, protobuf's line and column).
-absl::Status ParseProto(const std::string& bytes, const std::string& source,
-                        bool text_only, google::protobuf::Message* msg,
-                        const ProtoLimits& limits = {});
+absl::Status ParseProto(const std::string& bytes, const std::string& source, bool text_only,
+                        google::protobuf::Message* msg, const ProtoLimits& limits = {});
 
 // Reads a message file. NotFound when it cannot be opened; InvalidArgument
 // when it does not parse; ResourceExhausted when over the size limit.

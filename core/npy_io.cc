@@ -1,7 +1,5 @@
 // .npy files (numpy's format, versions 1.0 to 3.0): the half of
 // core/tensor_io.h that reads and writes them; tensor_io.cc has TensorProto.
-#include "core/tensor_io.h"
-
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -19,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "core/net_io.h"
 #include "core/status_macros.h"
+#include "core/tensor_io.h"
 
 // Raw data in both formats is little-endian; copying it with memcpy is only
 // right on a little-endian host, which is all opgraph targets.
@@ -82,7 +81,8 @@ absl::Status ParseNpyPreamble(absl::string_view head, const std::string& source,
     if (head.size() >= kNpyMagicLen && head.substr(0, kNpyMagicLen) != kNpyMagic) {
       return fail("it does not start with the magic string \\x93NUMPY");
     }
-    return fail(absl::StrCat("only ", head.size(), " bytes, too short for the magic string and "
+    return fail(absl::StrCat("only ", head.size(),
+                             " bytes, too short for the magic string and "
                              "version"));
   }
   const int major = static_cast<uint8_t>(head[6]);
@@ -94,8 +94,8 @@ absl::Status ParseNpyPreamble(absl::string_view head, const std::string& source,
   const size_t len_bytes = major == 1 ? 2 : 4;
   *preamble_len = kNpyMagicLen + 2 + len_bytes;
   if (head.size() < *preamble_len) {
-    return fail(absl::StrCat("the file ends inside the header length field (", head.size(),
-                             " bytes)"));
+    return fail(
+        absl::StrCat("the file ends inside the header length field (", head.size(), " bytes)"));
   }
   uint32_t len = 0;
   for (size_t i = 0; i < len_bytes; ++i) {
@@ -153,17 +153,15 @@ class HeaderLexer {
   std::string Word() {
     SkipSpace();
     const size_t start = pos_;
-    while (pos_ < text_.size() &&
-           (absl::ascii_isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '-' ||
-            text_[pos_] == '_')) {
+    while (pos_ < text_.size() && (absl::ascii_isalnum(static_cast<unsigned char>(text_[pos_])) ||
+                                   text_[pos_] == '-' || text_[pos_] == '_')) {
       ++pos_;
     }
     return std::string(text_.substr(start, pos_ - start));
   }
 
   absl::Status Error(absl::string_view what) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " at offset ", pos_, " of the header"));
+    return absl::InvalidArgumentError(absl::StrCat(what, " at offset ", pos_, " of the header"));
   }
 
  private:
@@ -244,8 +242,8 @@ absl::Status ParseNpyDict(absl::string_view text, std::string* descr, bool* fort
         return lex.Error("'shape' (n) is not a tuple; a one-dimensional shape is written (n,)");
       }
     } else {
-      return lex.Error(absl::StrCat("unknown key '", key,
-                                    "' (expected 'descr', 'fortran_order' and 'shape')"));
+      return lex.Error(
+          absl::StrCat("unknown key '", key, "' (expected 'descr', 'fortran_order' and 'shape')"));
     }
     if (*seen) return lex.Error(absl::StrCat("duplicate key '", key, "'"));
     *seen = true;
@@ -265,8 +263,7 @@ absl::Status ParseNpyDict(absl::string_view text, std::string* descr, bool* fort
 
 // Validates the header text and computes the data layout.
 absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view text, size_t preamble_len,
-                                         const std::string& source,
-                                         const TensorLimits& limits) {
+                                         const std::string& source, const TensorLimits& limits) {
   auto fail = [&](const absl::Status& s) {
     return absl::Status(s.code(), absl::StrCat(source, ": invalid .npy header: ", s.message()));
   };
@@ -279,12 +276,13 @@ absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view text, size_t preamble
   }
   if (h.dtype == DType::kUndefined) {
     if (!h.descr.empty() && h.descr[0] == '>') {
-      return fail(absl::InvalidArgumentError(absl::StrCat(
-          "dtype '", h.descr, "' is big-endian, which is not supported; save little-endian "
-          "data instead (in numpy: arr.astype(arr.dtype.newbyteorder('<')))")));
+      return fail(absl::InvalidArgumentError(
+          absl::StrCat("dtype '", h.descr,
+                       "' is big-endian, which is not supported; save little-endian "
+                       "data instead (in numpy: arr.astype(arr.dtype.newbyteorder('<')))")));
     }
-    return fail(absl::InvalidArgumentError(absl::StrCat(
-        "unsupported dtype '", h.descr, "' (supported: ", SupportedNpyDtypes(), ")")));
+    return fail(absl::InvalidArgumentError(
+        absl::StrCat("unsupported dtype '", h.descr, "' (supported: ", SupportedNpyDtypes(), ")")));
   }
   if (fortran_order) {
     return fail(absl::InvalidArgumentError(
@@ -300,15 +298,15 @@ absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view text, size_t preamble
 }
 
 absl::Status DataSizeError(const std::string& source, const NpyHeader& h, uint64_t actual) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      source, ": the .npy data is ", actual, " bytes but shape ", DimsToString(h.dims), " of '",
-      h.descr, "' needs ", h.data_bytes, " bytes (", actual < h.data_bytes ? "too few" : "too many",
-      ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(source, ": the .npy data is ", actual, " bytes but shape ", DimsToString(h.dims),
+                   " of '", h.descr, "' needs ", h.data_bytes, " bytes (",
+                   actual < h.data_bytes ? "too few" : "too many", ")"));
 }
 
 std::string NpyHeaderText(const Tensor& t) {
-  std::string dict = absl::StrCat("{'descr': '", NpyDescr(t.dtype()),
-                                  "', 'fortran_order': False, 'shape': (");
+  std::string dict =
+      absl::StrCat("{'descr': '", NpyDescr(t.dtype()), "', 'fortran_order': False, 'shape': (");
   for (size_t i = 0; i < t.dims().size(); ++i) {
     absl::StrAppend(&dict, i > 0 ? ", " : "", t.dims()[i]);
   }
@@ -330,13 +328,13 @@ absl::StatusOr<Tensor> ParseNpy(const std::string& bytes, const std::string& sou
   uint32_t header_len = 0;
   OPGRAPH_RETURN_IF_ERROR(ParseNpyPreamble(bytes, source, &preamble_len, &header_len));
   if (bytes.size() - preamble_len < header_len) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": not a valid .npy file: the header length ", header_len,
-        " runs past the end of the file (", bytes.size(), " bytes)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": not a valid .npy file: the header length ", header_len,
+                     " runs past the end of the file (", bytes.size(), " bytes)"));
   }
-  OPGRAPH_ASSIGN_OR_RETURN(
-      NpyHeader h, ParseNpyHeader(absl::string_view(bytes).substr(preamble_len, header_len),
-                                  preamble_len, source, limits));
+  OPGRAPH_ASSIGN_OR_RETURN(NpyHeader h,
+                           ParseNpyHeader(absl::string_view(bytes).substr(preamble_len, header_len),
+                                          preamble_len, source, limits));
   const uint64_t actual = bytes.size() - h.data_offset;
   if (actual != h.data_bytes) return DataSizeError(source, h, actual);
   Tensor t;
@@ -378,9 +376,9 @@ absl::StatusOr<Tensor> ReadNpy(const std::string& path, const TensorLimits& limi
     const size_t got = std::fread(header.data() + have, 1, header_len - have, f.get());
     if (std::ferror(f.get())) return read_error();
     if (got != header_len - have) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": not a valid .npy file: the header length ", header_len,
-          " runs past the end of the file (", preamble_len + have + got, " bytes)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": not a valid .npy file: the header length ", header_len,
+                       " runs past the end of the file (", preamble_len + have + got, " bytes)"));
     }
   }
   OPGRAPH_ASSIGN_OR_RETURN(NpyHeader h, ParseNpyHeader(header, preamble_len, path, limits));
@@ -401,8 +399,8 @@ absl::StatusOr<Tensor> ReadNpy(const std::string& path, const TensorLimits& limi
   size_t n;
   while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0) extra += n;
   if (got != h.data_bytes || extra > 0) return DataSizeError(path, h, got + extra);
-  OPGRAPH_RETURN_IF_ERROR(internal::CheckByteValues(static_cast<const uint8_t*>(t.raw_data()), h.data_bytes,
-                                          h.dtype, path));
+  OPGRAPH_RETURN_IF_ERROR(internal::CheckByteValues(static_cast<const uint8_t*>(t.raw_data()),
+                                                    h.data_bytes, h.dtype, path));
   return t;
 }
 

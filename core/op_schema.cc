@@ -14,9 +14,9 @@ std::string OpLabel(const OperatorDef& def) {
 }
 
 int CountSetFields(const Argument& a) {
-  return a.has_f() + a.has_i() + a.has_s() + a.has_n() + a.has_t() +
-         (a.floats_size() > 0) + (a.ints_size() > 0) + (a.strings_size() > 0) +
-         (a.nets_size() > 0) + (a.tensors_size() > 0);
+  return a.has_f() + a.has_i() + a.has_s() + a.has_n() + a.has_t() + (a.floats_size() > 0) +
+         (a.ints_size() > 0) + (a.strings_size() > 0) + (a.nets_size() > 0) +
+         (a.tensors_size() > 0);
 }
 
 // What an argument carries, for error messages.
@@ -40,14 +40,22 @@ std::string DescribeArgument(const Argument& a) {
 
 const char* ArgKindName(ArgKind kind) {
   switch (kind) {
-    case ArgKind::kFloat: return "float";
-    case ArgKind::kInt: return "int";
-    case ArgKind::kString: return "string";
-    case ArgKind::kFloats: return "floats";
-    case ArgKind::kInts: return "ints";
-    case ArgKind::kStrings: return "strings";
-    case ArgKind::kNet: return "net";
-    case ArgKind::kTensor: return "tensor";
+    case ArgKind::kFloat:
+      return "float";
+    case ArgKind::kInt:
+      return "int";
+    case ArgKind::kString:
+      return "string";
+    case ArgKind::kFloats:
+      return "floats";
+    case ArgKind::kInts:
+      return "ints";
+    case ArgKind::kStrings:
+      return "strings";
+    case ArgKind::kNet:
+      return "net";
+    case ArgKind::kTensor:
+      return "tensor";
   }
   return "invalid";
 }
@@ -55,16 +63,24 @@ const char* ArgKindName(ArgKind kind) {
 bool ArgumentHasKind(const Argument& a, ArgKind kind) {
   const int set = CountSetFields(a);
   switch (kind) {
-    case ArgKind::kFloat: return a.has_f() && set == 1;
-    case ArgKind::kInt: return a.has_i() && set == 1;
-    case ArgKind::kString: return a.has_s() && set == 1;
-    case ArgKind::kNet: return a.has_n() && set == 1;
-    case ArgKind::kTensor: return a.has_t() && set == 1;
+    case ArgKind::kFloat:
+      return a.has_f() && set == 1;
+    case ArgKind::kInt:
+      return a.has_i() && set == 1;
+    case ArgKind::kString:
+      return a.has_s() && set == 1;
+    case ArgKind::kNet:
+      return a.has_n() && set == 1;
+    case ArgKind::kTensor:
+      return a.has_t() && set == 1;
     // A repeated field cannot say "present but empty", so an argument with
     // no value at all is an empty list of the declared kind.
-    case ArgKind::kFloats: return set == 0 || (a.floats_size() > 0 && set == 1);
-    case ArgKind::kInts: return set == 0 || (a.ints_size() > 0 && set == 1);
-    case ArgKind::kStrings: return set == 0 || (a.strings_size() > 0 && set == 1);
+    case ArgKind::kFloats:
+      return set == 0 || (a.floats_size() > 0 && set == 1);
+    case ArgKind::kInts:
+      return set == 0 || (a.ints_size() > 0 && set == 1);
+    case ArgKind::kStrings:
+      return set == 0 || (a.strings_size() > 0 && set == 1);
   }
   return false;
 }
@@ -196,8 +212,8 @@ OpSchema& OpSchema::SetDoc(std::string doc) {
 OpSchema& OpSchema::IdenticalTypeAndShape() { return IdenticalTypeAndShapeOfInput(0); }
 
 OpSchema& OpSchema::IdenticalTypeAndShapeOfInput(int index) {
-  inference_ = [index](const OperatorDef& def, absl::Span<const TensorType> in)
-      -> absl::StatusOr<std::vector<TensorType>> {
+  inference_ = [index](const OperatorDef& def,
+                       absl::Span<const TensorType> in) -> absl::StatusOr<std::vector<TensorType>> {
     return std::vector<TensorType>(def.output_size(), in[index]);
   };
   return *this;
@@ -245,12 +261,12 @@ const ArgSpec* OpSchema::FindArg(absl::string_view name) const {
 absl::Status OpSchema::Verify(const OperatorDef& def) const {
   const std::string who = OpLabel(def);
   if (!in_arity_.Allows(def.input_size())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        who, " takes ", in_arity_.ToString(), " input(s), got ", def.input_size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(who, " takes ", in_arity_.ToString(), " input(s), got ", def.input_size()));
   }
   if (!out_arity_.Allows(def.output_size())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        who, " takes ", out_arity_.ToString(), " output(s), got ", def.output_size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(who, " takes ", out_arity_.ToString(), " output(s), got ", def.output_size()));
   }
   for (int i = 0; i < def.input_size(); ++i) {
     if (def.input(i).empty()) {
@@ -263,8 +279,8 @@ absl::Status OpSchema::Verify(const OperatorDef& def) const {
     }
     for (int p = 0; p < o; ++p) {
       if (def.output(p) == def.output(o)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            who, ": outputs ", p, " and ", o, " are the same blob '", def.output(o), "'"));
+        return absl::InvalidArgumentError(absl::StrCat(who, ": outputs ", p, " and ", o,
+                                                       " are the same blob '", def.output(o), "'"));
       }
     }
   }
@@ -272,14 +288,14 @@ absl::Status OpSchema::Verify(const OperatorDef& def) const {
     for (int o = 0; o < def.output_size(); ++o) {
       const bool same = def.input(i) == def.output(o);
       if (same && !IsInplaceAllowed(i, o)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            who, " cannot run in place: input ", i, " and output ", o,
-            " are both '", def.input(i), "', which the schema does not allow"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(who, " cannot run in place: input ", i, " and output ", o, " are both '",
+                         def.input(i), "', which the schema does not allow"));
       }
       if (!same && IsInplaceEnforced(i, o)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            who, " must run in place: input ", i, " ('", def.input(i), "') and output ", o,
-            " ('", def.output(o), "') must be the same blob"));
+        return absl::InvalidArgumentError(absl::StrCat(who, " must run in place: input ", i, " ('",
+                                                       def.input(i), "') and output ", o, " ('",
+                                                       def.output(o), "') must be the same blob"));
       }
     }
   }
@@ -289,14 +305,14 @@ absl::Status OpSchema::Verify(const OperatorDef& def) const {
     if (spec == nullptr) {
       std::vector<std::string> known;
       for (const ArgSpec& s : args_) known.push_back(s.name);
-      return absl::InvalidArgumentError(absl::StrCat(
-          who, " has no argument '", a.name(), "' (it takes: ",
-          known.empty() ? "none" : absl::StrJoin(known, ", "), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, " has no argument '", a.name(),
+                       "' (it takes: ", known.empty() ? "none" : absl::StrJoin(known, ", "), ")"));
     }
     if (!ArgumentHasKind(a, spec->kind)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          who, ": argument '", a.name(), "' must be a ", ArgKindName(spec->kind),
-          ", got ", DescribeArgument(a)));
+      return absl::InvalidArgumentError(absl::StrCat(who, ": argument '", a.name(), "' must be a ",
+                                                     ArgKindName(spec->kind), ", got ",
+                                                     DescribeArgument(a)));
     }
     for (int j = 0; j < k; ++j) {
       if (def.arg(j).name() == a.name()) {
@@ -307,8 +323,8 @@ absl::Status OpSchema::Verify(const OperatorDef& def) const {
   }
   for (const ArgSpec& spec : args_) {
     if (spec.required && FindArgument(def, spec.name) == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          who, " requires argument '", spec.name, "' (", ArgKindName(spec.kind), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, " requires argument '", spec.name, "' (", ArgKindName(spec.kind), ")"));
     }
   }
   return absl::OkStatus();
@@ -324,18 +340,18 @@ absl::StatusOr<std::vector<TensorType>> OpSchema::InferTensors(
       if (allowed_types_.count(inputs[i].dtype) == 0) {
         std::vector<std::string> names;
         for (DType t : allowed_types_) names.push_back(DTypeName(t));
-        return absl::InvalidArgumentError(absl::StrCat(
-            who, ": input ", i, " is ", inputs[i].ToString(), ", expected one of ",
-            absl::StrJoin(names, ", ")));
+        return absl::InvalidArgumentError(absl::StrCat(who, ": input ", i, " is ",
+                                                       inputs[i].ToString(), ", expected one of ",
+                                                       absl::StrJoin(names, ", ")));
       }
     }
   }
   if (same_inputs_) {
     for (size_t i = 1; i < inputs.size(); ++i) {
       if (inputs[i] != inputs[0]) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            who, ": input ", i, " is ", inputs[i].ToString(), " but input 0 is ",
-            inputs[0].ToString(), "; they must have the same type and shape"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(who, ": input ", i, " is ", inputs[i].ToString(), " but input 0 is ",
+                         inputs[0].ToString(), "; they must have the same type and shape"));
       }
     }
   }
@@ -352,13 +368,11 @@ absl::StatusOr<std::vector<TensorType>> OpSchema::InferTensors(
     out = inference_(def, inputs);
   }
   if (!out.ok()) {
-    return absl::Status(out.status().code(),
-                        absl::StrCat(who, ": ", out.status().message()));
+    return absl::Status(out.status().code(), absl::StrCat(who, ": ", out.status().message()));
   }
   if (static_cast<int>(out->size()) != def.output_size()) {
-    return absl::InternalError(absl::StrCat(
-        who, ": shape inference produced ", out->size(), " outputs for ",
-        def.output_size()));
+    return absl::InternalError(absl::StrCat(who, ": shape inference produced ", out->size(),
+                                            " outputs for ", def.output_size()));
   }
   return out;
 }

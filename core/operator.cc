@@ -53,8 +53,7 @@ std::vector<int64_t> OperatorBase::RepeatedArg<int64_t>(absl::string_view name) 
   return std::vector<int64_t>(a->ints().begin(), a->ints().end());
 }
 template <>
-std::vector<std::string> OperatorBase::RepeatedArg<std::string>(
-    absl::string_view name) const {
+std::vector<std::string> OperatorBase::RepeatedArg<std::string>(absl::string_view name) const {
   const Argument* a = FindArgument(def_, name);
   if (a == nullptr) return {};
   return std::vector<std::string>(a->strings().begin(), a->strings().end());
@@ -62,9 +61,9 @@ std::vector<std::string> OperatorBase::RepeatedArg<std::string>(
 
 absl::StatusOr<int> CanonicalAxis(int64_t axis, int ndim) {
   if (axis < -ndim || axis >= ndim) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "axis ", axis, " is out of range for a tensor of rank ", ndim,
-        " (allowed: ", -ndim, " to ", ndim - 1, ")"));
+    return absl::InvalidArgumentError(absl::StrCat("axis ", axis,
+                                                   " is out of range for a tensor of rank ", ndim,
+                                                   " (allowed: ", -ndim, " to ", ndim - 1, ")"));
   }
   return static_cast<int>(axis < 0 ? axis + ndim : axis);
 }
@@ -72,8 +71,9 @@ absl::StatusOr<int> CanonicalAxis(int64_t axis, int ndim) {
 int OperatorBase::NumThreads() const { return ws_ != nullptr ? ws_->num_threads() : 1; }
 
 TensorInferenceFunction AxisCheckedInference(int64_t default_axis, int like) {
-  return [default_axis, like](const OperatorDef& def, absl::Span<const TensorType> in)
-             -> absl::StatusOr<std::vector<TensorType>> {
+  return [default_axis, like](
+             const OperatorDef& def,
+             absl::Span<const TensorType> in) -> absl::StatusOr<std::vector<TensorType>> {
     const Argument* a = FindArgument(def, "axis");
     const int64_t axis = a != nullptr ? a->i() : default_axis;
     absl::StatusOr<int> canonical = CanonicalAxis(axis, static_cast<int>(in[0].dims.size()));

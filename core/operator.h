@@ -77,8 +77,7 @@ class PrepareContext {
 
 class OperatorBase {
  public:
-  OperatorBase(const OperatorDef& def, const OpSchema& schema)
-      : def_(def), schema_(&schema) {}
+  OperatorBase(const OperatorDef& def, const OpSchema& schema) : def_(def), schema_(&schema) {}
   virtual ~OperatorBase() = default;
   OperatorBase(const OperatorBase&) = delete;
   OperatorBase& operator=(const OperatorBase&) = delete;
@@ -103,8 +102,7 @@ class OperatorBase {
   virtual absl::Status RunOnDevice() = 0;
 
   // Called by Net when it binds the operator, before the first run.
-  void Bind(std::vector<const Tensor*> inputs, std::vector<Tensor*> outputs,
-            Workspace* ws) {
+  void Bind(std::vector<const Tensor*> inputs, std::vector<Tensor*> outputs, Workspace* ws) {
     inputs_ = std::move(inputs);
     outputs_ = std::move(outputs);
     ws_ = ws;
@@ -134,9 +132,7 @@ class OperatorBase {
   // A repeated argument (floats, ints, strings); empty when absent.
   template <typename T>
   std::vector<T> RepeatedArg(absl::string_view name) const;
-  bool HasArgument(absl::string_view name) const {
-    return FindArgument(def_, name) != nullptr;
-  }
+  bool HasArgument(absl::string_view name) const { return FindArgument(def_, name) != nullptr; }
 
  private:
   const Argument& ArgOrDefault(absl::string_view name) const;
@@ -148,16 +144,24 @@ class OperatorBase {
   Workspace* ws_ = nullptr;
 };
 
-template <> float OperatorBase::Arg<float>(absl::string_view name) const;
-template <> double OperatorBase::Arg<double>(absl::string_view name) const;
-template <> int64_t OperatorBase::Arg<int64_t>(absl::string_view name) const;
-template <> int OperatorBase::Arg<int>(absl::string_view name) const;
-template <> bool OperatorBase::Arg<bool>(absl::string_view name) const;
-template <> std::string OperatorBase::Arg<std::string>(absl::string_view name) const;
-template <> std::vector<float> OperatorBase::RepeatedArg<float>(absl::string_view name) const;
-template <> std::vector<int64_t> OperatorBase::RepeatedArg<int64_t>(absl::string_view name) const;
-template <> std::vector<std::string> OperatorBase::RepeatedArg<std::string>(
-    absl::string_view name) const;
+template <>
+float OperatorBase::Arg<float>(absl::string_view name) const;
+template <>
+double OperatorBase::Arg<double>(absl::string_view name) const;
+template <>
+int64_t OperatorBase::Arg<int64_t>(absl::string_view name) const;
+template <>
+int OperatorBase::Arg<int>(absl::string_view name) const;
+template <>
+bool OperatorBase::Arg<bool>(absl::string_view name) const;
+template <>
+std::string OperatorBase::Arg<std::string>(absl::string_view name) const;
+template <>
+std::vector<float> OperatorBase::RepeatedArg<float>(absl::string_view name) const;
+template <>
+std::vector<int64_t> OperatorBase::RepeatedArg<int64_t>(absl::string_view name) const;
+template <>
+std::vector<std::string> OperatorBase::RepeatedArg<std::string>(absl::string_view name) const;
 
 // Normalizes an axis argument against a rank: a negative axis counts from
 // the end. InvalidArgument when it falls outside [-ndim, ndim).

@@ -13,8 +13,8 @@ namespace opgraph {
 std::vector<PassInfo> RegisteredPasses() {
   std::vector<PassInfo> out;
   for (const GraphPass& p : OpRegistry::Global().Passes()) {
-    out.push_back(PassInfo{p.name(), p.description(), p.enabled_by_default(), p.order(),
-                           p.source()});
+    out.push_back(
+        PassInfo{p.name(), p.description(), p.enabled_by_default(), p.order(), p.source()});
   }
   return out;
 }
@@ -32,9 +32,8 @@ absl::StatusOr<OptimizeResult> OptimizeNet(const NetDef& net, const OptimizeOpti
   for (const GraphPass& p : passes) known.push_back(p.name());
   for (const std::string& name : options.disabled_passes) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("no graph pass named '", name,
-                                                     "'; known passes: ",
-                                                     absl::StrJoin(known, ", ")));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "no graph pass named '", name, "'; known passes: ", absl::StrJoin(known, ", ")));
     }
   }
   PassContext ctx;
@@ -48,17 +47,17 @@ absl::StatusOr<OptimizeResult> OptimizeNet(const NetDef& net, const OptimizeOpti
     const size_t before = result.rewrites.size();
     absl::StatusOr<NetDef> out = pass.function()(result.net, ctx, &result.rewrites);
     if (!out.ok()) {
-      return absl::Status(out.status().code(), absl::StrCat("graph pass ", pass.name(), ": ",
-                                                            out.status().message()));
+      return absl::Status(out.status().code(),
+                          absl::StrCat("graph pass ", pass.name(), ": ", out.status().message()));
     }
     const bool changed = result.rewrites.size() > before ||
                          !google::protobuf::util::MessageDifferencer::Equals(*out, result.net);
     if (changed) {
       absl::StatusOr<TypeMap> checked = InferNetTypes(*out, options.input_types);
       if (!checked.ok()) {
-        return absl::InternalError(absl::StrCat("graph pass ", pass.name(), " (",
-                                                pass.source(), ") produced an invalid net: ",
-                                                checked.status().message()));
+        return absl::InternalError(
+            absl::StrCat("graph pass ", pass.name(), " (", pass.source(),
+                         ") produced an invalid net: ", checked.status().message()));
       }
     }
     for (size_t r = before; r < result.rewrites.size(); ++r) {

@@ -49,8 +49,8 @@ struct PassInfo {
   std::string name;         // "FuseSeluSoftmax"
   std::string description;  // one line, for `opgraph inspect` and docs
   bool enabled_by_default = true;
-  int order = 0;            // lower runs first; ties by name
-  std::string source;       // "built-in" or the plugin's path
+  int order = 0;       // lower runs first; ties by name
+  std::string source;  // "built-in" or the plugin's path
 };
 
 // Every registered pass, in the order OptimizeNet applies them.

@@ -31,17 +31,14 @@ namespace {
 // most a few tens of microseconds and a descheduled thread costs
 // milliseconds. So ParallelFor splits only when each thread gets at least
 // 50 us of single-thread work, and the process default stays 1 thread.
-int ClampThreads(int64_t n) {
-  return static_cast<int>(std::clamp<int64_t>(n, 1, kMaxThreads));
-}
+int ClampThreads(int64_t n) { return static_cast<int>(std::clamp<int64_t>(n, 1, kMaxThreads)); }
 
 int ThreadsFromEnvironment() {
   const char* env = std::getenv("OPGRAPH_NUM_THREADS");
   if (env == nullptr || *env == '\0') return 1;
   int64_t n = 0;
   if (!absl::SimpleAtoi(env, &n) || n < 1) {
-    LOG(WARNING) << "OPGRAPH_NUM_THREADS='" << env
-                 << "' is not an integer >= 1; using 1 thread";
+    LOG(WARNING) << "OPGRAPH_NUM_THREADS='" << env << "' is not an integer >= 1; using 1 thread";
     return 1;
   }
   return ClampThreads(n);
@@ -95,7 +92,7 @@ void ParallelFor(int max_threads, int64_t n_items, double cost_per_item_ns,
   // since t <= chunks. A loop over ranges rather than one range per thread
   // id, so every range runs even if OpenMP grants fewer threads (nesting,
   // OMP_THREAD_LIMIT).
-#pragma omp parallel for num_threads(static_cast<int>(t)) schedule(static, 1)
+#pragma omp parallel for num_threads(static_cast <int>(t)) schedule(static, 1)
   for (int64_t k = 0; k < t; ++k) {
     const int64_t begin = chunks * k / t * grain;
     const int64_t end = std::min(n_items, chunks * (k + 1) / t * grain);

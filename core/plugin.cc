@@ -65,8 +65,8 @@ bool ReadAt(int fd, uint64_t offset, uint64_t file_size, void* buf, size_t n) {
   if (offset > file_size || n > file_size - offset) return false;
   size_t done = 0;
   while (done < n) {
-    ssize_t r = pread(fd, static_cast<char*>(buf) + done, n - done,
-                      static_cast<off_t>(offset + done));
+    ssize_t r =
+        pread(fd, static_cast<char*>(buf) + done, n - done, static_cast<off_t>(offset + done));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
     done += static_cast<size_t>(r);
@@ -79,8 +79,7 @@ enum class InfoLookup { kNotElf, kNoSection, kFound };
 // Finds the .opgraph_plugin_info section by reading the ELF section headers
 // of the file, without loading it. Files that are not 64-bit ELF of this
 // machine's byte order are kNotElf: dlopen then explains what is wrong.
-InfoLookup ReadPluginInfo(const std::string& path, uint64_t file_size,
-                          OpgraphPluginInfo* info) {
+InfoLookup ReadPluginInfo(const std::string& path, uint64_t file_size, OpgraphPluginInfo* info) {
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return InfoLookup::kNotElf;
   Elf64_Ehdr eh;
@@ -135,8 +134,8 @@ InfoLookup ReadPluginInfo(const std::string& path, uint64_t file_size,
 }
 
 std::string MissingEntryPoint(const std::string& path, const char* symbol) {
-  return absl::StrCat("plugin '", path, "' is not an opgraph plugin: it does not define ",
-                      symbol, " (add OPGRAPH_PLUGIN_ENTRY() from core/plugin.h to one ",
+  return absl::StrCat("plugin '", path, "' is not an opgraph plugin: it does not define ", symbol,
+                      " (add OPGRAPH_PLUGIN_ENTRY() from core/plugin.h to one ",
                       "of its source files)");
 }
 
@@ -152,14 +151,13 @@ absl::Status CheckInfo(const std::string& path, const OpgraphPluginInfo& info) {
     return absl::FailedPreconditionError(absl::StrCat(
         "plugin '", path, "' was built with protobuf ",
         ProtobufVersionString(info.protobuf_version), " but opgraph uses protobuf ",
-        ProtobufVersionString(GOOGLE_PROTOBUF_VERSION),
-        "; rebuild it against the same protobuf"));
+        ProtobufVersionString(GOOGLE_PROTOBUF_VERSION), "; rebuild it against the same protobuf"));
   }
   if (info.cxx11_abi != HostCxx11Abi()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "plugin '", path, "' was built with _GLIBCXX_USE_CXX11_ABI=", info.cxx11_abi,
-        " but opgraph with _GLIBCXX_USE_CXX11_ABI=", HostCxx11Abi(),
-        "; rebuild it with the same setting"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("plugin '", path, "' was built with _GLIBCXX_USE_CXX11_ABI=", info.cxx11_abi,
+                     " but opgraph with _GLIBCXX_USE_CXX11_ABI=", HostCxx11Abi(),
+                     "; rebuild it with the same setting"));
   }
   return absl::OkStatus();
 }
@@ -172,20 +170,18 @@ absl::StatusCode PluginCode(int32_t code) {
 }
 
 // The part of LoadPlugin after the library is open. Never closes `handle`.
-absl::Status RegisterFromHandle(const std::string& path, void* handle,
-                                RegistrationBatch batch) {
+absl::Status RegisterFromHandle(const std::string& path, void* handle, RegistrationBatch batch) {
   dlerror();
-  auto abi_fn = reinterpret_cast<OpgraphPluginAbiVersionFn>(
-      dlsym(handle, kPluginAbiVersionSymbol));
+  auto abi_fn = reinterpret_cast<OpgraphPluginAbiVersionFn>(dlsym(handle, kPluginAbiVersionSymbol));
   if (abi_fn == nullptr) {
     return absl::InvalidArgumentError(MissingEntryPoint(path, kPluginAbiVersionSymbol));
   }
   const uint32_t abi = abi_fn();
   if (abi != OPGRAPH_PLUGIN_ABI_VERSION) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "plugin '", path, "' reports opgraph plugin ABI version ", abi,
-        " but this opgraph has plugin ABI version ", OPGRAPH_PLUGIN_ABI_VERSION,
-        "; rebuild the plugin against this opgraph"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("plugin '", path, "' reports opgraph plugin ABI version ", abi,
+                     " but this opgraph has plugin ABI version ", OPGRAPH_PLUGIN_ABI_VERSION,
+                     "; rebuild the plugin against this opgraph"));
   }
   auto info_fn = reinterpret_cast<OpgraphPluginInfoFn>(dlsym(handle, kPluginInfoSymbol));
   if (info_fn == nullptr) {
@@ -211,9 +207,9 @@ absl::Status RegisterFromHandle(const std::string& path, void* handle,
   }
   status.message[sizeof(status.message) - 1] = '\0';
   if (status.code != 0) {
-    return absl::Status(PluginCode(status.code),
-                        absl::StrCat("plugin '", path, "' failed to register its operators: ",
-                                     status.message));
+    return absl::Status(
+        PluginCode(status.code),
+        absl::StrCat("plugin '", path, "' failed to register its operators: ", status.message));
   }
   if (batch.empty() && batch.first_error().ok()) {
     LOG(WARNING) << "plugin '" << path << "' registered no operators, passes or roles";
@@ -293,8 +289,8 @@ absl::Status LoadPlugin(const std::string& path) {
   }
   if (handle == nullptr) {
     const char* err = dlerror();
-    return absl::InvalidArgumentError(absl::StrCat("cannot load plugin '", path, "': ",
-                                                   err != nullptr ? err : "dlopen failed"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot load plugin '", path, "': ", err != nullptr ? err : "dlopen failed"));
   }
   absl::Status s = RegisterFromHandle(path, handle, std::move(batch));
   if (!s.ok()) {

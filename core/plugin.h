@@ -59,11 +59,13 @@
 // load time with undefined or, worse, wrongly resolved symbols.
 #if defined(GOOGLE_PROTOBUF_VERSION) && \
     GOOGLE_PROTOBUF_VERSION != OPGRAPH_BUILT_WITH_PROTOBUF_VERSION
-#error "This plugin is compiled against other protobuf headers than opgraph was built with; see OPGRAPH_BUILT_WITH_PROTOBUF_VERSION in core/plugin_config.h. Use the same protobuf."
+#error \
+    "This plugin is compiled against other protobuf headers than opgraph was built with; see OPGRAPH_BUILT_WITH_PROTOBUF_VERSION in core/plugin_config.h. Use the same protobuf."
 #endif
 #if defined(_GLIBCXX_USE_CXX11_ABI) && OPGRAPH_BUILT_WITH_CXX11_ABI >= 0 && \
     _GLIBCXX_USE_CXX11_ABI != OPGRAPH_BUILT_WITH_CXX11_ABI
-#error "This plugin is compiled with another _GLIBCXX_USE_CXX11_ABI than opgraph was built with (see core/plugin_config.h); std::string would differ across the boundary."
+#error \
+    "This plugin is compiled with another _GLIBCXX_USE_CXX11_ABI than opgraph was built with (see core/plugin_config.h); std::string would differ across the boundary."
 #endif
 
 extern "C" {
@@ -71,12 +73,12 @@ extern "C" {
 // What a plugin was compiled against. The magic and abi_version fields keep
 // their place forever; the others are read only when abi_version matches.
 struct OpgraphPluginInfo {
-  char magic[16];            // "opgraph-plugin" NUL-padded.
-  uint32_t abi_version;      // OPGRAPH_PLUGIN_ABI_VERSION.
-  uint32_t protobuf_version; // GOOGLE_PROTOBUF_VERSION, e.g. 3021012.
-  int32_t cxx11_abi;         // _GLIBCXX_USE_CXX11_ABI, -1 without libstdc++.
-  int32_t cplusplus;         // __cplusplus / 100, e.g. 2017.
-  char opgraph_version[16];  // OPGRAPH_VERSION_STRING of the headers.
+  char magic[16];             // "opgraph-plugin" NUL-padded.
+  uint32_t abi_version;       // OPGRAPH_PLUGIN_ABI_VERSION.
+  uint32_t protobuf_version;  // GOOGLE_PROTOBUF_VERSION, e.g. 3021012.
+  int32_t cxx11_abi;          // _GLIBCXX_USE_CXX11_ABI, -1 without libstdc++.
+  int32_t cplusplus;          // __cplusplus / 100, e.g. 2017.
+  char opgraph_version[16];   // OPGRAPH_VERSION_STRING of the headers.
 };
 
 // The entry point's result: code is an absl::StatusCode value (0 is OK);
@@ -89,8 +91,7 @@ struct OpgraphPluginStatus {
 // The symbols a plugin exports (OPGRAPH_PLUGIN_ENTRY defines them).
 typedef uint32_t (*OpgraphPluginAbiVersionFn)(void);
 typedef const OpgraphPluginInfo* (*OpgraphPluginInfoFn)(void);
-typedef void (*OpgraphPluginRegisterFn)(opgraph::OpRegistrar* registrar,
-                                        uint32_t host_abi_version,
+typedef void (*OpgraphPluginRegisterFn)(opgraph::OpRegistrar* registrar, uint32_t host_abi_version,
                                         OpgraphPluginStatus* status);
 
 }  // extern "C"
@@ -178,8 +179,8 @@ inline void RunPluginEntry(Fn fn, OpRegistrar* registrar, uint32_t host_abi_vers
   }
   status->code = static_cast<int32_t>(s.code());
   const std::string msg(s.message());
-  const size_t n = msg.size() < sizeof(status->message) - 1 ? msg.size()
-                                                            : sizeof(status->message) - 1;
+  const size_t n =
+      msg.size() < sizeof(status->message) - 1 ? msg.size() : sizeof(status->message) - 1;
   msg.copy(status->message, n);
   status->message[n] = '\0';
 }
@@ -209,29 +210,28 @@ inline absl::Status NoExtraRegistrations(OpRegistrar&) { return absl::OkStatus()
 // explicitly. Registrations made with the macros of core/registry.h need no
 // call here. Use exactly once per plugin library, at namespace scope
 // outside any namespace.
-#define OPGRAPH_PLUGIN_ENTRY_WITH(fn)                                              \
-  extern "C" {                                                                     \
-  __attribute__((section(".opgraph_plugin_info"), used)) OPGRAPH_PLUGIN_RETAIN_    \
-  const OpgraphPluginInfo opgraph_plugin_info_data = {                             \
-      "opgraph-plugin",                                                            \
-      OPGRAPH_PLUGIN_ABI_VERSION,                                                  \
-      static_cast<uint32_t>(GOOGLE_PROTOBUF_VERSION),                              \
-      OPGRAPH_PLUGIN_CXX11_ABI_,                                                   \
-      static_cast<int32_t>(__cplusplus / 100),                                     \
-      OPGRAPH_VERSION_STRING};                                                     \
-  __attribute__((visibility("default"))) uint32_t opgraph_plugin_abi_version(void) { \
-    /* Read through volatile so the section is referenced and kept. */            \
-    return *static_cast<const volatile uint32_t*>(&opgraph_plugin_info_data.abi_version); \
-  }                                                                                \
-  __attribute__((visibility("default"))) const OpgraphPluginInfo* opgraph_plugin_info(void) { \
-    return &opgraph_plugin_info_data;                                              \
-  }                                                                                \
-  __attribute__((visibility("default"))) void opgraph_plugin_register(            \
-      ::opgraph::OpRegistrar* registrar, uint32_t host_abi_version,                \
-      OpgraphPluginStatus* status) {                                               \
-    ::opgraph::plugin_internal::RunPluginEntry(fn, registrar, host_abi_version, status); \
-  }                                                                                \
-  }                                                                                \
+#define OPGRAPH_PLUGIN_ENTRY_WITH(fn)                                                              \
+  extern "C" {                                                                                     \
+  __attribute__((section(".opgraph_plugin_info"), used))                                           \
+  OPGRAPH_PLUGIN_RETAIN_ const OpgraphPluginInfo opgraph_plugin_info_data = {                      \
+      "opgraph-plugin",                                                                            \
+      OPGRAPH_PLUGIN_ABI_VERSION,                                                                  \
+      static_cast<uint32_t>(GOOGLE_PROTOBUF_VERSION),                                              \
+      OPGRAPH_PLUGIN_CXX11_ABI_,                                                                   \
+      static_cast<int32_t>(__cplusplus / 100),                                                     \
+      OPGRAPH_VERSION_STRING};                                                                     \
+  __attribute__((visibility("default"))) uint32_t opgraph_plugin_abi_version(void) {               \
+    /* Read through volatile so the section is referenced and kept. */                             \
+    return *static_cast<const volatile uint32_t*>(&opgraph_plugin_info_data.abi_version);          \
+  }                                                                                                \
+  __attribute__((visibility("default"))) const OpgraphPluginInfo* opgraph_plugin_info(void) {      \
+    return &opgraph_plugin_info_data;                                                              \
+  }                                                                                                \
+  __attribute__((visibility("default"))) void opgraph_plugin_register(                             \
+      ::opgraph::OpRegistrar* registrar, uint32_t host_abi_version, OpgraphPluginStatus* status) { \
+    ::opgraph::plugin_internal::RunPluginEntry(fn, registrar, host_abi_version, status);           \
+  }                                                                                                \
+  }                                                                                                \
   static_assert(true, "require a semicolon")
 
 // The common case: every registration uses the macros of core/registry.h.

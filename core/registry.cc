@@ -13,11 +13,10 @@ constexpr char kBuiltinSource[] = "built-in";
 
 thread_local RegistrationBatch* active_batch = nullptr;
 
-absl::Status Duplicate(const std::string& what, const std::string& type,
-                       const std::string& source, const std::string& existing) {
-  return absl::AlreadyExistsError(absl::StrCat(
-      what, " for operator '", type, "' from ", source,
-      " is already registered by ", existing));
+absl::Status Duplicate(const std::string& what, const std::string& type, const std::string& source,
+                       const std::string& existing) {
+  return absl::AlreadyExistsError(absl::StrCat(what, " for operator '", type, "' from ", source,
+                                               " is already registered by ", existing));
 }
 
 absl::Status DuplicatePass(const std::string& name, const std::string& source,
@@ -28,17 +27,19 @@ absl::Status DuplicatePass(const std::string& name, const std::string& source,
 
 absl::Status DuplicateRole(OpRole role, const std::string& type, const std::string& source,
                            const std::string& existing_type, const std::string& existing) {
-  return absl::AlreadyExistsError(absl::StrCat(
-      "role ", OpRoleName(role), " for operator '", type, "' from ", source,
-      " is already given to operator '", existing_type, "' by ", existing));
+  return absl::AlreadyExistsError(absl::StrCat("role ", OpRoleName(role), " for operator '", type,
+                                               "' from ", source, " is already given to operator '",
+                                               existing_type, "' by ", existing));
 }
 
 }  // namespace
 
 const char* OpRoleName(OpRole role) {
   switch (role) {
-    case OpRole::kGradientAccumulation: return "GradientAccumulation";
-    case OpRole::kGradientSeed: return "GradientSeed";
+    case OpRole::kGradientAccumulation:
+      return "GradientAccumulation";
+    case OpRole::kGradientSeed:
+      return "GradientSeed";
   }
   return "unknown role";
 }
@@ -128,8 +129,8 @@ OpRegistry& OpRegistry::Global() {
 
 absl::Status OpRegistry::Apply(RegistrationBatch batch, bool require_schemas) {
   if (!batch.first_error_.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "registrations from ", batch.source_, " failed: ", batch.first_error_.message()));
+    return absl::FailedPreconditionError(absl::StrCat("registrations from ", batch.source_,
+                                                      " failed: ", batch.first_error_.message()));
   }
   absl::MutexLock lock(&mu_);
   // Check everything first, so that a failure leaves the registry as it was.
@@ -150,9 +151,9 @@ absl::Status OpRegistry::Apply(RegistrationBatch batch, bool require_schemas) {
       }
     }
     if (require_schemas && b.kernel && !b.schema && (e == nullptr || !e->schema)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "a CPU kernel for operator '", type, "' from ", batch.source_,
-          " has no schema; declare one with OPERATOR_SCHEMA(", type, ")"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("a CPU kernel for operator '", type, "' from ", batch.source_,
+                       " has no schema; declare one with OPERATOR_SCHEMA(", type, ")"));
     }
   }
   for (const auto& [name, p] : batch.passes_) {
@@ -227,8 +228,7 @@ absl::StatusOr<std::unique_ptr<OperatorBase>> OpRegistry::CreateOperator(
     return absl::NotFoundError(absl::StrCat("unknown operator type '", def.type(), "'"));
   }
   if (!kernel) {
-    return absl::NotFoundError(
-        absl::StrCat("operator type '", def.type(), "' has no CPU kernel"));
+    return absl::NotFoundError(absl::StrCat("operator type '", def.type(), "' has no CPU kernel"));
   }
   absl::Status s = schema->Verify(def);
   if (!s.ok()) return s;
@@ -266,9 +266,8 @@ std::vector<GraphPass> OpRegistry::Passes() const {
     for (const auto& [name, p] : passes_) out.push_back(p);
   }
   // passes_ is by name, and the sort is stable: ties stay by name.
-  std::stable_sort(out.begin(), out.end(), [](const GraphPass& a, const GraphPass& b) {
-    return a.order() < b.order();
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const GraphPass& a, const GraphPass& b) { return a.order() < b.order(); });
   return out;
 }
 
@@ -285,10 +284,10 @@ absl::StatusOr<std::string> OpRegistry::TypeForRole(OpRole role) const {
   absl::MutexLock lock(&mu_);
   auto it = roles_.find(role);
   if (it == roles_.end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no operator has the role ", OpRoleName(role),
-        "; the library or a plugin must register one with REGISTER_OP_ROLE(",
-        OpRoleName(role), ", <type>)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("no operator has the role ", OpRoleName(role),
+                     "; the library or a plugin must register one with REGISTER_OP_ROLE(",
+                     OpRoleName(role), ", <type>)"));
   }
   return it->second.type;
 }

@@ -30,8 +30,8 @@
 
 namespace opgraph {
 
-using KernelFactory = std::function<std::unique_ptr<OperatorBase>(
-    const OperatorDef& def, const OpSchema& schema)>;
+using KernelFactory =
+    std::function<std::unique_ptr<OperatorBase>(const OperatorDef& def, const OpSchema& schema)>;
 using GradientFactory = std::function<std::unique_ptr<GradientMakerBase>(
     const OperatorDef& def, const std::vector<std::string>& g_output)>;
 
@@ -136,8 +136,7 @@ class OpRegistry {
   // Verifies `def` against its schema, constructs the CPU kernel and runs
   // its Init(). NotFound for an unregistered type or one with no CPU
   // kernel; otherwise the Verify or Init error.
-  absl::StatusOr<std::unique_ptr<OperatorBase>> CreateOperator(
-      const OperatorDef& def) const;
+  absl::StatusOr<std::unique_ptr<OperatorBase>> CreateOperator(const OperatorDef& def) const;
 
   // The gradient registration of `type`: NotFound when there is none.
   absl::StatusOr<std::pair<GradientKind, GradientFactory>> FindGradient(
@@ -213,52 +212,50 @@ RegistrationBatch* ActiveStartupBatch();
 //   OPERATOR_SCHEMA(Selu).NumInputs(1).NumOutputs(1)...;
 // It also defines the symbol that REGISTER_CPU_OPERATOR(name, ...) refers
 // to, so a kernel registered without a schema fails to link.
-#define OPERATOR_SCHEMA(name)                                              \
-  extern "C" {                                                             \
-  extern const int opgraph_schema_anchor_##name;                           \
-  const int opgraph_schema_anchor_##name = 0;                              \
-  }                                                                        \
-  [[maybe_unused]] static ::opgraph::OpSchema& OPGRAPH_UNIQUE_(            \
-      opgraph_schema_) = ::opgraph::internal::NewSchemaAtStartup(#name, __FILE__, __LINE__)
+#define OPERATOR_SCHEMA(name)                                                     \
+  extern "C" {                                                                    \
+  extern const int opgraph_schema_anchor_##name;                                  \
+  const int opgraph_schema_anchor_##name = 0;                                     \
+  }                                                                               \
+  [[maybe_unused]] static ::opgraph::OpSchema& OPGRAPH_UNIQUE_(opgraph_schema_) = \
+      ::opgraph::internal::NewSchemaAtStartup(#name, __FILE__, __LINE__)
 
 // Registers the CPU kernel class for operator `name`. The class derives
 // from OperatorBase and has the constructor (const OperatorDef&, const
 // OpSchema&).
-#define REGISTER_CPU_OPERATOR(name, ...)                                   \
-  extern "C" {                                                             \
-  extern const int opgraph_schema_anchor_##name;                           \
-  }                                                                        \
-  [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_kernel_) =    \
-      ::opgraph::internal::AddKernelAtStartup(                             \
-          #name, &opgraph_schema_anchor_##name,                            \
-          [](const ::opgraph::OperatorDef& def,                            \
-             const ::opgraph::OpSchema& schema)                            \
-              -> std::unique_ptr<::opgraph::OperatorBase> {                \
-            return std::make_unique<__VA_ARGS__>(def, schema);             \
+#define REGISTER_CPU_OPERATOR(name, ...)                                                      \
+  extern "C" {                                                                                \
+  extern const int opgraph_schema_anchor_##name;                                              \
+  }                                                                                           \
+  [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_kernel_) =                       \
+      ::opgraph::internal::AddKernelAtStartup(                                                \
+          #name, &opgraph_schema_anchor_##name,                                               \
+          [](const ::opgraph::OperatorDef& def,                                               \
+             const ::opgraph::OpSchema& schema) -> std::unique_ptr<::opgraph::OperatorBase> { \
+            return std::make_unique<__VA_ARGS__>(def, schema);                                \
           })
 
 // Registers the gradient maker class for operator `name`.
-#define REGISTER_GRADIENT(name, ...)                                       \
-  [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_gradient_) =  \
-      ::opgraph::internal::AddGradientAtStartup(                           \
-          #name, ::opgraph::GradientKind::kMaker,                          \
-          [](const ::opgraph::OperatorDef& def,                            \
-             const std::vector<std::string>& g_output)                     \
-              -> std::unique_ptr<::opgraph::GradientMakerBase> {           \
-            return std::make_unique<__VA_ARGS__>(def, g_output);           \
+#define REGISTER_GRADIENT(name, ...)                                                      \
+  [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_gradient_) =                 \
+      ::opgraph::internal::AddGradientAtStartup(                                          \
+          #name, ::opgraph::GradientKind::kMaker,                                         \
+          [](const ::opgraph::OperatorDef& def, const std::vector<std::string>& g_output) \
+              -> std::unique_ptr<::opgraph::GradientMakerBase> {                          \
+            return std::make_unique<__VA_ARGS__>(def, g_output);                          \
           })
 
 // Operator `name` has no gradient: its inputs receive none.
-#define NO_GRADIENT(name)                                                  \
-  [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_gradient_) =  \
-      ::opgraph::internal::AddGradientAtStartup(                           \
-          #name, ::opgraph::GradientKind::kNoGradient, nullptr)
+#define NO_GRADIENT(name)                                                                    \
+  [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_gradient_) =                    \
+      ::opgraph::internal::AddGradientAtStartup(#name, ::opgraph::GradientKind::kNoGradient, \
+                                                nullptr)
 
 // Asking for the gradient of operator `name` is an error.
-#define SHOULD_NOT_DO_GRADIENT(name)                                       \
-  [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_gradient_) =  \
-      ::opgraph::internal::AddGradientAtStartup(                           \
-          #name, ::opgraph::GradientKind::kForbidden, nullptr)
+#define SHOULD_NOT_DO_GRADIENT(name)                                                        \
+  [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_gradient_) =                   \
+      ::opgraph::internal::AddGradientAtStartup(#name, ::opgraph::GradientKind::kForbidden, \
+                                                nullptr)
 
 // Registers graph pass `name` (core/graph_pass.h); chain GraphPass setters:
 //   REGISTER_GRAPH_PASS(FuseSeluSoftmax)
@@ -268,18 +265,18 @@ RegistrationBatch* ActiveStartupBatch();
 // The pass is registered once the chain is complete; an invalid pass (no
 // description or function) aborts a built-in's startup and fails a
 // plugin's load, like a duplicate name.
-#define REGISTER_GRAPH_PASS(name)                                          \
-  [[maybe_unused]] static const ::opgraph::internal::PassRegistration      \
-      OPGRAPH_UNIQUE_(opgraph_pass_) = ::opgraph::GraphPass(#name)
+#define REGISTER_GRAPH_PASS(name)                                                      \
+  [[maybe_unused]] static const ::opgraph::internal::PassRegistration OPGRAPH_UNIQUE_( \
+      opgraph_pass_) = ::opgraph::GraphPass(#name)
 
 // Gives OpRole::k<role> to operator `type`, which must have a schema in the
 // same library: REGISTER_OP_ROLE(GradientAccumulation, Sum);
-#define REGISTER_OP_ROLE(role, type)                                       \
-  extern "C" {                                                             \
-  extern const int opgraph_schema_anchor_##type;                           \
-  }                                                                        \
-  [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_role_) =      \
-      ::opgraph::internal::AddRoleAtStartup(::opgraph::OpRole::k##role,    \
-                                            #type, &opgraph_schema_anchor_##type)
+#define REGISTER_OP_ROLE(role, type)                                           \
+  extern "C" {                                                                 \
+  extern const int opgraph_schema_anchor_##type;                               \
+  }                                                                            \
+  [[maybe_unused]] static const bool OPGRAPH_UNIQUE_(opgraph_role_) =          \
+      ::opgraph::internal::AddRoleAtStartup(::opgraph::OpRole::k##role, #type, \
+                                            &opgraph_schema_anchor_##type)
 
 #endif  // OPGRAPH_CORE_REGISTRY_H_

@@ -7,10 +7,10 @@
 #include "glog/logging.h"
 
 // Returns `expr`'s status from the calling function when it is not OK.
-#define OPGRAPH_RETURN_IF_ERROR(expr)                   \
-  do {                                                  \
-    const ::absl::Status opgraph_status_ = (expr);      \
-    if (!opgraph_status_.ok()) return opgraph_status_;  \
+#define OPGRAPH_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    const ::absl::Status opgraph_status_ = (expr);     \
+    if (!opgraph_status_.ok()) return opgraph_status_; \
   } while (0)
 
 #define OPGRAPH_STATUS_CONCAT_INNER_(a, b) a##b
@@ -27,10 +27,10 @@
 
 // Aborts with the status when `expr` is not OK. Only for conditions no
 // input can cause (programmer errors).
-#define OPGRAPH_CHECK_OK(expr)                              \
-  do {                                                      \
-    const ::absl::Status opgraph_status_ = (expr);          \
-    CHECK(opgraph_status_.ok()) << opgraph_status_;         \
+#define OPGRAPH_CHECK_OK(expr)                      \
+  do {                                              \
+    const ::absl::Status opgraph_status_ = (expr);  \
+    CHECK(opgraph_status_.ok()) << opgraph_status_; \
   } while (0)
 
 #endif  // OPGRAPH_CORE_STATUS_MACROS_H_

@@ -7,8 +7,8 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "core/status_macros.h"
 #include "absl/strings/str_join.h"
+#include "core/status_macros.h"
 
 namespace opgraph {
 namespace {
@@ -34,42 +34,62 @@ void* AllocateAligned(size_t bytes) {
 
 size_t DTypeSize(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return 4;
-    case DType::kFloat64: return 8;
-    case DType::kInt32: return 4;
-    case DType::kInt64: return 8;
-    case DType::kBool: return 1;
-    case DType::kUint8: return 1;
-    case DType::kUndefined: return 0;
+    case DType::kFloat32:
+      return 4;
+    case DType::kFloat64:
+      return 8;
+    case DType::kInt32:
+      return 4;
+    case DType::kInt64:
+      return 8;
+    case DType::kBool:
+      return 1;
+    case DType::kUint8:
+      return 1;
+    case DType::kUndefined:
+      return 0;
   }
   return 0;
 }
 
 const char* DTypeName(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "float32";
-    case DType::kFloat64: return "float64";
-    case DType::kInt32: return "int32";
-    case DType::kInt64: return "int64";
-    case DType::kBool: return "bool";
-    case DType::kUint8: return "uint8";
-    case DType::kUndefined: return "undefined";
+    case DType::kFloat32:
+      return "float32";
+    case DType::kFloat64:
+      return "float64";
+    case DType::kInt32:
+      return "int32";
+    case DType::kInt64:
+      return "int64";
+    case DType::kBool:
+      return "bool";
+    case DType::kUint8:
+      return "uint8";
+    case DType::kUndefined:
+      return "undefined";
   }
   return "invalid";
 }
 
 absl::StatusOr<DType> DTypeFromProto(int32_t data_type) {
   switch (data_type) {
-    case 1: return DType::kFloat32;
-    case 2: return DType::kInt32;
-    case 5: return DType::kBool;
-    case 6: return DType::kUint8;
-    case 10: return DType::kInt64;
-    case 13: return DType::kFloat64;
+    case 1:
+      return DType::kFloat32;
+    case 2:
+      return DType::kInt32;
+    case 5:
+      return DType::kBool;
+    case 6:
+      return DType::kUint8;
+    case 10:
+      return DType::kInt64;
+    case 13:
+      return DType::kFloat64;
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unsupported data_type ", data_type,
-          " (supported: FLOAT 1, INT32 2, BOOL 5, UINT8 6, INT64 10, DOUBLE 13)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unsupported data_type ", data_type,
+                       " (supported: FLOAT 1, INT32 2, BOOL 5, UINT8 6, INT64 10, DOUBLE 13)"));
   }
 }
 
@@ -81,12 +101,11 @@ std::string TensorType::ToString() const {
   return absl::StrCat(DTypeName(dtype), DimsToString(dims));
 }
 
-absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims,
-                                           DType dtype, const TensorLimits& limits) {
+absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims, DType dtype,
+                                           const TensorLimits& limits) {
   if (static_cast<int64_t>(dims.size()) > limits.max_rank) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("rank ", dims.size(), " exceeds the limit of ",
-                     limits.max_rank, " (TensorLimits::max_rank)"));
+    return absl::InvalidArgumentError(absl::StrCat("rank ", dims.size(), " exceeds the limit of ",
+                                                   limits.max_rank, " (TensorLimits::max_rank)"));
   }
   int64_t n = 1;
   for (int64_t d : dims) {
@@ -95,8 +114,8 @@ absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims,
           absl::StrCat("negative dimension in shape ", DimsToString(dims)));
     }
     if (d != 0 && n > INT64_MAX / d) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "the element count of shape ", DimsToString(dims), " overflows int64"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the element count of shape ", DimsToString(dims), " overflows int64"));
     }
     n *= d;
   }
@@ -104,10 +123,10 @@ absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims,
   // above already rejected it; that is the conservative choice.
   const int64_t elem = static_cast<int64_t>(DTypeSize(dtype));
   if (elem > 0 && n > limits.max_bytes / elem) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "shape ", DimsToString(dims), " of ", DTypeName(dtype), " needs ",
-        n, " elements, over the allocation limit of ", limits.max_bytes,
-        " bytes (TensorLimits::max_bytes)"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("shape ", DimsToString(dims), " of ", DTypeName(dtype), " needs ", n,
+                     " elements, over the allocation limit of ", limits.max_bytes,
+                     " bytes (TensorLimits::max_bytes)"));
   }
   return n;
 }
@@ -146,9 +165,8 @@ absl::Status Tensor::Reserve(size_t bytes) {
   if (storage_ != nullptr && bytes <= capacity_) return absl::OkStatus();
   void* p = AllocateAligned(bytes);
   if (p == nullptr) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("out of memory reserving ", bytes, " bytes for a ",
-                     type().ToString(), " tensor"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "out of memory reserving ", bytes, " bytes for a ", type().ToString(), " tensor"));
   }
   if (storage_ != nullptr && nbytes() > 0) std::memcpy(p, storage_.get(), nbytes());
   storage_.reset(p);
@@ -184,9 +202,8 @@ absl::Status Tensor::Resize(DType dtype, absl::Span<const int64_t> dims,
   if (storage_ == nullptr || bytes > capacity_) {
     void* p = AllocateAligned(bytes);
     if (p == nullptr) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("out of memory allocating ", bytes, " bytes for ",
-                       DTypeName(dtype), DimsToString(dims)));
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "out of memory allocating ", bytes, " bytes for ", DTypeName(dtype), DimsToString(dims)));
     }
     storage_.reset(p);
     capacity_ = bytes;

@@ -38,13 +38,32 @@ const char* DTypeName(DType dtype);
 // value when opgraph does not support it.
 absl::StatusOr<DType> DTypeFromProto(int32_t data_type);
 
-template <typename T> struct DTypeOf;
-template <> struct DTypeOf<float> { static constexpr DType value = DType::kFloat32; };
-template <> struct DTypeOf<double> { static constexpr DType value = DType::kFloat64; };
-template <> struct DTypeOf<int32_t> { static constexpr DType value = DType::kInt32; };
-template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::kInt64; };
-template <> struct DTypeOf<bool> { static constexpr DType value = DType::kBool; };
-template <> struct DTypeOf<uint8_t> { static constexpr DType value = DType::kUint8; };
+template <typename T>
+struct DTypeOf;
+template <>
+struct DTypeOf<float> {
+  static constexpr DType value = DType::kFloat32;
+};
+template <>
+struct DTypeOf<double> {
+  static constexpr DType value = DType::kFloat64;
+};
+template <>
+struct DTypeOf<int32_t> {
+  static constexpr DType value = DType::kInt32;
+};
+template <>
+struct DTypeOf<int64_t> {
+  static constexpr DType value = DType::kInt64;
+};
+template <>
+struct DTypeOf<bool> {
+  static constexpr DType value = DType::kBool;
+};
+template <>
+struct DTypeOf<uint8_t> {
+  static constexpr DType value = DType::kUint8;
+};
 
 // Limits on what a tensor may hold. They guard against hostile files that
 // declare absurd shapes; see docs/SECURITY.md. A plain value: a workspace
@@ -59,8 +78,7 @@ struct TensorLimits {
 // The number of elements of `dims`: InvalidArgument for a negative dim or a
 // rank above limits.max_rank, ResourceExhausted when the product overflows
 // int64 or `dims` times the element size exceeds limits.max_bytes.
-absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims,
-                                           DType dtype,
+absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims, DType dtype,
                                            const TensorLimits& limits = {});
 
 // "[2, 3, 4]".
@@ -71,9 +89,7 @@ struct TensorType {
   DType dtype = DType::kUndefined;
   std::vector<int64_t> dims;
 
-  bool operator==(const TensorType& o) const {
-    return dtype == o.dtype && dims == o.dims;
-  }
+  bool operator==(const TensorType& o) const { return dtype == o.dtype && dims == o.dims; }
   bool operator!=(const TensorType& o) const { return !(*this == o); }
   // "float32[2, 3]".
   std::string ToString() const;
@@ -99,18 +115,12 @@ class Tensor {
   // (its contents are then unspecified), so rewriting an output of the same
   // size allocates nothing. Returns the errors of CheckedNumElements(dims,
   // dtype, limits); on error the tensor is unchanged.
-  absl::Status Resize(DType dtype, absl::Span<const int64_t> dims,
-                      const TensorLimits& limits = {});
-  absl::Status ResizeLike(const Tensor& other) {
-    return Resize(other.dtype(), other.dims());
-  }
-  absl::Status Resize(const TensorType& type) {
-    return Resize(type.dtype, type.dims);
-  }
+  absl::Status Resize(DType dtype, absl::Span<const int64_t> dims, const TensorLimits& limits = {});
+  absl::Status ResizeLike(const Tensor& other) { return Resize(other.dtype(), other.dims()); }
+  absl::Status Resize(const TensorType& type) { return Resize(type.dtype, type.dims); }
 
   // Makes a tensor of the given type and shape, zero-filled.
-  static absl::StatusOr<Tensor> Zeros(DType dtype,
-                                      absl::Span<const int64_t> dims);
+  static absl::StatusOr<Tensor> Zeros(DType dtype, absl::Span<const int64_t> dims);
   // Makes a tensor holding `values` with the given dims; InvalidArgument when
   // the counts differ.
   template <typename T>
@@ -128,7 +138,9 @@ class Tensor {
   bool initialized() const { return dtype_ != DType::kUndefined; }
 
   template <typename T>
-  bool IsType() const { return dtype_ == DTypeOf<T>::value; }
+  bool IsType() const {
+    return dtype_ == DTypeOf<T>::value;
+  }
 
   // Typed access. The dtype must match T (checked: a mismatch is a
   // programmer error, since kernels run only after type inference).
@@ -200,9 +212,9 @@ absl::StatusOr<Tensor> Tensor::FromVector(absl::Span<const int64_t> dims,
   absl::Status s = t.Resize(DTypeOf<T>::value, dims);
   if (!s.ok()) return s;
   if (static_cast<size_t>(t.numel()) != values.size()) {
-    return absl::InvalidArgumentError(
-        "shape " + DimsToString(dims) + " holds " + std::to_string(t.numel()) +
-        " elements but " + std::to_string(values.size()) + " values were given");
+    return absl::InvalidArgumentError("shape " + DimsToString(dims) + " holds " +
+                                      std::to_string(t.numel()) + " elements but " +
+                                      std::to_string(values.size()) + " values were given");
   }
   T* out = t.mutable_data<T>();
   for (size_t i = 0; i < values.size(); ++i) out[i] = values[i];

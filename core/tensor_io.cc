@@ -40,17 +40,19 @@ std::string ProtoTypeName(int data_type) {
 // One of the value-carrying fields of a TensorProto, as found in a message.
 struct ValueField {
   const char* name;
-  bool is_bytes;   // raw_data / byte_data: a byte string, not repeated values
-  size_t size;     // values, or bytes when is_bytes
+  bool is_bytes;  // raw_data / byte_data: a byte string, not repeated values
+  size_t size;    // values, or bytes when is_bytes
 };
 
 std::vector<ValueField> PresentValueFields(const TensorProto& p) {
   std::vector<ValueField> fields;
   if (p.float_data_size() > 0) fields.push_back({"float_data", false, size_t(p.float_data_size())});
-  if (p.double_data_size() > 0) fields.push_back({"double_data", false, size_t(p.double_data_size())});
+  if (p.double_data_size() > 0)
+    fields.push_back({"double_data", false, size_t(p.double_data_size())});
   if (p.int32_data_size() > 0) fields.push_back({"int32_data", false, size_t(p.int32_data_size())});
   if (p.int64_data_size() > 0) fields.push_back({"int64_data", false, size_t(p.int64_data_size())});
-  if (p.string_data_size() > 0) fields.push_back({"string_data", false, size_t(p.string_data_size())});
+  if (p.string_data_size() > 0)
+    fields.push_back({"string_data", false, size_t(p.string_data_size())});
   if (p.has_byte_data()) fields.push_back({"byte_data", true, p.byte_data().size()});
   if (p.has_raw_data()) fields.push_back({"raw_data", true, p.raw_data().size()});
   return fields;
@@ -60,17 +62,22 @@ std::vector<ValueField> PresentValueFields(const TensorProto& p) {
 // the header).
 std::vector<std::string> AllowedValueFields(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return {"float_data", "raw_data"};
-    case DType::kFloat64: return {"double_data", "raw_data"};
-    case DType::kInt32: return {"int32_data", "raw_data"};
-    case DType::kInt64: return {"int64_data", "byte_data", "raw_data"};
+    case DType::kFloat32:
+      return {"float_data", "raw_data"};
+    case DType::kFloat64:
+      return {"double_data", "raw_data"};
+    case DType::kInt32:
+      return {"int32_data", "raw_data"};
+    case DType::kInt64:
+      return {"int64_data", "byte_data", "raw_data"};
     case DType::kBool:
-    case DType::kUint8: return {"int32_data", "byte_data", "raw_data"};
-    case DType::kUndefined: break;
+    case DType::kUint8:
+      return {"int32_data", "byte_data", "raw_data"};
+    case DType::kUndefined:
+      break;
   }
   return {};
 }
-
 
 }  // namespace
 
@@ -80,8 +87,8 @@ absl::Status CheckByteValues(const uint8_t* p, size_t n, DType dtype, const std:
   if (dtype != DType::kBool) return absl::OkStatus();
   for (size_t i = 0; i < n; ++i) {
     if (p[i] > 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          label, ": bool element ", i, " is the byte ", int{p[i]}, "; only 0 and 1 are valid"));
+      return absl::InvalidArgumentError(absl::StrCat(label, ": bool element ", i, " is the byte ",
+                                                     int{p[i]}, "; only 0 and 1 are valid"));
     }
   }
   return absl::OkStatus();
@@ -136,27 +143,26 @@ absl::StatusOr<const ValueField*> CheckValueField(const TensorProto& p,
     for (const std::string& a : allowed) ok = ok || a == field->name;
     if (!ok) {
       return Invalid(label, absl::StrCat("data_type ", type_name, " carries its values in ",
-                                         absl::StrJoin(allowed, " or "), ", not in ",
-                                         field->name));
+                                         absl::StrJoin(allowed, " or "), ", not in ", field->name));
     }
   }
   const size_t elem = DTypeSize(dtype);
   size_t count = 0;
   if (field != nullptr && field->is_bytes) {
     if (field->size % elem != 0) {
-      return Invalid(label, absl::StrCat(field->name, " has ", field->size,
-                                         " bytes, not a multiple of ", elem,
-                                         " (the size of one ", type_name, " element)"));
+      return Invalid(
+          label, absl::StrCat(field->name, " has ", field->size, " bytes, not a multiple of ", elem,
+                              " (the size of one ", type_name, " element)"));
     }
     count = field->size / elem;
   } else if (field != nullptr) {
     count = field->size;
   }
   if (count != static_cast<size_t>(numel)) {
-    return Invalid(label, absl::StrCat("dims ", DimsToString(p.dims()), " hold ", numel,
-                                       " elements but ",
-                                       field == nullptr ? "no value field" : field->name,
-                                       " carries ", count, " values"));
+    return Invalid(
+        label, absl::StrCat("dims ", DimsToString(p.dims()), " hold ", numel, " elements but ",
+                            field == nullptr ? "no value field" : field->name, " carries ", count,
+                            " values"));
   }
   return field;
 }
@@ -221,7 +227,8 @@ absl::StatusOr<Tensor> TensorFromProto(const TensorProto& p, const TensorLimits&
   OPGRAPH_RETURN_IF_ERROR(t.Resize(dtype, dims, limits));
   if (*numel == 0) return t;
   if (field->is_bytes) {
-    const std::string& bytes = field->name == std::string("raw_data") ? p.raw_data() : p.byte_data();
+    const std::string& bytes =
+        field->name == std::string("raw_data") ? p.raw_data() : p.byte_data();
     OPGRAPH_RETURN_IF_ERROR(internal::CheckByteValues(
         reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), dtype, label));
     std::memcpy(t.raw_mutable_data(), bytes.data(), bytes.size());

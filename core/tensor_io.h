@@ -33,8 +33,7 @@ namespace opgraph {
 // the data_type, or in two fields at once; a BOOL value is not 0 or 1, or
 // a UINT8 value is outside 0..255; a segment (chunked tensor) is present.
 // ResourceExhausted when the dims overflow or exceed `limits`.
-absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto,
-                                       const TensorLimits& limits = {});
+absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto, const TensorLimits& limits = {});
 
 // `tensor` as a TensorProto named `name`, with the values in the typed field
 // Caffe2 uses for the dtype (BOOL and UINT8 in int32_data). `tensor` must be
@@ -77,8 +76,7 @@ absl::Status WriteNpy(const std::string& path, const Tensor& tensor);
 // ParseProto; ".pbtxt"/".prototxt"/".txt" are text only). The errors of
 // ReadNpy, ReadProtoFile and TensorFromProto, each naming `path`, under
 // the limits given.
-absl::StatusOr<Tensor> ReadTensorFile(const std::string& path,
-                                      const ProtoLimits& proto_limits = {},
+absl::StatusOr<Tensor> ReadTensorFile(const std::string& path, const ProtoLimits& proto_limits = {},
                                       const TensorLimits& tensor_limits = {});
 
 // Writes `tensor` by the name of `path`: ".npy" as NumPy, text-format names

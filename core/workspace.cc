@@ -17,8 +17,8 @@ absl::Status WithBlob(const absl::Status& s, const std::string& name) {
 }
 
 bool IsKnownNetType(const std::string& type) {
-  static const std::set<std::string> kTypes = {"", "simple", "dag", "async_dag",
-                                               "async_scheduling", "async_simple"};
+  static const std::set<std::string> kTypes = {"",          "simple",           "dag",
+                                               "async_dag", "async_scheduling", "async_simple"};
   return kTypes.count(type) > 0;
 }
 
@@ -50,15 +50,13 @@ int64_t Workspace::UsedBytes() const {
 absl::Status Workspace::CheckBudget(int64_t more, const std::string& what) const {
   const int64_t used = UsedBytes();
   if (more <= 0 || more <= options_.memory_budget_bytes - used) return absl::OkStatus();
-  return absl::ResourceExhaustedError(absl::StrCat(
-      what, " needs ", more, " more bytes; the workspace holds ", used,
-      " bytes and its memory budget is ", options_.memory_budget_bytes,
-      " bytes (WorkspaceOptions::memory_budget_bytes)"));
+  return absl::ResourceExhaustedError(
+      absl::StrCat(what, " needs ", more, " more bytes; the workspace holds ", used,
+                   " bytes and its memory budget is ", options_.memory_budget_bytes,
+                   " bytes (WorkspaceOptions::memory_budget_bytes)"));
 }
 
-bool Workspace::HasBlob(absl::string_view name) const {
-  return blobs_.find(name) != blobs_.end();
-}
+bool Workspace::HasBlob(absl::string_view name) const { return blobs_.find(name) != blobs_.end(); }
 
 const Tensor* Workspace::GetBlob(absl::string_view name) const {
   auto it = blobs_.find(name);
@@ -142,8 +140,8 @@ absl::Status Workspace::RemoveBlob(absl::string_view name) {
   for (const auto& [net_name, net] : nets_) {
     for (const std::string& b : net->blobs()) {
       if (b == name) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "blob '", name, "' is used by net '", net_name, "'; delete the net first"));
+        return absl::FailedPreconditionError(absl::StrCat("blob '", name, "' is used by net '",
+                                                          net_name, "'; delete the net first"));
       }
     }
   }
@@ -177,9 +175,9 @@ absl::StatusOr<std::unique_ptr<Net>> Workspace::BuildNet(const NetDef& def) {
         "'; opgraph runs simple, dag, async_dag, async_scheduling and async_simple nets"));
   }
   if (def.has_device_option() && def.device_option().device_type() != 0) {
-    return absl::UnimplementedError(absl::StrCat(
-        label, " asks for device type ", def.device_option().device_type(),
-        "; opgraph runs on the CPU (device type 0) only"));
+    return absl::UnimplementedError(absl::StrCat(label, " asks for device type ",
+                                                 def.device_option().device_type(),
+                                                 "; opgraph runs on the CPU (device type 0) only"));
   }
   // Every check that can fail runs before the workspace is touched.
   absl::StatusOr<NetTypes> types = InferNetTypesPerOp(
@@ -200,12 +198,11 @@ absl::StatusOr<std::unique_ptr<Net>> Workspace::BuildNet(const NetDef& def) {
           DescribeOperator(def, i, types->blobs), " asks for device type ",
           op.device_option().device_type(), "; opgraph runs on the CPU (device type 0) only"));
     }
-    absl::StatusOr<std::unique_ptr<OperatorBase>> created =
-        OpRegistry::Global().CreateOperator(op);
+    absl::StatusOr<std::unique_ptr<OperatorBase>> created = OpRegistry::Global().CreateOperator(op);
     if (!created.ok()) {
-      return absl::Status(created.status().code(),
-                          absl::StrCat(DescribeOperator(def, i, types->blobs), ": ",
-                                       created.status().message()));
+      return absl::Status(
+          created.status().code(),
+          absl::StrCat(DescribeOperator(def, i, types->blobs), ": ", created.status().message()));
     }
     Net::OpState state;
     for (const std::string& in : op.input()) {
@@ -243,8 +240,7 @@ absl::StatusOr<std::unique_ptr<Net>> Workspace::BuildNet(const NetDef& def) {
     Tensor* t = existing != nullptr ? existing : &staged[name];
     s = t->Reserve(bytes[w]);
     if (!s.ok()) {
-      return absl::Status(s.code(),
-                          absl::StrCat(label, ": blob '", name, "': ", s.message()));
+      return absl::Status(s.code(), absl::StrCat(label, ": blob '", name, "': ", s.message()));
     }
   }
 

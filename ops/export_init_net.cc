@@ -61,9 +61,9 @@ absl::StatusOr<OperatorDef> GivenTensorFillDef(const Tensor& tensor, const std::
       CopyInts<bool>(tensor, values);
       break;
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "blob '", blob, "' is ", tensor.DebugString(),
-          ": no GivenTensor*Fill operator writes ", DTypeName(tensor.dtype())));
+      return absl::InvalidArgumentError(absl::StrCat("blob '", blob, "' is ", tensor.DebugString(),
+                                                     ": no GivenTensor*Fill operator writes ",
+                                                     DTypeName(tensor.dtype())));
   }
   return op;
 }

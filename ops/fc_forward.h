@@ -61,8 +61,7 @@ class FcForward {
   // finished block. x, w, b, y hold the tensors Prepare saw (w is not read
   // when W was packed). No allocation.
   template <typename T, typename Epilogue>
-  void Run(const T* x, const T* w, const T* b, T* y, int num_threads,
-           Epilogue&& epilogue) const {
+  void Run(const T* x, const T* w, const T* b, T* y, int num_threads, Epilogue&& epilogue) const {
     const int64_t m = d_.m, n = d_.n, k = d_.k;
     const int64_t ldx = std::max<int64_t>(1, k), ldy = std::max<int64_t>(1, n);
     const kernels::PackedMatrix<T>* packed = Packed<T>();

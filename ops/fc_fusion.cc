@@ -57,10 +57,12 @@ class FCSeluOp final : public OperatorBase {
       fc_.Run<T>(Input(FcForward::kInputX).data<T>(), Input(FcForward::kInputW).data<T>(),
                  Input(FcForward::kInputB).data<T>(), Output(0)->mutable_data<T>(), threads,
                  [&](T* y, int64_t count) {
-                   ParallelFor(threads, count, kSeluNsPerElement * (sizeof(T) / 4),
-                               [&](int64_t begin, int64_t end) {
-                                 kernels::Selu(y + begin, y + begin, end - begin, alpha, scale);
-                               }, kElementsPerCacheLine);
+                   ParallelFor(
+                       threads, count, kSeluNsPerElement * (sizeof(T) / 4),
+                       [&](int64_t begin, int64_t end) {
+                         kernels::Selu(y + begin, y + begin, end - begin, alpha, scale);
+                       },
+                       kElementsPerCacheLine);
                  });
     });
   }
@@ -134,9 +136,11 @@ absl::StatusOr<NetDef> FuseFCSelu(const NetDef& net, const PassContext& ctx,
     if (selu.has_engine()) fused->set_engine(selu.engine());
     if (rewrites != nullptr) {
       const int k = out.op_size() - 1;
-      rewrites->push_back(Rewrite{kPassName, {pair->second, j}, k,
-                                  absl::StrCat("fused FC #", pair->second, " + Selu #", j,
-                                               " into FCSelu #", k)});
+      rewrites->push_back(
+          Rewrite{kPassName,
+                  {pair->second, j},
+                  k,
+                  absl::StrCat("fused FC #", pair->second, " + Selu #", j, " into FCSelu #", k)});
     }
   }
   return out;
@@ -162,8 +166,9 @@ OPERATOR_SCHEMA(FCSelu)
     .Input(1, "W", "Weights, viewed as [N, K]; same dtype as X.")
     .Input(2, "b", "Bias [N]; same dtype as X.")
     .Output(0, "Y", "selu(X W^T + b), dims X.dims[0:axis] + [N].")
-    .SetDoc("FC then Selu in one pass over Y, bit for bit equal to the two operators; made by "
-            "the FuseFCSelu pass. No gradient: build backward passes from the unfused net.");
+    .SetDoc(
+        "FC then Selu in one pass over Y, bit for bit equal to the two operators; made by "
+        "the FuseFCSelu pass. No gradient: build backward passes from the unfused net.");
 
 REGISTER_CPU_OPERATOR(FCSelu, FCSeluOp);
 SHOULD_NOT_DO_GRADIENT(FCSelu);

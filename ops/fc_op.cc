@@ -57,14 +57,13 @@ absl::StatusOr<FcDims> ComputeFcDims(const OperatorDef& def, const TensorType& x
   const Argument* axis_arg = FindArgument(def, "axis");
   const Argument* axis_w_arg = FindArgument(def, "axis_w");
   if (x.dims.empty() || w.dims.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "X ", x.ToString(), " and W ", w.ToString(), " must have rank >= 1"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("X ", x.ToString(), " and W ", w.ToString(), " must have rank >= 1"));
   }
   FcDims d;
   absl::StatusOr<int> axis = CanonicalAxis(axis_arg ? axis_arg->i() : 1, Rank(x));
   if (!axis.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("argument 'axis': ", axis.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat("argument 'axis': ", axis.status().message()));
   }
   absl::StatusOr<int> axis_w = CanonicalAxis(axis_w_arg ? axis_w_arg->i() : 1, Rank(w));
   if (!axis_w.ok()) {
@@ -82,10 +81,10 @@ absl::StatusOr<FcDims> ComputeFcDims(const OperatorDef& def, const TensorType& x
         "X ", x.ToString(), " flattened at axis ", d.axis, " has K = ", d.k, " columns but W ",
         w.ToString(), " flattened at axis_w ", d.axis_w, " has ", wk));
   }
-  if (b != nullptr && (b->dtype != x.dtype || DimsProduct(b->dims, 0, Rank(*b)) != d.n ||
-                       b->dims.size() != 1)) {
-    return absl::InvalidArgumentError(absl::StrCat("b is ", b->ToString(), ", expected ",
-                                                   DTypeName(x.dtype), "[", d.n, "]"));
+  if (b != nullptr &&
+      (b->dtype != x.dtype || DimsProduct(b->dims, 0, Rank(*b)) != d.n || b->dims.size() != 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("b is ", b->ToString(), ", expected ", DTypeName(x.dtype), "[", d.n, "]"));
   }
   if (w.dtype != x.dtype) {
     return absl::InvalidArgumentError(
@@ -98,8 +97,7 @@ absl::StatusOr<std::vector<TensorType>> InferFC(const OperatorDef& def,
                                                 absl::Span<const TensorType> in) {
   absl::StatusOr<FcDims> d = ComputeFcDims(def, in[0], in[1], &in[2]);
   if (!d.ok()) return d.status();
-  TensorType y{in[0].dtype, std::vector<int64_t>(in[0].dims.begin(),
-                                                 in[0].dims.begin() + d->axis)};
+  TensorType y{in[0].dtype, std::vector<int64_t>(in[0].dims.begin(), in[0].dims.begin() + d->axis)};
   y.dims.push_back(d->n);
   return std::vector<TensorType>{y};
 }
@@ -141,8 +139,8 @@ class FCOp final : public OperatorBase {
     return DispatchFloat(fc_.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       fc_.Run<T>(Input(FcForward::kInputX).data<T>(), Input(FcForward::kInputW).data<T>(),
-                 Input(FcForward::kInputB).data<T>(), Output(0)->mutable_data<T>(),
-                 NumThreads(), [](T*, int64_t) {});
+                 Input(FcForward::kInputB).data<T>(), Output(0)->mutable_data<T>(), NumThreads(),
+                 [](T*, int64_t) {});
     });
   }
 
@@ -168,8 +166,7 @@ class FCGradientOp final : public OperatorBase {
   absl::Status RunOnDevice() override {
     return DispatchFloat(dtype_, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      Compute<T>(Input(kInputX).data<T>(), Input(kInputW).data<T>(),
-                 Input(kInputDY).data<T>());
+      Compute<T>(Input(kInputX).data<T>(), Input(kInputW).data<T>(), Input(kInputDY).data<T>());
     });
   }
 
@@ -239,8 +236,9 @@ OPERATOR_SCHEMA(FC)
     .Input(1, "W", "Weights, viewed as [N, K]; same dtype as X.")
     .Input(2, "b", "Bias [N]; same dtype as X.")
     .Output(0, "Y", "X W^T + b, dims X.dims[0:axis] + [N].")
-    .SetDoc("Fully connected layer: Y = X W^T + b (Caffe2 FC). Runs on OpenBLAS; a W constant "
-            "across runs is packed once.");
+    .SetDoc(
+        "Fully connected layer: Y = X W^T + b (Caffe2 FC). Runs on OpenBLAS; a W constant "
+        "across runs is packed once.");
 
 OPERATOR_SCHEMA(FCGradient)
     .NumInputs(3)

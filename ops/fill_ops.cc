@@ -67,8 +67,8 @@ absl::StatusOr<TensorType> FillOutputType(const OperatorDef& def,
   if (!allowed.count(out.dtype)) {
     std::vector<std::string> names;
     for (DType t : allowed) names.push_back(DTypeName(t));
-    return absl::InvalidArgumentError(absl::StrCat("argument 'dtype' gives ",
-                                                   DTypeName(out.dtype), "; expected one of ",
+    return absl::InvalidArgumentError(absl::StrCat("argument 'dtype' gives ", DTypeName(out.dtype),
+                                                   "; expected one of ",
                                                    absl::StrJoin(names, ", ")));
   }
   return out;
@@ -79,8 +79,8 @@ const std::set<DType> kConstantTypes = {DType::kFloat32, DType::kFloat64, DType:
 const std::set<DType> kRandomTypes = {DType::kFloat32, DType::kFloat64};
 
 TensorInferenceFunction FillInference(const std::set<DType>* allowed) {
-  return [allowed](const OperatorDef& def, absl::Span<const TensorType> inputs)
-             -> absl::StatusOr<std::vector<TensorType>> {
+  return [allowed](const OperatorDef& def,
+                   absl::Span<const TensorType> inputs) -> absl::StatusOr<std::vector<TensorType>> {
     absl::StatusOr<TensorType> t = FillOutputType(def, inputs, *allowed);
     if (!t.ok()) return t.status();
     return std::vector<TensorType>{*t};
@@ -132,9 +132,8 @@ class ConstantFillOp final : public OperatorBase {
   }
 
   absl::Status RunOnDevice() override {
-    return DispatchDType<float, double, int32_t, int64_t, bool>(dtype_, [&](auto tag) {
-      return Fill<typename decltype(tag)::type>(Output(0));
-    });
+    return DispatchDType<float, double, int32_t, int64_t, bool>(
+        dtype_, [&](auto tag) { return Fill<typename decltype(tag)::type>(Output(0)); });
   }
 
  private:
@@ -157,9 +156,9 @@ class GaussianFillOp final : public OperatorBase {
     mean_ = Arg<float>("mean");
     std_ = Arg<float>("std");
     if (!std::isfinite(mean_) || !std::isfinite(std_) || std_ < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "arguments 'mean' and 'std' must be finite and std >= 0, got mean ", mean_,
-          " std ", std_));
+      return absl::InvalidArgumentError(
+          absl::StrCat("arguments 'mean' and 'std' must be finite and std >= 0, got mean ", mean_,
+                       " std ", std_));
     }
     return absl::OkStatus();
   }
@@ -170,9 +169,8 @@ class GaussianFillOp final : public OperatorBase {
   }
 
   absl::Status RunOnDevice() override {
-    return DispatchFloat(dtype_, [&](auto tag) {
-      return Fill<typename decltype(tag)::type>(Output(0));
-    });
+    return DispatchFloat(dtype_,
+                         [&](auto tag) { return Fill<typename decltype(tag)::type>(Output(0)); });
   }
 
  private:
@@ -204,9 +202,9 @@ class UniformFillOp final : public OperatorBase {
     min_ = Arg<float>("min");
     max_ = Arg<float>("max");
     if (!std::isfinite(min_) || !std::isfinite(max_) || !(min_ <= max_)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "arguments 'min' and 'max' must be finite with min <= max, got min ", min_,
-          " max ", max_));
+      return absl::InvalidArgumentError(
+          absl::StrCat("arguments 'min' and 'max' must be finite with min <= max, got min ", min_,
+                       " max ", max_));
     }
     return absl::OkStatus();
   }
@@ -217,9 +215,8 @@ class UniformFillOp final : public OperatorBase {
   }
 
   absl::Status RunOnDevice() override {
-    return DispatchFloat(dtype_, [&](auto tag) {
-      return Fill<typename decltype(tag)::type>(Output(0));
-    });
+    return DispatchFloat(dtype_,
+                         [&](auto tag) { return Fill<typename decltype(tag)::type>(Output(0)); });
   }
 
  private:

@@ -23,20 +23,26 @@
 namespace opgraph {
 namespace {
 
-template <typename T> struct FillTraits;
-template <> struct FillTraits<float> {
+template <typename T>
+struct FillTraits;
+template <>
+struct FillTraits<float> {
   static constexpr ArgKind kValuesKind = ArgKind::kFloats;
 };
-template <> struct FillTraits<double> {
+template <>
+struct FillTraits<double> {
   static constexpr ArgKind kValuesKind = ArgKind::kFloats;
 };
-template <> struct FillTraits<int32_t> {
+template <>
+struct FillTraits<int32_t> {
   static constexpr ArgKind kValuesKind = ArgKind::kInts;
 };
-template <> struct FillTraits<int64_t> {
+template <>
+struct FillTraits<int64_t> {
   static constexpr ArgKind kValuesKind = ArgKind::kInts;
 };
-template <> struct FillTraits<bool> {
+template <>
+struct FillTraits<bool> {
   static constexpr ArgKind kValuesKind = ArgKind::kInts;
 };
 
@@ -46,13 +52,13 @@ template <typename T>
 absl::Status CheckIntValue(int64_t v, int index) {
   if constexpr (std::is_same_v<T, int32_t>) {
     if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "argument 'values'[", index, "] = ", v, " does not fit in int32"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'values'[", index, "] = ", v, " does not fit in int32"));
     }
   } else if constexpr (std::is_same_v<T, bool>) {
     if (v != 0 && v != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "argument 'values'[", index, "] = ", v, " is not a bool (0 or 1)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'values'[", index, "] = ", v, " is not a bool (0 or 1)"));
     }
   }
   return absl::OkStatus();
@@ -61,8 +67,7 @@ absl::Status CheckIntValue(int64_t v, int index) {
 // Reads `shape` and `values` of `def` and checks them against each other.
 // On success fills *dims and *values (converted to T).
 template <typename T>
-absl::Status ReadFill(const OperatorDef& def, std::vector<int64_t>* dims,
-                      std::vector<T>* values) {
+absl::Status ReadFill(const OperatorDef& def, std::vector<int64_t>* dims, std::vector<T>* values) {
   const Argument* shape = FindArgument(def, "shape");
   const Argument* given = FindArgument(def, "values");
   // Verify has already required both; this keeps a direct caller safe.
@@ -72,9 +77,8 @@ absl::Status ReadFill(const OperatorDef& def, std::vector<int64_t>* dims,
   dims->assign(shape->ints().begin(), shape->ints().end());
   absl::StatusOr<int64_t> n = CheckedNumElements(*dims, DTypeOf<T>::value);
   if (!n.ok()) {
-    return absl::Status(n.status().code(),
-                        absl::StrCat("argument 'shape' ", DimsToString(*dims), ": ",
-                                     n.status().message()));
+    return absl::Status(n.status().code(), absl::StrCat("argument 'shape' ", DimsToString(*dims),
+                                                        ": ", n.status().message()));
   }
   values->clear();
   if constexpr (FillTraits<T>::kValuesKind == ArgKind::kFloats) {
@@ -87,9 +91,9 @@ absl::Status ReadFill(const OperatorDef& def, std::vector<int64_t>* dims,
     }
   }
   if (static_cast<int64_t>(values->size()) != *n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "argument 'shape' ", DimsToString(*dims), " holds ", *n,
-        " elements but argument 'values' has ", values->size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument 'shape' ", DimsToString(*dims), " holds ", *n,
+                     " elements but argument 'values' has ", values->size()));
   }
   return absl::OkStatus();
 }
@@ -131,14 +135,14 @@ constexpr char kShapeDoc[] = "Dims of the output; their product must equal the n
 
 }  // namespace
 
-#define OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(name, T, what)                               \
-  OPERATOR_SCHEMA(name)                                                               \
-      .NumInputs(0)                                                                   \
-      .NumOutputs(1)                                                                  \
-      .TensorInference(InferFill<T>)                                                  \
-      .RequiredArg("shape", ArgKind::kInts, kShapeDoc)                                \
+#define OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(name, T, what)                                  \
+  OPERATOR_SCHEMA(name)                                                                   \
+      .NumInputs(0)                                                                       \
+      .NumOutputs(1)                                                                      \
+      .TensorInference(InferFill<T>)                                                      \
+      .RequiredArg("shape", ArgKind::kInts, kShapeDoc)                                    \
       .RequiredArg("values", FillTraits<T>::kValuesKind, "The values, in C order, " what) \
-      .Output(0, "Y", "The filled tensor.")                                           \
+      .Output(0, "Y", "The filled tensor.")                                               \
       .SetDoc("A tensor of the given shape holding the given values, " what)
 
 OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(GivenTensorFill, float, "as float32.");

@@ -29,8 +29,8 @@ namespace opgraph {
 namespace {
 
 // Checks X [N, D] and labels [N] or [N, 1]; returns N and D.
-absl::Status CheckLogitsAndLabels(const TensorType& x, const TensorType& labels,
-                                  int64_t* n, int64_t* d) {
+absl::Status CheckLogitsAndLabels(const TensorType& x, const TensorType& labels, int64_t* n,
+                                  int64_t* d) {
   if (x.dims.size() != 2) {
     return absl::InvalidArgumentError(
         absl::StrCat("X is ", x.ToString(), "; expected a matrix [N, D]"));
@@ -40,18 +40,18 @@ absl::Status CheckLogitsAndLabels(const TensorType& x, const TensorType& labels,
   const bool shape_ok = (labels.dims.size() == 1 && labels.dims[0] == *n) ||
                         (labels.dims.size() == 2 && labels.dims[0] == *n && labels.dims[1] == 1);
   if (labels.dtype != DType::kInt32 || !shape_ok) {
-    return absl::InvalidArgumentError(absl::StrCat("labels are ", labels.ToString(),
-                                                   "; expected int32[", *n, "] or int32[", *n,
-                                                   ", 1]"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "labels are ", labels.ToString(), "; expected int32[", *n, "] or int32[", *n, ", 1]"));
   }
-  if (*d < 1) return absl::InvalidArgumentError(absl::StrCat("X ", x.ToString(), " has no classes"));
+  if (*d < 1)
+    return absl::InvalidArgumentError(absl::StrCat("X ", x.ToString(), " has no classes"));
   return absl::OkStatus();
 }
 
 absl::Status CheckLabel(int64_t row, int32_t label, int64_t d) {
   if (label < 0 || label >= d) {
-    return absl::InvalidArgumentError(absl::StrCat("label of row ", row, " is ", label,
-                                                   "; expected 0 to ", d - 1));
+    return absl::InvalidArgumentError(
+        absl::StrCat("label of row ", row, " is ", label, "; expected 0 to ", d - 1));
   }
   return absl::OkStatus();
 }
@@ -62,7 +62,8 @@ class SoftmaxWithLossOp final : public OperatorBase {
   absl::Status Init() override {
     scale_ = Arg<float>("scale");
     if (!std::isfinite(scale_)) {
-      return absl::InvalidArgumentError(absl::StrCat("argument 'scale' must be finite, got ", scale_));
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'scale' must be finite, got ", scale_));
     }
     return absl::OkStatus();
   }
@@ -73,9 +74,8 @@ class SoftmaxWithLossOp final : public OperatorBase {
   }
 
   absl::Status RunOnDevice() override {
-    return DispatchFloat(dtype_, [&](auto tag) {
-      return Compute<typename decltype(tag)::type>(n_, d_);
-    });
+    return DispatchFloat(dtype_,
+                         [&](auto tag) { return Compute<typename decltype(tag)::type>(n_, d_); });
   }
 
  private:
@@ -124,9 +124,8 @@ class SoftmaxWithLossGradientOp final : public OperatorBase {
   }
 
   absl::Status RunOnDevice() override {
-    return DispatchFloat(dtype_, [&](auto tag) {
-      return Compute<typename decltype(tag)::type>(n_, d_);
-    });
+    return DispatchFloat(dtype_,
+                         [&](auto tag) { return Compute<typename decltype(tag)::type>(n_, d_); });
   }
 
  private:
@@ -157,13 +156,12 @@ class GetSoftmaxWithLossGradient final : public GradientMakerBase {
   using GradientMakerBase::GradientMakerBase;
   absl::StatusOr<std::vector<OperatorDef>> GetGradientDefs() override {
     if (!GO(0).empty()) {
-      return absl::UnimplementedError(absl::StrCat(
-          "output P ('", O(0), "') has a gradient (", GO(0),
-          "); only the loss output may be differentiated; use Softmax for P"));
+      return absl::UnimplementedError(
+          absl::StrCat("output P ('", O(0), "') has a gradient (", GO(0),
+                       "); only the loss output may be differentiated; use Softmax for P"));
     }
     if (GO(1).empty()) return std::vector<OperatorDef>{};
-    return SingleGradientDef("SoftmaxWithLossGradient", "", {I(0), I(1), O(0), GO(1)},
-                             {GI(0)});
+    return SingleGradientDef("SoftmaxWithLossGradient", "", {I(0), I(1), O(0), GO(1)}, {GI(0)});
   }
 };
 
@@ -173,7 +171,8 @@ class AccuracyOp final : public OperatorBase {
   absl::Status Init() override {
     top_k_ = Arg<int64_t>("top_k");
     if (top_k_ < 1) {
-      return absl::InvalidArgumentError(absl::StrCat("argument 'top_k' must be >= 1, got ", top_k_));
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'top_k' must be >= 1, got ", top_k_));
     }
     return absl::OkStatus();
   }
@@ -184,9 +183,8 @@ class AccuracyOp final : public OperatorBase {
   }
 
   absl::Status RunOnDevice() override {
-    return DispatchFloat(dtype_, [&](auto tag) {
-      return Compute<typename decltype(tag)::type>(n_, d_);
-    });
+    return DispatchFloat(dtype_,
+                         [&](auto tag) { return Compute<typename decltype(tag)::type>(n_, d_); });
   }
 
  private:
@@ -248,8 +246,8 @@ OPERATOR_SCHEMA(SoftmaxWithLossGradient)
       absl::Status s = CheckLogitsAndLabels(in[2], in[1], &n, &d);
       if (!s.ok()) return s;
       if (in[2] != in[0]) {
-        return absl::InvalidArgumentError(absl::StrCat("P is ", in[2].ToString(), " but X is ",
-                                                       in[0].ToString()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("P is ", in[2].ToString(), " but X is ", in[0].ToString()));
       }
       if (in[3].dtype != in[0].dtype || !in[3].dims.empty()) {
         return absl::InvalidArgumentError(absl::StrCat(

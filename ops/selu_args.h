@@ -29,8 +29,8 @@ inline absl::Status ReadSeluArgs(const OperatorBase& op, double* alpha, double* 
         absl::StrCat("argument 'scale' must be greater than 1, got ", *scale));
   }
   if (!std::isfinite(*alpha) || *alpha < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "argument 'alpha' must be finite and >= 0, got ", *alpha));
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument 'alpha' must be finite and >= 0, got ", *alpha));
   }
   return absl::OkStatus();
 }

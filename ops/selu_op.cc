@@ -52,10 +52,12 @@ class SeluOp final : public OperatorBase {
       T* out = Output(kOutputY)->mutable_data<T>();
       const T alpha = static_cast<T>(alpha_);
       const T scale = static_cast<T>(scale_);
-      ParallelFor(NumThreads(), x.numel(), kSeluNsPerElement * (sizeof(T) / 4),
-                  [&](int64_t begin, int64_t end) {
-                    kernels::Selu(in + begin, out + begin, end - begin, alpha, scale);
-                  }, kElementsPerCacheLine);
+      ParallelFor(
+          NumThreads(), x.numel(), kSeluNsPerElement * (sizeof(T) / 4),
+          [&](int64_t begin, int64_t end) {
+            kernels::Selu(in + begin, out + begin, end - begin, alpha, scale);
+          },
+          kElementsPerCacheLine);
     });
   }
 
@@ -88,11 +90,12 @@ class SeluGradientOp final : public OperatorBase {
       T* out = Output(kOutputDX)->mutable_data<T>();
       const T alpha = static_cast<T>(alpha_);
       const T scale = static_cast<T>(scale_);
-      ParallelFor(NumThreads(), y.numel(), kSeluGradientNsPerElement * (sizeof(T) / 4),
-                  [&](int64_t begin, int64_t end) {
-                    kernels::SeluGradient(yv + begin, g + begin, out + begin, end - begin,
-                                          alpha, scale);
-                  }, kElementsPerCacheLine);
+      ParallelFor(
+          NumThreads(), y.numel(), kSeluGradientNsPerElement * (sizeof(T) / 4),
+          [&](int64_t begin, int64_t end) {
+            kernels::SeluGradient(yv + begin, g + begin, out + begin, end - begin, alpha, scale);
+          },
+          kElementsPerCacheLine);
     });
   }
 

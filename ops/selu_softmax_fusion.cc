@@ -120,9 +120,11 @@ absl::StatusOr<NetDef> FuseSeluSoftmax(const NetDef& net, const PassContext& ctx
     if (softmax.has_engine()) fused->set_engine(softmax.engine());
     if (rewrites != nullptr) {
       const int k = out.op_size() - 1;
-      rewrites->push_back(Rewrite{kPassName, {pair->second, j}, k,
-                                  absl::StrCat("fused Selu #", pair->second, " + Softmax #", j,
-                                               " into SeluSoftmax #", k)});
+      rewrites->push_back(Rewrite{
+          kPassName,
+          {pair->second, j},
+          k,
+          absl::StrCat("fused Selu #", pair->second, " + Softmax #", j, " into SeluSoftmax #", k)});
     }
   }
   return out;

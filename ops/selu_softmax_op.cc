@@ -83,8 +83,8 @@ class SeluSoftmaxOp final : public OperatorBase {
     const T scale = static_cast<T>(scale_);
     const double cost = kForwardNsPerElement * static_cast<double>(block) * (sizeof(T) / 4);
     ParallelFor(NumThreads(), s.outer, cost, [&](int64_t begin, int64_t end) {
-      kernels::SeluSoftmaxStrided(x + begin * block, y + begin * block, end - begin, s.d,
-                                  s.inner, alpha, scale);
+      kernels::SeluSoftmaxStrided(x + begin * block, y + begin * block, end - begin, s.d, s.inner,
+                                  alpha, scale);
     });
   }
 
@@ -131,8 +131,8 @@ class SeluSoftmaxGradientOp final : public OperatorBase {
     const double cost = kGradientNsPerElement * static_cast<double>(block) * (sizeof(T) / 4);
     ParallelFor(NumThreads(), s.outer, cost, [&](int64_t begin, int64_t end) {
       const int64_t o = begin * block;
-      kernels::SeluSoftmaxGradientStrided(y + o, dy + o, dx + o, end - begin, s.d, s.inner,
-                                          x + o, alpha, scale);
+      kernels::SeluSoftmaxGradientStrided(y + o, dy + o, dx + o, end - begin, s.d, s.inner, x + o,
+                                          alpha, scale);
     });
   }
 

@@ -118,8 +118,7 @@ class SoftmaxGradientOp final : public OperatorBase {
   void Compute(const T* y, const T* dy, T* dx) const {
     const int64_t d = d_;
     if (d == 0) return;
-    const double row_cost =
-        kSoftmaxGradientNsPerElement * static_cast<double>(d) * (sizeof(T) / 4);
+    const double row_cost = kSoftmaxGradientNsPerElement * static_cast<double>(d) * (sizeof(T) / 4);
     ParallelFor(NumThreads(), n_, row_cost, [&](int64_t begin, int64_t end) {
       kernels::SoftmaxGradient(y + begin * d, dy + begin * d, dx + begin * d, end - begin, d);
     });

@@ -48,9 +48,8 @@ class SumOp final : public OperatorBase {
     if (!IsInplace(0, kOutputY) && x0.nbytes() > 0) {
       std::memcpy(y->raw_mutable_data(), x0.raw_data(), x0.nbytes());
     }
-    return DispatchDType<float, double, int32_t, int64_t>(dtype_, [&](auto tag) {
-      return Accumulate<typename decltype(tag)::type>(y);
-    });
+    return DispatchDType<float, double, int32_t, int64_t>(
+        dtype_, [&](auto tag) { return Accumulate<typename decltype(tag)::type>(y); });
   }
 
  private:

@@ -29,9 +29,7 @@ class WeightedSumOp final : public OperatorBase {
   }
 
   absl::Status RunOnDevice() override {
-    return DispatchFloat(dtype_, [&](auto tag) {
-      return Compute<typename decltype(tag)::type>();
-    });
+    return DispatchFloat(dtype_, [&](auto tag) { return Compute<typename decltype(tag)::type>(); });
   }
 
  private:
@@ -62,9 +60,8 @@ absl::StatusOr<std::vector<TensorType>> InferWeightedSum(const OperatorDef&,
   }
   for (size_t i = 0; i < in.size(); i += 2) {
     if (in[i] != in[0]) {
-      return absl::InvalidArgumentError(absl::StrCat("X_", i / 2, " (input ", i, ") is ",
-                                                     in[i].ToString(), " but X_0 is ",
-                                                     in[0].ToString()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "X_", i / 2, " (input ", i, ") is ", in[i].ToString(), " but X_0 is ", in[0].ToString()));
     }
     const TensorType& w = in[i + 1];
     int64_t numel = 1;

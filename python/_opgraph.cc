@@ -6,6 +6,10 @@
 // cross as NumPy arrays and are always copied. A failing absl::Status is
 // raised as one of the exception classes the package registers with
 // _set_error_types (see opgraph/errors.py); before that, as RuntimeError.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
 #include <cstring>
 #include <map>
 #include <memory>
@@ -13,10 +17,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <pybind11/numpy.h>
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -91,20 +91,27 @@ DType DTypeOfArray(const py::dtype& dt) {
   if (kind == 'i' && size == 8) return DType::kInt64;
   if (kind == 'b' && size == 1) return DType::kBool;
   if (kind == 'u' && size == 1) return DType::kUint8;
-  throw py::type_error(absl::StrCat(
-      "unsupported dtype ", std::string(py::str(static_cast<const py::object&>(dt))),
-      ": opgraph holds float32, float64, int32, int64, bool and uint8"));
+  throw py::type_error(
+      absl::StrCat("unsupported dtype ", std::string(py::str(static_cast<const py::object&>(dt))),
+                   ": opgraph holds float32, float64, int32, int64, bool and uint8"));
 }
 
 py::dtype NumpyDType(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return py::dtype::of<float>();
-    case DType::kFloat64: return py::dtype::of<double>();
-    case DType::kInt32: return py::dtype::of<int32_t>();
-    case DType::kInt64: return py::dtype::of<int64_t>();
-    case DType::kBool: return py::dtype::of<bool>();
-    case DType::kUint8: return py::dtype::of<uint8_t>();
-    default: break;
+    case DType::kFloat32:
+      return py::dtype::of<float>();
+    case DType::kFloat64:
+      return py::dtype::of<double>();
+    case DType::kInt32:
+      return py::dtype::of<int32_t>();
+    case DType::kInt64:
+      return py::dtype::of<int64_t>();
+    case DType::kBool:
+      return py::dtype::of<bool>();
+    case DType::kUint8:
+      return py::dtype::of<uint8_t>();
+    default:
+      break;
   }
   throw StatusError{absl::InternalError("tensor of undefined dtype")};
 }
@@ -119,8 +126,9 @@ Tensor TensorFromArray(const py::handle& obj, const std::string& what) {
   py::array given = py::reinterpret_borrow<py::array>(obj);
   const DType dtype = DTypeOfArray(given.dtype());
   if (given.dtype().attr("byteorder").cast<std::string>() == ">") {
-    throw py::type_error(absl::StrCat(what, ": big-endian arrays are not supported; use "
-                                            "arr.astype(arr.dtype.newbyteorder('='))"));
+    throw py::type_error(absl::StrCat(what,
+                                      ": big-endian arrays are not supported; use "
+                                      "arr.astype(arr.dtype.newbyteorder('='))"));
   }
   // C-contiguous, aligned and native: a copy only when `given` is not.
   py::array arr = py::array::ensure(given, py::array::c_style);
@@ -197,9 +205,8 @@ py::array FetchBlob(PyWorkspace& self, const std::string& name) {
 
 std::string CreateNet(PyWorkspace& self, const py::bytes& net_bytes, bool overwrite) {
   const NetDef def = Parse<NetDef>(net_bytes, "NetDef");
-  absl::Status s = self.Locked([&](Workspace& ws) {
-    return ws.CreateNet(def, overwrite).status();
-  });
+  absl::Status s =
+      self.Locked([&](Workspace& ws) { return ws.CreateNet(def, overwrite).status(); });
   RaiseIfError(s);
   return def.name();
 }
@@ -209,14 +216,20 @@ std::string CreateNet(PyWorkspace& self, const py::bytes& net_bytes, bool overwr
 
 py::object ArgumentValue(const Argument& a, ArgKind kind) {
   switch (kind) {
-    case ArgKind::kFloat: return py::float_(a.f());
-    case ArgKind::kInt: return py::int_(a.i());
-    case ArgKind::kString: return py::str(a.s());
-    case ArgKind::kFloats: return py::cast(std::vector<float>(a.floats().begin(), a.floats().end()));
-    case ArgKind::kInts: return py::cast(std::vector<int64_t>(a.ints().begin(), a.ints().end()));
+    case ArgKind::kFloat:
+      return py::float_(a.f());
+    case ArgKind::kInt:
+      return py::int_(a.i());
+    case ArgKind::kString:
+      return py::str(a.s());
+    case ArgKind::kFloats:
+      return py::cast(std::vector<float>(a.floats().begin(), a.floats().end()));
+    case ArgKind::kInts:
+      return py::cast(std::vector<int64_t>(a.ints().begin(), a.ints().end()));
     case ArgKind::kStrings:
       return py::cast(std::vector<std::string>(a.strings().begin(), a.strings().end()));
-    default: return py::none();
+    default:
+      return py::none();
   }
 }
 
@@ -284,8 +297,7 @@ py::tuple AddGradients(const py::bytes& net_bytes, const std::vector<std::string
 
 py::dict CheckGradientPy(const py::bytes& op_bytes, const py::list& inputs,
                          const std::vector<int>& check_inputs, const std::vector<int>& outputs,
-                         bool use_float64, double step, uint64_t seed, double atol,
-                         double rtol) {
+                         bool use_float64, double step, uint64_t seed, double atol, double rtol) {
   const OperatorDef def = Parse<OperatorDef>(op_bytes, "OperatorDef");
   std::vector<Tensor> tensors;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -317,10 +329,10 @@ py::dict CheckGradientPy(const py::bytes& op_bytes, const py::list& inputs,
     d["input"] = c.input;
     d["blob"] = c.blob;
     d["has_gradient"] = c.has_gradient;
-    d["analytic"] = py::array_t<double>(static_cast<py::ssize_t>(c.analytic.size()),
-                                        c.analytic.data());
-    d["numeric"] = py::array_t<double>(static_cast<py::ssize_t>(c.numeric.size()),
-                                       c.numeric.data());
+    d["analytic"] =
+        py::array_t<double>(static_cast<py::ssize_t>(c.analytic.size()), c.analytic.data());
+    d["numeric"] =
+        py::array_t<double>(static_cast<py::ssize_t>(c.numeric.size()), c.numeric.data());
     d["max_abs_error"] = c.max_abs_error;
     d["max_rel_error"] = c.max_rel_error;
     d["worst_index"] = c.worst_index;
@@ -357,16 +369,23 @@ PYBIND11_MODULE(_opgraph, m) {
         }
       },
       "Maps status code names (\"INVALID_ARGUMENT\", ...) to exception classes.");
-  m.def("_raise_status", [](int code, const std::string& message) {
-    RaiseIfError(absl::Status(static_cast<absl::StatusCode>(code), message));
-  }, "Raises the exception for a status; for tests of the mapping.");
+  m.def(
+      "_raise_status",
+      [](int code, const std::string& message) {
+        RaiseIfError(absl::Status(static_cast<absl::StatusCode>(code), message));
+      },
+      "Raises the exception for a status; for tests of the mapping.");
 
   py::class_<PyWorkspace>(m, "Workspace")
       .def(py::init<int>(), py::arg("num_threads") = 0)
       .def_property(
           "num_threads",
-          [](PyWorkspace& self) { return self.Locked([](Workspace& ws) { return ws.num_threads(); }); },
-          [](PyWorkspace& self, int n) { self.Locked([n](Workspace& ws) { ws.set_num_threads(n); }); })
+          [](PyWorkspace& self) {
+            return self.Locked([](Workspace& ws) { return ws.num_threads(); });
+          },
+          [](PyWorkspace& self, int n) {
+            self.Locked([n](Workspace& ws) { ws.set_num_threads(n); });
+          })
       .def("feed_blob", &FeedBlob, py::arg("name"), py::arg("value"))
       .def("fetch_blob", &FetchBlob, py::arg("name"))
       .def("has_blob",
@@ -397,17 +416,21 @@ PYBIND11_MODULE(_opgraph, m) {
            [](PyWorkspace& self) { return self.Locked([](Workspace& ws) { return ws.Nets(); }); })
       .def("export_init_net",
            [](PyWorkspace& self, const std::vector<std::string>& blobs, const std::string& name) {
-             absl::StatusOr<NetDef> net = self.Locked(
-                 [&](Workspace& ws) { return ExportInitNet(ws, blobs, name); });
+             absl::StatusOr<NetDef> net =
+                 self.Locked([&](Workspace& ws) { return ExportInitNet(ws, blobs, name); });
              return Serialize(ValueOrRaise(std::move(net)));
            });
 
-  m.def("read_net_file", [](const std::string& path) {
-    return Serialize(ValueOrRaise(ReadNetFile(path)));
-  }, "The NetDef in a .pb/.pbtxt file, serialized.");
-  m.def("write_net_file", [](const py::bytes& net_bytes, const std::string& path) {
-    RaiseIfError(WriteProtoFile(path, Parse<NetDef>(net_bytes, "NetDef")));
-  }, "Writes a serialized NetDef as text (.pbtxt, ...) or binary by the path's name.");
+  m.def(
+      "read_net_file",
+      [](const std::string& path) { return Serialize(ValueOrRaise(ReadNetFile(path))); },
+      "The NetDef in a .pb/.pbtxt file, serialized.");
+  m.def(
+      "write_net_file",
+      [](const py::bytes& net_bytes, const std::string& path) {
+        RaiseIfError(WriteProtoFile(path, Parse<NetDef>(net_bytes, "NetDef")));
+      },
+      "Writes a serialized NetDef as text (.pbtxt, ...) or binary by the path's name.");
   m.def("load_plugin", [](const std::string& path) {
     py::gil_scoped_release release;
     RaiseIfError(LoadPlugin(path));

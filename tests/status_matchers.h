@@ -29,8 +29,7 @@ MATCHER_P2(StatusIs, code, message_matcher,
                ::testing::DescribeMatcher<std::string>(message_matcher, negation)) {
   const absl::Status& s = status_internal::GetStatus(arg);
   *result_listener << "whose status is " << s;
-  return s.code() == code &&
-         ::testing::Matches(message_matcher)(std::string(s.message()));
+  return s.code() == code && ::testing::Matches(message_matcher)(std::string(s.message()));
 }
 
 MATCHER(IsOk, negation ? "is an error" : "is OK") {

@@ -6,8 +6,7 @@ namespace opgraph {
 namespace testing {
 
 OperatorDef MakeOp(const std::string& type, const std::vector<std::string>& inputs,
-                   const std::vector<std::string>& outputs,
-                   const std::vector<Argument>& args) {
+                   const std::vector<std::string>& outputs, const std::vector<Argument>& args) {
   OperatorDef def;
   def.set_type(type);
   for (const std::string& in : inputs) def.add_input(in);

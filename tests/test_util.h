@@ -60,8 +60,7 @@ std::vector<T> ToVector(const Tensor& t) {
 
 // An OperatorDef of `type` with inputs, outputs and arguments.
 OperatorDef MakeOp(const std::string& type, const std::vector<std::string>& inputs,
-                   const std::vector<std::string>& outputs,
-                   const std::vector<Argument>& args = {});
+                   const std::vector<std::string>& outputs, const std::vector<Argument>& args = {});
 Argument FloatArg(const std::string& name, float v);
 Argument IntArg(const std::string& name, int64_t v);
 Argument IntsArg(const std::string& name, const std::vector<int64_t>& v);

@@ -24,8 +24,8 @@ void WritePerOpText(const BenchReport& r, std::ostream& out) {
   for (const OpTiming& op : r.ops) {
     out << absl::StrFormat("%6d  %-18s %-14s %-16s %12.3f %12.3f %6.1f%%\n", op.index, op.type,
                            op.name.empty() ? "-" : op.name,
-                           op.outputs.empty() ? "-" : op.outputs[0], op.time.mean,
-                           op.time.median, 100 * op.share);
+                           op.outputs.empty() ? "-" : op.outputs[0], op.time.mean, op.time.median,
+                           100 * op.share);
   }
   out << "\nper operator type:\n";
   for (const TypeTiming& t : r.types) {
@@ -53,10 +53,10 @@ TimeStats Summarize(std::vector<double> us) {
 }
 
 void WriteBenchText(const BenchReport& r, std::ostream& out) {
-  out << absl::StrFormat("%s (%s): %d operators, %d warmup, %d iterations\n",
-                         r.net_name.empty() ? std::string("net <unnamed>")
-                                            : absl::StrCat("net '", r.net_name, "'"),
-                         r.file, r.operators, r.warmup, r.iterations);
+  out << absl::StrFormat(
+      "%s (%s): %d operators, %d warmup, %d iterations\n",
+      r.net_name.empty() ? std::string("net <unnamed>") : absl::StrCat("net '", r.net_name, "'"),
+      r.file, r.operators, r.warmup, r.iterations);
   out << (r.memory_plan_enabled ? r.memory_plan.ToString() : std::string("memory plan: off"))
       << "\n";
   out << absl::StrFormat("whole net: mean %.3f us, median %.3f us, min %.3f us, max %.3f us\n",

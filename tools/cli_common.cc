@@ -25,13 +25,20 @@ constexpr char kUsagePayload[] = "opgraph.cli/usage";
 // One element as text.
 std::string FormatElement(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
-    case DType::kFloat32: return absl::StrFormat("%.9g", t.data<float>()[i]);
-    case DType::kFloat64: return absl::StrFormat("%.17g", t.data<double>()[i]);
-    case DType::kInt32: return absl::StrCat(t.data<int32_t>()[i]);
-    case DType::kInt64: return absl::StrCat(t.data<int64_t>()[i]);
-    case DType::kBool: return t.data<bool>()[i] ? "True" : "False";
-    case DType::kUint8: return absl::StrCat(int{t.data<uint8_t>()[i]});
-    case DType::kUndefined: break;
+    case DType::kFloat32:
+      return absl::StrFormat("%.9g", t.data<float>()[i]);
+    case DType::kFloat64:
+      return absl::StrFormat("%.17g", t.data<double>()[i]);
+    case DType::kInt32:
+      return absl::StrCat(t.data<int32_t>()[i]);
+    case DType::kInt64:
+      return absl::StrCat(t.data<int64_t>()[i]);
+    case DType::kBool:
+      return t.data<bool>()[i] ? "True" : "False";
+    case DType::kUint8:
+      return absl::StrCat(int{t.data<uint8_t>()[i]});
+    case DType::kUndefined:
+      break;
   }
   return "?";
 }
@@ -72,9 +79,8 @@ class TensorPrinter {
       return;
     }
     // Right-align every shown element to the widest one, as numpy does.
-    Visit(0, 0, [this](int64_t offset) {
-      width_ = std::max(width_, FormatElement(t_, offset).size());
-    });
+    Visit(0, 0,
+          [this](int64_t offset) { width_ = std::max(width_, FormatElement(t_, offset).size()); });
     Axis(0, 0, out);
   }
 
@@ -113,7 +119,8 @@ class TensorPrinter {
     const bool last = a == t_.ndim() - 1;
     // Between sub-arrays: a newline per remaining axis, then indentation.
     const std::string sep =
-        last ? ", " : absl::StrCat(",", std::string(t_.ndim() - a - 1, '\n'), std::string(a + 1, ' '));
+        last ? ", "
+             : absl::StrCat(",", std::string(t_.ndim() - a - 1, '\n'), std::string(a + 1, ' '));
     bool first = true;
     ForShown(a, [&](int64_t i) {
       if (!first) out << sep;
@@ -152,8 +159,10 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitNameValue(const std::st
                                                                    const std::string& flag) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
-    return UsageError(absl::StrCat(flag, " '", text, "': expected NAME=VALUE with both sides "
-                                   "non-empty, e.g. ", flag, " X=x.npy"));
+    return UsageError(absl::StrCat(flag, " '", text,
+                                   "': expected NAME=VALUE with both sides "
+                                   "non-empty, e.g. ",
+                                   flag, " X=x.npy"));
   }
   return std::make_pair(text.substr(0, eq), text.substr(eq + 1));
 }
@@ -161,8 +170,8 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitNameValue(const std::st
 absl::StatusOr<int> ParseThreads(const std::string& v) {
   int n = 0;
   if (!absl::SimpleAtoi(v, &n) || n < 1 || n > kMaxThreads) {
-    return UsageError(absl::StrCat("--threads '", v, "': expected an integer from 1 to ",
-                                   kMaxThreads));
+    return UsageError(
+        absl::StrCat("--threads '", v, "': expected an integer from 1 to ", kMaxThreads));
   }
   return n;
 }
@@ -170,8 +179,8 @@ absl::StatusOr<int> ParseThreads(const std::string& v) {
 absl::StatusOr<int64_t> ParseMemoryBudget(const std::string& v) {
   int64_t n = 0;
   if (!absl::SimpleAtoi(v, &n) || n < 1) {
-    return UsageError(absl::StrCat("--memory-budget '", v,
-                                   "': expected a positive number of bytes"));
+    return UsageError(
+        absl::StrCat("--memory-budget '", v, "': expected a positive number of bytes"));
   }
   return n;
 }
@@ -252,13 +261,27 @@ std::string JsonQuote(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += absl::StrFormat("\\u%04x", c);

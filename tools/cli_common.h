@@ -63,8 +63,7 @@ std::vector<std::string> NetReads(const NetDef& net);
 // At most `max_listed` of `names` joined with ", ", then " (and N more)"
 // when there are more: error messages about hostile nets stay short.
 constexpr size_t kMaxListedNames = 16;
-std::string JoinBounded(const std::vector<std::string>& names,
-                        size_t max_listed = kMaxListedNames);
+std::string JoinBounded(const std::vector<std::string>& names, size_t max_listed = kMaxListedNames);
 
 // Who first reads blob `name` in `net`: "operator #0 Selu 'sm' input 0 (X)",
 // and what its schema says about that input (allowed dtypes, doc), for

@@ -41,8 +41,8 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-absl::StatusOr<int64_t> ParseCount(const ValueFlag& flag, const std::string& name,
-                                   int64_t fallback, int64_t min) {
+absl::StatusOr<int64_t> ParseCount(const ValueFlag& flag, const std::string& name, int64_t fallback,
+                                   int64_t min) {
   if (!flag.given()) return fallback;
   int64_t v = 0;
   if (!absl::SimpleAtoi(flag.value, &v) || v < min || v > 1'000'000'000) {
@@ -54,8 +54,8 @@ absl::StatusOr<int64_t> ParseCount(const ValueFlag& flag, const std::string& nam
 
 absl::StatusOr<double> ParseInterval(const ValueFlag& flag) {
   double interval = 1.0;
-  if (flag.given() && (!absl::SimpleAtod(flag.value, &interval) || !(interval >= 0) ||
-                       !std::isfinite(interval))) {
+  if (flag.given() &&
+      (!absl::SimpleAtod(flag.value, &interval) || !(interval >= 0) || !std::isfinite(interval))) {
     return UsageError(absl::StrCat("--progress wants seconds >= 0, got '", flag.value, "'"));
   }
   return interval;
@@ -111,8 +111,7 @@ absl::Status TimeNet(Net& net, const std::string& path, BenchReport& r, Progress
 
 // Each operator timed on its own. The net has just run, so its inputs are
 // checked and every output holds its final shape.
-absl::Status TimeOperators(Net& net, const std::string& path, BenchReport& r,
-                           Progress& progress) {
+absl::Status TimeOperators(Net& net, const std::string& path, BenchReport& r, Progress& progress) {
   std::vector<std::vector<double>> us(net.num_ops());
   for (int64_t i = 0; i < r.iterations; ++i) {
     for (int k = 0; k < net.num_ops(); ++k) {
@@ -121,9 +120,9 @@ absl::Status TimeOperators(Net& net, const std::string& path, BenchReport& r,
       absl::Status s = CallCatching("RunOnDevice", [op] { return op->RunOnDevice(); });
       const Clock::time_point t1 = Clock::now();
       if (!s.ok()) {
-        return RunFailed(path, absl::Status(s.code(), absl::StrCat("operator #", k, " ",
-                                                                   net.op(k)->type(), ": ",
-                                                                   s.message())));
+        return RunFailed(
+            path, absl::Status(s.code(), absl::StrCat("operator #", k, " ", net.op(k)->type(), ": ",
+                                                      s.message())));
       }
       us[k].push_back(1e6 * Seconds(t0, t1));
     }
@@ -132,8 +131,9 @@ absl::Status TimeOperators(Net& net, const std::string& path, BenchReport& r,
   std::map<std::string, size_t> type_index;
   for (int k = 0; k < net.num_ops(); ++k) {
     const OperatorDef& d = net.op(k)->def();
-    OpTiming op{k, d.type(), d.name(), {d.output().begin(), d.output().end()},
-                Summarize(std::move(us[k])), 0};
+    OpTiming op{
+        k, d.type(), d.name(), {d.output().begin(), d.output().end()}, Summarize(std::move(us[k])),
+        0};
     r.sum_of_op_means += op.time.mean;
     auto [it, inserted] = type_index.try_emplace(op.type, r.types.size());
     if (inserted) r.types.push_back({op.type, 0, 0, 0});

@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -124,9 +124,10 @@ absl::Status Render(const std::string& text, const std::string& format, const st
                     const std::string& target) {
   const std::string dot = FindDot();
   if (dot.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "writing ", target, " needs Graphviz's 'dot' program, which is not on PATH; install it "
-        "(apt-get install graphviz) or write the graph text with -o FILE.dot"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("writing ", target,
+                     " needs Graphviz's 'dot' program, which is not on PATH; install it "
+                     "(apt-get install graphviz) or write the graph text with -o FILE.dot"));
   }
   int pipefd[2];
   if (pipe(pipefd) != 0) return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
@@ -160,7 +161,8 @@ absl::Status Render(const std::string& text, const std::string& format, const st
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return absl::InternalError(absl::StrCat(dot, " ", t_flag, " -o ", target, " failed (exit status ",
+    return absl::InternalError(absl::StrCat(dot, " ", t_flag, " -o ", target,
+                                            " failed (exit status ",
                                             WIFEXITED(status) ? WEXITSTATUS(status) : -1, ")"));
   }
   return absl::OkStatus();

@@ -66,8 +66,13 @@ std::string ArgText(const Argument& a) {
 }
 
 InspectOp DescribeOp(int i, const OperatorDef& op) {
-  InspectOp o{i, op.type(), op.name(), {op.input().begin(), op.input().end()},
-              {op.output().begin(), op.output().end()}, {}, ""};
+  InspectOp o{i,
+              op.type(),
+              op.name(),
+              {op.input().begin(), op.input().end()},
+              {op.output().begin(), op.output().end()},
+              {},
+              ""};
   for (const Argument& a : op.arg()) o.args.push_back(ArgText(a));
   return o;
 }
@@ -103,7 +108,8 @@ void AnalyzeNet(const Session& session, InspectReport& r) {
       InspectBlob b;
       b.name = name;
       auto s = start.find(name);
-      if (s != start.end()) b = {name, true, s->second, false, false, false, session.Origin(name), {}};
+      if (s != start.end())
+        b = {name, true, s->second, false, false, false, session.Origin(name), {}};
       r.blobs.push_back(std::move(b));
     }
     return r.blobs[it->second];

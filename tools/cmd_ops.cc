@@ -56,9 +56,15 @@ OpInfo Describe(const std::string& type) {
   auto grad = reg.FindGradient(type);
   if (grad.ok()) {
     switch (grad->first) {
-      case GradientKind::kMaker: info.gradient = "registered"; break;
-      case GradientKind::kNoGradient: info.gradient = "no gradient"; break;
-      case GradientKind::kForbidden: info.gradient = "forbidden"; break;
+      case GradientKind::kMaker:
+        info.gradient = "registered";
+        break;
+      case GradientKind::kNoGradient:
+        info.gradient = "no gradient";
+        break;
+      case GradientKind::kForbidden:
+        info.gradient = "forbidden";
+        break;
     }
   }
   return info;
@@ -74,24 +80,32 @@ std::string DefaultText(const ArgSpec& a, bool json) {
   auto number = [&](double v) {
     return json && !std::isfinite(v) ? JsonQuote(FloatText(v)) : FloatText(v);
   };
-  auto str = [&](const std::string& s) { return json ? JsonQuote(s) : absl::StrCat("\"", s, "\""); };
+  auto str = [&](const std::string& s) {
+    return json ? JsonQuote(s) : absl::StrCat("\"", s, "\"");
+  };
   switch (a.kind) {
-    case ArgKind::kFloat: return number(d.f());
-    case ArgKind::kInt: return absl::StrCat(d.i());
-    case ArgKind::kString: return str(d.s());
+    case ArgKind::kFloat:
+      return number(d.f());
+    case ArgKind::kInt:
+      return absl::StrCat(d.i());
+    case ArgKind::kString:
+      return str(d.s());
     case ArgKind::kFloats: {
       std::vector<std::string> v;
       for (float f : d.floats()) v.push_back(number(f));
       return absl::StrCat("[", absl::StrJoin(v, ", "), "]");
     }
-    case ArgKind::kInts: return absl::StrCat("[", absl::StrJoin(d.ints(), ", "), "]");
+    case ArgKind::kInts:
+      return absl::StrCat("[", absl::StrJoin(d.ints(), ", "), "]");
     case ArgKind::kStrings: {
       std::vector<std::string> v;
       for (const std::string& s : d.strings()) v.push_back(str(s));
       return absl::StrCat("[", absl::StrJoin(v, ", "), "]");
     }
-    case ArgKind::kNet: return json ? JsonQuote("<net>") : "<net>";
-    case ArgKind::kTensor: return json ? JsonQuote("<tensor>") : "<tensor>";
+    case ArgKind::kNet:
+      return json ? JsonQuote("<net>") : "<net>";
+    case ArgKind::kTensor:
+      return json ? JsonQuote("<tensor>") : "<tensor>";
   }
   return "";
 }
@@ -133,13 +147,14 @@ std::string TextSummary(const std::vector<OpInfo>& ops) {
   for (const OpInfo& op : ops) width = std::max(width, op.type.size());
   std::string out;
   for (const OpInfo& op : ops) {
-    const std::string arity = absl::StrCat(op.schema->InputArityString(), " -> ",
-                                           op.schema->OutputArityString());
+    const std::string arity =
+        absl::StrCat(op.schema->InputArityString(), " -> ", op.schema->OutputArityString());
     absl::StrAppend(&out, op.type, std::string(width + 2 - op.type.size(), ' '), arity,
                     std::string(arity.size() < 10 ? 10 - arity.size() : 1, ' '),
                     "gradient: ", op.gradient,
                     op.source == "built-in" ? "" : absl::StrCat("  [", op.source, "]"), "\n");
-    if (!op.schema->doc().empty()) absl::StrAppend(&out, "    ", FirstSentence(op.schema->doc()), "\n");
+    if (!op.schema->doc().empty())
+      absl::StrAppend(&out, "    ", FirstSentence(op.schema->doc()), "\n");
   }
   absl::StrAppend(&out, "\n", ops.size(), " operators. 'opgraph ops NAME' shows one in full.\n");
   return out;
@@ -200,10 +215,10 @@ std::string Json(const OpInfo& op) {
   for (DType d : s.allowed_types()) types.push_back(JsonQuote(DTypeName(d)));
   std::vector<std::string> args;
   for (const ArgSpec& a : s.args()) {
-    args.push_back(absl::StrCat("{\"name\": ", JsonQuote(a.name), ", \"kind\": ",
-                                JsonQuote(ArgKindName(a.kind)), ", \"required\": ",
-                                a.required ? "true" : "false", ", \"default\": ",
-                                DefaultText(a, true), ", \"doc\": ", JsonQuote(a.doc), "}"));
+    args.push_back(absl::StrCat(
+        "{\"name\": ", JsonQuote(a.name), ", \"kind\": ", JsonQuote(ArgKindName(a.kind)),
+        ", \"required\": ", a.required ? "true" : "false", ", \"default\": ", DefaultText(a, true),
+        ", \"doc\": ", JsonQuote(a.doc), "}"));
   }
   return absl::StrCat(
       "    {\"type\": ", JsonQuote(op.type), ",\n     \"doc\": ", JsonQuote(s.doc()),
@@ -214,8 +229,8 @@ std::string Json(const OpInfo& op) {
       ",\n     \"outputs\": ", JsonIo(s.outputs(), s.OutputArityString()),
       ",\n     \"allowed_types\": [", absl::StrJoin(types, ", "),
       "], \"allow_inplace\": ", JsonPairs(s.allowed_inplace()),
-      ", \"enforce_inplace\": ", JsonPairs(s.enforced_inplace()),
-      ",\n     \"args\": [", absl::StrJoin(args, ",\n              "), "]}");
+      ", \"enforce_inplace\": ", JsonPairs(s.enforced_inplace()), ",\n     \"args\": [",
+      absl::StrJoin(args, ",\n              "), "]}");
 }
 
 // --- Markdown ---------------------------------------------------------------
@@ -242,8 +257,9 @@ std::string Markdown(const std::vector<OpInfo>& ops) {
   for (const OpInfo& op : ops) {
     const OpSchema& s = *op.schema;
     absl::StrAppend(&out, "\n## ", op.type, "\n\n", s.doc(), "\n\n");
-    absl::StrAppend(&out, "Defined in `", op.file, "` (", op.source, "). CPU kernel: ",
-                    op.kernel ? "yes" : "no", ". Gradient: ", op.gradient, ".\n\n");
+    absl::StrAppend(&out, "Defined in `", op.file, "` (", op.source,
+                    "). CPU kernel: ", op.kernel ? "yes" : "no", ". Gradient: ", op.gradient,
+                    ".\n\n");
     absl::StrAppend(&out, "Element types: ", TypesText(s), ".\n\n");
     absl::StrAppend(&out, "In place: ", InplaceText(s, "no"), ".\n\n");
     for (int side = 0; side < 2; ++side) {
@@ -261,8 +277,9 @@ std::string Markdown(const std::vector<OpInfo>& ops) {
       absl::StrAppend(&out, "**Arguments**: none.\n");
       continue;
     }
-    absl::StrAppend(&out, "**Arguments**\n\n| Name | Kind | Default | Description |\n"
-                          "|---|---|---|---|\n");
+    absl::StrAppend(&out,
+                    "**Arguments**\n\n| Name | Kind | Default | Description |\n"
+                    "|---|---|---|---|\n");
     for (const ArgSpec& a : s.args()) {
       absl::StrAppend(&out, "| ", a.name, " | ", ArgKindName(a.kind), " | ",
                       Cell(DefaultText(a, false)), " | ", Cell(a.doc), " |\n");
@@ -284,9 +301,8 @@ absl::Status Ops(const OpsFlags& f, const Invocation& inv, CliIO& io) {
   if (!inv.positional.empty()) {
     const std::string& name = inv.positional[0];
     if (OpRegistry::Global().FindSchema(name) == nullptr) {
-      return absl::NotFoundError(absl::StrCat("unknown operator '", name,
-                                              "'; registered operators: ",
-                                              absl::StrJoin(types, ", ")));
+      return absl::NotFoundError(absl::StrCat(
+          "unknown operator '", name, "'; registered operators: ", absl::StrJoin(types, ", ")));
     }
     types = {name};
   }

@@ -89,9 +89,9 @@ absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
         names.insert(op.input().begin(), op.input().end());
         names.insert(op.output().begin(), op.output().end());
       }
-      return absl::NotFoundError(absl::StrCat(
-          "--output ", out.first, ": no blob '", out.first, "' after running ", net_path,
-          " (blobs: ", JoinBounded({names.begin(), names.end()}), ")"));
+      return absl::NotFoundError(
+          absl::StrCat("--output ", out.first, ": no blob '", out.first, "' after running ",
+                       net_path, " (blobs: ", JoinBounded({names.begin(), names.end()}), ")"));
     }
     if (out.second == "-") {
       if (!first) io.out << "\n";

@@ -13,7 +13,8 @@ namespace opgraph {
 namespace cli {
 namespace {
 
-constexpr char kPluginHelp[] = "Load operators from the plugin library PATH first (docs/PLUGINS.md).";
+constexpr char kPluginHelp[] =
+    "Load operators from the plugin library PATH first (docs/PLUGINS.md).";
 
 // One subcommand declared on a CLI11 app, with what its flags fill.
 struct Declared {
@@ -151,8 +152,8 @@ int RunSubcommand(const std::vector<std::string>& args, CliIO& io) {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
-      RunCommand(), OpsCommand(), InspectCommand(), DotCommand(), ConvertCommand(),
-      GradCommand(), BenchCommand(),
+      RunCommand(),     OpsCommand(),  InspectCommand(), DotCommand(),
+      ConvertCommand(), GradCommand(), BenchCommand(),
   };
   return *commands;
 }
@@ -192,8 +193,8 @@ std::string MainHelp() {
       "usage: opgraph <subcommand> [arguments] [flags]\n\n"
       "Runs, inspects and converts opgraph (Caffe2-format) nets.\n\nsubcommands:\n";
   for (const Command& c : Commands()) {
-    absl::StrAppend(&out, "  ", c.name, std::string(c.name.size() < 10 ? 10 - c.name.size() : 1, ' '),
-                    c.summary, "\n");
+    absl::StrAppend(&out, "  ", c.name,
+                    std::string(c.name.size() < 10 ? 10 - c.name.size() : 1, ' '), c.summary, "\n");
   }
   absl::StrAppend(&out,
                   "\nRun 'opgraph <subcommand> --help' for its arguments and flags.\n\n"

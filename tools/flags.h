@@ -34,8 +34,8 @@ inline CLI::Option* AddValueFlag(CLI::App& app, const std::string& names, ValueF
 }
 
 inline CLI::Option* AddRepeatedFlag(CLI::App& app, const std::string& names,
-                                    std::vector<std::string>* values,
-                                    const std::string& value_name, const std::string& help) {
+                                    std::vector<std::string>* values, const std::string& value_name,
+                                    const std::string& help) {
   // One value per occurrence: "--input A=a NET" leaves NET positional.
   return app.add_option(names, *values, help)->type_name(value_name)->allow_extra_args(false);
 }

@@ -16,8 +16,8 @@ using json = nlohmann::ordered_json;
 // "  #0 Selu 'name': X -> H  alpha=1.5\n", then the error when there is one.
 std::string OpText(const InspectOp& op) {
   std::string s = absl::StrCat(
-      "  #", op.index, " ", op.type, op.name.empty() ? "" : absl::StrCat(" '", op.name, "'"),
-      ": ", absl::StrJoin(op.inputs, ", "), " -> ", absl::StrJoin(op.outputs, ", "),
+      "  #", op.index, " ", op.type, op.name.empty() ? "" : absl::StrCat(" '", op.name, "'"), ": ",
+      absl::StrJoin(op.inputs, ", "), " -> ", absl::StrJoin(op.outputs, ", "),
       op.args.empty() ? "" : absl::StrCat("  ", absl::StrJoin(op.args, " ")), "\n");
   if (!op.error.empty()) absl::StrAppend(&s, "     error: ", op.error, "\n");
   return s;
@@ -32,7 +32,8 @@ std::string BlobNotes(const InspectBlob& b) {
   if (!b.writers.empty()) {
     std::vector<std::string> w;
     for (int i : b.writers) w.push_back(absl::StrCat("#", i));
-    notes.push_back(absl::StrCat(b.input ? "rewritten by " : "written by ", absl::StrJoin(w, ", ")));
+    notes.push_back(
+        absl::StrCat(b.input ? "rewritten by " : "written by ", absl::StrJoin(w, ", ")));
   }
   if (b.external_output) notes.push_back("external output");
   return absl::StrJoin(notes, "; ");
@@ -40,17 +41,19 @@ std::string BlobNotes(const InspectBlob& b) {
 
 std::string OptimizedText(const InspectOptimized& o) {
   switch (o.state) {
-    case InspectOptimized::State::kOff: return "after optimization: off (--no-optimize)\n";
+    case InspectOptimized::State::kOff:
+      return "after optimization: off (--no-optimize)\n";
     case InspectOptimized::State::kUnknownShapes:
       return "after optimization: not computed (unknown input shapes)\n";
     case InspectOptimized::State::kInvalid:
       return "after optimization: not computed (the net does not check)\n";
-    case InspectOptimized::State::kComputed: break;
+    case InspectOptimized::State::kComputed:
+      break;
   }
   const size_t n = o.ops.size();
-  std::string text = absl::StrCat("after optimization: ", n, n == 1 ? " operator" : " operators",
-                                  " (", o.rewrites.empty() ? "unchanged" : absl::StrJoin(o.rewrites, "; "),
-                                  ")\n");
+  std::string text =
+      absl::StrCat("after optimization: ", n, n == 1 ? " operator" : " operators", " (",
+                   o.rewrites.empty() ? "unchanged" : absl::StrJoin(o.rewrites, "; "), ")\n");
   if (!o.rewrites.empty()) {
     for (const InspectOp& op : o.ops) absl::StrAppend(&text, OpText(op));
   }
@@ -63,7 +66,7 @@ std::string OptimizedText(const InspectOptimized& o) {
 }
 
 json OpJson(const InspectOp& op) {
-  json j = {{"index", op.index}, {"type", op.type},       {"name", op.name},
+  json j = {{"index", op.index},   {"type", op.type},       {"name", op.name},
             {"inputs", op.inputs}, {"outputs", op.outputs}, {"args", op.args}};
   if (!op.error.empty()) j["error"] = op.error;
   return j;
@@ -87,8 +90,7 @@ json BlobJson(const InspectBlob& b) {
 }
 
 json OptimizedJson(const InspectOptimized& o) {
-  static const char* const kStates[] = {"computed", "off", "unknown input shapes",
-                                        "invalid net"};
+  static const char* const kStates[] = {"computed", "off", "unknown input shapes", "invalid net"};
   json j = {{"state", kStates[static_cast<int>(o.state)]}};
   if (o.state != InspectOptimized::State::kComputed) return j;
   json ops = json::array();
@@ -138,8 +140,11 @@ void WriteInspectJson(const InspectReport& r, std::ostream& out) {
   for (const InspectBlob& b : r.blobs) blobs.push_back(BlobJson(b));
   json in_place = json::array();
   for (const InspectInPlace& p : r.in_place) {
-    in_place.push_back({{"operator", p.op}, {"type", p.type}, {"output", p.output},
-                        {"input", p.input}, {"blob", p.blob}});
+    in_place.push_back({{"operator", p.op},
+                        {"type", p.type},
+                        {"output", p.output},
+                        {"input", p.input},
+                        {"blob", p.blob}});
   }
   json j = {{"net", r.net_name},
             {"file", r.file},

@@ -30,7 +30,7 @@ absl::Status WithContext(const absl::Status& s, const std::string& context) {
 
 // "NAME=VALUE" pairs with distinct names.
 absl::StatusOr<std::vector<NameValue>> ParseNameValues(const std::vector<std::string>& values,
-                                                      const std::string& flag) {
+                                                       const std::string& flag) {
   std::vector<NameValue> out;
   for (const std::string& v : values) {
     OPGRAPH_ASSIGN_OR_RETURN(NameValue nv, SplitNameValue(v, flag));
@@ -72,8 +72,8 @@ absl::StatusOr<std::pair<std::string, TensorType>> ParseInputShape(const std::st
     for (absl::string_view d : absl::StrSplit(spec, ',')) {
       int64_t v;
       if (!absl::SimpleAtoi(d, &v) || v < 0) {
-        return UsageError(absl::StrCat(flag, " ", name, ": '", d,
-                                       "' is not a non-negative dimension"));
+        return UsageError(
+            absl::StrCat(flag, " ", name, ": '", d, "' is not a non-negative dimension"));
       }
       type.dims.push_back(v);
     }
@@ -86,8 +86,8 @@ absl::StatusOr<TypeMap> ParseInputShapes(const std::vector<std::string>& values)
   for (const std::string& s : values) {
     OPGRAPH_ASSIGN_OR_RETURN(auto named, ParseInputShape(s));
     if (!out.emplace(named.first, named.second).second) {
-      return UsageError(absl::StrCat("--input-shape names blob '", named.first,
-                                     "' more than once"));
+      return UsageError(
+          absl::StrCat("--input-shape names blob '", named.first, "' more than once"));
     }
   }
   return out;
@@ -203,8 +203,9 @@ absl::Status Session::CheckInputsPresent() const {
   if (missing.size() > kMaxListedNames) {
     absl::StrAppend(&msg, "\n  ... and ", missing.size() - kMaxListedNames, " more");
   }
-  absl::StrAppend(&msg, "\nGive each with --input NAME=FILE (.npy, or .pb/.pbtxt TensorProto), "
-                        "or produce it in the --init net.");
+  absl::StrAppend(&msg,
+                  "\nGive each with --input NAME=FILE (.npy, or .pb/.pbtxt TensorProto), "
+                  "or produce it in the --init net.");
   return absl::FailedPreconditionError(msg);
 }
 

@@ -66,7 +66,7 @@ struct RewriteReport {
   std::vector<std::string> passes_changed;  // passes that rewrote the net, in order
   std::vector<std::string> rewrites;        // "fused Selu #0 + Softmax #1 into ..."
   bool memory_planned = false;
-  MemoryPlanReport memory_plan;             // valid when memory_planned
+  MemoryPlanReport memory_plan;  // valid when memory_planned
 };
 
 // Loads plugins in order. The first failure is returned as
@@ -121,7 +121,7 @@ class Session {
   std::string net_path_;
   std::vector<std::string> reads_;
   std::unique_ptr<Workspace> ws_;
-  TypeMap declared_;                          // --input-shape
+  TypeMap declared_;  // --input-shape
   std::map<std::string, std::string> origin_;
 };
 

@@ -47,9 +47,7 @@ OperatorDef Op(const std::string& type, const std::vector<std::string>& in,
 
 // Layer l maps fan_in(l) -> fan_out(l).
 int FanIn(const MlpConfig& cfg, int l) { return l == 0 ? cfg.input_dim : cfg.width; }
-int FanOut(const MlpConfig& cfg, int l) {
-  return l == cfg.hidden_layers ? cfg.classes : cfg.width;
-}
+int FanOut(const MlpConfig& cfg, int l) { return l == cfg.hidden_layers ? cfg.classes : cfg.width; }
 
 Tensor Scalar(float v) {
   Tensor t;
@@ -134,19 +132,18 @@ NetDef BuildInitNet(const MlpConfig& cfg, uint64_t seed) {
   net.set_name("snn_init");
   for (int l = 0; l <= cfg.hidden_layers; ++l) {
     const int fan_in = FanIn(cfg, l);
-    *net.add_op() =
-        Op("GaussianFill", {}, {absl::StrCat("W", l)},
-           {IntsArg("shape", {FanOut(cfg, l), fan_in}), FloatArg("mean", 0),
-            FloatArg("std", static_cast<float>(std::sqrt(1.0 / fan_in))),
-            IntArg("seed", static_cast<int64_t>(seed * 1000 + l))});
+    *net.add_op() = Op("GaussianFill", {}, {absl::StrCat("W", l)},
+                       {IntsArg("shape", {FanOut(cfg, l), fan_in}), FloatArg("mean", 0),
+                        FloatArg("std", static_cast<float>(std::sqrt(1.0 / fan_in))),
+                        IntArg("seed", static_cast<int64_t>(seed * 1000 + l))});
     *net.add_op() = Op("ConstantFill", {}, {absl::StrCat("b", l)},
                        {IntsArg("shape", {FanOut(cfg, l)}), FloatArg("value", 0)});
   }
   return net;
 }
 
-NetDef BuildForwardNet(const MlpConfig& cfg, const std::string& input,
-                       const std::string& labels, const std::string& prefix) {
+NetDef BuildForwardNet(const MlpConfig& cfg, const std::string& input, const std::string& labels,
+                       const std::string& prefix) {
   NetDef net;
   net.set_name(prefix + "snn_forward");
   std::string x = input;
@@ -157,11 +154,11 @@ NetDef BuildForwardNet(const MlpConfig& cfg, const std::string& input,
     x = h;
   }
   const int last = cfg.hidden_layers;
-  *net.add_op() = Op("FC", {x, absl::StrCat("W", last), absl::StrCat("b", last)},
-                     {prefix + "logits"});
+  *net.add_op() =
+      Op("FC", {x, absl::StrCat("W", last), absl::StrCat("b", last)}, {prefix + "logits"});
   if (!labels.empty()) {
-    *net.add_op() = Op("SoftmaxWithLoss", {prefix + "logits", labels},
-                       {prefix + "prob", prefix + "loss"});
+    *net.add_op() =
+        Op("SoftmaxWithLoss", {prefix + "logits", labels}, {prefix + "prob", prefix + "loss"});
     *net.add_op() = Op("Accuracy", {prefix + "prob", labels}, {prefix + "accuracy"});
   }
   return net;
@@ -174,9 +171,9 @@ absl::StatusOr<std::vector<EpochStats>> Train(
       !(train.learning_rate > 0) || mlp.hidden_layers < 0 || mlp.width < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "need epochs >= 0, batch size >= 1, points per class >= 1, learning rate > 0, "
-        "hidden layers >= 0 and width >= 1; got epochs ", train.epochs, ", batch ",
-        train.batch_size, ", points ", train.points_per_class, ", rate ", train.learning_rate,
-        ", layers ", mlp.hidden_layers, ", width ", mlp.width));
+        "hidden layers >= 0 and width >= 1; got epochs ",
+        train.epochs, ", batch ", train.batch_size, ", points ", train.points_per_class, ", rate ",
+        train.learning_rate, ", layers ", mlp.hidden_layers, ", width ", mlp.width));
   }
   const auto start = std::chrono::steady_clock::now();
   const Dataset data = MakeSpirals(train.points_per_class, train.turns, train.noise, train.seed);
@@ -332,10 +329,14 @@ void Panel(std::string* svg, const std::vector<EpochStats>& stats, double EpochS
 std::string Escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else
+      out += c;
   }
   return out;
 }

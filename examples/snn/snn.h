@@ -68,8 +68,8 @@ NetDef BuildInitNet(const MlpConfig& cfg, uint64_t seed);
 // empty, SoftmaxWithLoss -> prefix+"prob", prefix+"loss" and Accuracy ->
 // prefix+"accuracy". Intermediate blobs carry `prefix`; parameters do not,
 // so several forward nets share them.
-NetDef BuildForwardNet(const MlpConfig& cfg, const std::string& input,
-                       const std::string& labels, const std::string& prefix);
+NetDef BuildForwardNet(const MlpConfig& cfg, const std::string& input, const std::string& labels,
+                       const std::string& prefix);
 
 struct TrainConfig {
   int epochs = 60;
@@ -82,11 +82,11 @@ struct TrainConfig {
 };
 
 struct EpochStats {
-  int epoch = 0;              // 0: before training
-  double loss = 0;            // mean cross-entropy over the whole training set
-  double accuracy = 0;        // fraction of the training set classified correctly
-  double mean_batch_loss = 0; // mean of the minibatch losses during the epoch (0 for epoch 0)
-  double seconds = 0;         // wall time since training started
+  int epoch = 0;               // 0: before training
+  double loss = 0;             // mean cross-entropy over the whole training set
+  double accuracy = 0;         // fraction of the training set classified correctly
+  double mean_batch_loss = 0;  // mean of the minibatch losses during the epoch (0 for epoch 0)
+  double seconds = 0;          // wall time since training started
 };
 
 // Trains and returns one row per epoch (plus epoch 0). `on_epoch`, when

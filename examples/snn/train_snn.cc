@@ -59,8 +59,8 @@ int main(int argc, char** argv) {
 
   auto stats = opgraph::snn::Train(train, mlp, [&](const opgraph::snn::EpochStats& s) {
     if (!quiet) {
-      std::printf("epoch %4d  loss %.4f  accuracy %.4f  (%.2f s)\n", s.epoch, s.loss,
-                  s.accuracy, s.seconds);
+      std::printf("epoch %4d  loss %.4f  accuracy %.4f  (%.2f s)\n", s.epoch, s.loss, s.accuracy,
+                  s.seconds);
       std::fflush(stdout);
     }
   });

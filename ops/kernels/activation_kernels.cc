@@ -32,61 +32,48 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Non-template entry points, one set per target, for HWY_EXPORT.
 
 void SeluF32(const float* x, float* y, size_t n, float alpha, float scale) {
-  ApplyFn(hn::ScalableTag<float>(), SeluFn<float>{scale, scale * alpha}, x, y,
-          n);
+  ApplyFn(hn::ScalableTag<float>(), SeluFn<float>{scale, scale * alpha}, x, y, n);
 }
-void SeluF64(const double* x, double* y, size_t n, double alpha,
-             double scale) {
-  ApplyFn(hn::ScalableTag<double>(), SeluFn<double>{scale, scale * alpha}, x,
-          y, n);
+void SeluF64(const double* x, double* y, size_t n, double alpha, double scale) {
+  ApplyFn(hn::ScalableTag<double>(), SeluFn<double>{scale, scale * alpha}, x, y, n);
 }
-void SeluGradientF32(const float* y, const float* dy, float* dx, size_t n,
-                     float alpha, float scale) {
+void SeluGradientF32(const float* y, const float* dy, float* dx, size_t n, float alpha,
+                     float scale) {
   MapBinary(SeluGradOp<float>{scale, scale * alpha}, y, dy, dx, n);
 }
-void SeluGradientF64(const double* y, const double* dy, double* dx, size_t n,
-                     double alpha, double scale) {
+void SeluGradientF64(const double* y, const double* dy, double* dx, size_t n, double alpha,
+                     double scale) {
   MapBinary(SeluGradOp<double>{scale, scale * alpha}, y, dy, dx, n);
 }
-void SoftmaxF32(const float* x, float* y, size_t outer, size_t n,
-                size_t inner) {
+void SoftmaxF32(const float* x, float* y, size_t outer, size_t n, size_t inner) {
   SoftmaxStridedLoop(IdentityFn(), x, y, outer, n, inner);
 }
-void SoftmaxF64(const double* x, double* y, size_t outer, size_t n,
-                size_t inner) {
+void SoftmaxF64(const double* x, double* y, size_t outer, size_t n, size_t inner) {
   SoftmaxStridedLoop(IdentityFn(), x, y, outer, n, inner);
 }
-void SeluSoftmaxF32(const float* x, float* y, size_t outer, size_t n,
-                    size_t inner, float alpha, float scale) {
-  SoftmaxStridedLoop(SeluFn<float>{scale, scale * alpha}, x, y, outer, n,
-                     inner);
+void SeluSoftmaxF32(const float* x, float* y, size_t outer, size_t n, size_t inner, float alpha,
+                    float scale) {
+  SoftmaxStridedLoop(SeluFn<float>{scale, scale * alpha}, x, y, outer, n, inner);
 }
-void SeluSoftmaxF64(const double* x, double* y, size_t outer, size_t n,
-                    size_t inner, double alpha, double scale) {
-  SoftmaxStridedLoop(SeluFn<double>{scale, scale * alpha}, x, y, outer, n,
-                     inner);
+void SeluSoftmaxF64(const double* x, double* y, size_t outer, size_t n, size_t inner, double alpha,
+                    double scale) {
+  SoftmaxStridedLoop(SeluFn<double>{scale, scale * alpha}, x, y, outer, n, inner);
 }
-void SoftmaxGradF32(const float* y, const float* dy, float* dx, size_t outer,
-                    size_t n, size_t inner) {
-  SoftmaxGradStridedLoop<float>(NoChain(), y, dy, dx, nullptr, outer, n,
-                                inner);
+void SoftmaxGradF32(const float* y, const float* dy, float* dx, size_t outer, size_t n,
+                    size_t inner) {
+  SoftmaxGradStridedLoop<float>(NoChain(), y, dy, dx, nullptr, outer, n, inner);
 }
-void SoftmaxGradF64(const double* y, const double* dy, double* dx,
-                    size_t outer, size_t n, size_t inner) {
-  SoftmaxGradStridedLoop<double>(NoChain(), y, dy, dx, nullptr, outer, n,
-                                 inner);
+void SoftmaxGradF64(const double* y, const double* dy, double* dx, size_t outer, size_t n,
+                    size_t inner) {
+  SoftmaxGradStridedLoop<double>(NoChain(), y, dy, dx, nullptr, outer, n, inner);
 }
-void SeluSoftmaxGradF32(const float* y, const float* dy, float* dx,
-                        size_t outer, size_t n, size_t inner, const float* x,
-                        float alpha, float scale) {
-  SoftmaxGradStridedLoop(SeluChain<float>{scale, scale * alpha}, y, dy, dx, x,
-                         outer, n, inner);
+void SeluSoftmaxGradF32(const float* y, const float* dy, float* dx, size_t outer, size_t n,
+                        size_t inner, const float* x, float alpha, float scale) {
+  SoftmaxGradStridedLoop(SeluChain<float>{scale, scale * alpha}, y, dy, dx, x, outer, n, inner);
 }
-void SeluSoftmaxGradF64(const double* y, const double* dy, double* dx,
-                        size_t outer, size_t n, size_t inner, const double* x,
-                        double alpha, double scale) {
-  SoftmaxGradStridedLoop(SeluChain<double>{scale, scale * alpha}, y, dy, dx, x,
-                         outer, n, inner);
+void SeluSoftmaxGradF64(const double* y, const double* dy, double* dx, size_t outer, size_t n,
+                        size_t inner, const double* x, double alpha, double scale) {
+  SoftmaxGradStridedLoop(SeluChain<double>{scale, scale * alpha}, y, dy, dx, x, outer, n, inner);
 }
 
 int64_t TargetOfThisCode() { return HWY_TARGET; }
@@ -119,9 +106,7 @@ namespace {
 
 // Any zero extent means no work; negative extents are caller bugs that the
 // operator layer rejects before calling.
-bool Empty(int64_t a, int64_t b = 1, int64_t c = 1) {
-  return a <= 0 || b <= 0 || c <= 0;
-}
+bool Empty(int64_t a, int64_t b = 1, int64_t c = 1) { return a <= 0 || b <= 0 || c <= 0; }
 
 size_t U(int64_t v) { return static_cast<size_t>(v); }
 
@@ -136,13 +121,12 @@ void Selu(const double* x, double* y, int64_t n, double alpha, double scale) {
   HWY_DYNAMIC_DISPATCH(SeluF64)(x, y, U(n), alpha, scale);
 }
 
-void SeluGradient(const float* y, const float* dy, float* dx, int64_t n,
-                  float alpha, float scale) {
+void SeluGradient(const float* y, const float* dy, float* dx, int64_t n, float alpha, float scale) {
   if (Empty(n)) return;
   HWY_DYNAMIC_DISPATCH(SeluGradientF32)(y, dy, dx, U(n), alpha, scale);
 }
-void SeluGradient(const double* y, const double* dy, double* dx, int64_t n,
-                  double alpha, double scale) {
+void SeluGradient(const double* y, const double* dy, double* dx, int64_t n, double alpha,
+                  double scale) {
   if (Empty(n)) return;
   HWY_DYNAMIC_DISPATCH(SeluGradientF64)(y, dy, dx, U(n), alpha, scale);
 }
@@ -154,63 +138,55 @@ void Softmax(const double* x, double* y, int64_t rows, int64_t d) {
   SoftmaxStrided(x, y, rows, d, 1);
 }
 
-void SoftmaxGradient(const float* y, const float* dy, float* dx, int64_t rows,
-                     int64_t d) {
+void SoftmaxGradient(const float* y, const float* dy, float* dx, int64_t rows, int64_t d) {
   SoftmaxGradientStrided(y, dy, dx, rows, d, 1);
 }
-void SoftmaxGradient(const double* y, const double* dy, double* dx,
-                     int64_t rows, int64_t d) {
+void SoftmaxGradient(const double* y, const double* dy, double* dx, int64_t rows, int64_t d) {
   SoftmaxGradientStrided(y, dy, dx, rows, d, 1);
 }
 
-void SoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d,
-                    int64_t inner) {
+void SoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d, int64_t inner) {
   if (Empty(outer, d, inner)) return;
   HWY_DYNAMIC_DISPATCH(SoftmaxF32)(x, y, U(outer), U(d), U(inner));
 }
-void SoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d,
-                    int64_t inner) {
+void SoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d, int64_t inner) {
   if (Empty(outer, d, inner)) return;
   HWY_DYNAMIC_DISPATCH(SoftmaxF64)(x, y, U(outer), U(d), U(inner));
 }
 
-void SeluSoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d,
-                        int64_t inner, float alpha, float scale) {
+void SeluSoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d, int64_t inner,
+                        float alpha, float scale) {
   if (Empty(outer, d, inner)) return;
-  HWY_DYNAMIC_DISPATCH(SeluSoftmaxF32)(x, y, U(outer), U(d), U(inner), alpha,
-                                       scale);
+  HWY_DYNAMIC_DISPATCH(SeluSoftmaxF32)(x, y, U(outer), U(d), U(inner), alpha, scale);
 }
-void SeluSoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d,
-                        int64_t inner, double alpha, double scale) {
+void SeluSoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d, int64_t inner,
+                        double alpha, double scale) {
   if (Empty(outer, d, inner)) return;
-  HWY_DYNAMIC_DISPATCH(SeluSoftmaxF64)(x, y, U(outer), U(d), U(inner), alpha,
-                                       scale);
+  HWY_DYNAMIC_DISPATCH(SeluSoftmaxF64)(x, y, U(outer), U(d), U(inner), alpha, scale);
 }
 
-void SoftmaxGradientStrided(const float* y, const float* dy, float* dx,
-                            int64_t outer, int64_t d, int64_t inner) {
+void SoftmaxGradientStrided(const float* y, const float* dy, float* dx, int64_t outer, int64_t d,
+                            int64_t inner) {
   if (Empty(outer, d, inner)) return;
   HWY_DYNAMIC_DISPATCH(SoftmaxGradF32)(y, dy, dx, U(outer), U(d), U(inner));
 }
-void SoftmaxGradientStrided(const double* y, const double* dy, double* dx,
-                            int64_t outer, int64_t d, int64_t inner) {
+void SoftmaxGradientStrided(const double* y, const double* dy, double* dx, int64_t outer, int64_t d,
+                            int64_t inner) {
   if (Empty(outer, d, inner)) return;
   HWY_DYNAMIC_DISPATCH(SoftmaxGradF64)(y, dy, dx, U(outer), U(d), U(inner));
 }
 
-void SeluSoftmaxGradientStrided(const float* y, const float* dy, float* dx,
-                                int64_t outer, int64_t d, int64_t inner,
-                                const float* x, float alpha, float scale) {
+void SeluSoftmaxGradientStrided(const float* y, const float* dy, float* dx, int64_t outer,
+                                int64_t d, int64_t inner, const float* x, float alpha,
+                                float scale) {
   if (Empty(outer, d, inner)) return;
-  HWY_DYNAMIC_DISPATCH(SeluSoftmaxGradF32)(y, dy, dx, U(outer), U(d), U(inner),
-                                           x, alpha, scale);
+  HWY_DYNAMIC_DISPATCH(SeluSoftmaxGradF32)(y, dy, dx, U(outer), U(d), U(inner), x, alpha, scale);
 }
-void SeluSoftmaxGradientStrided(const double* y, const double* dy, double* dx,
-                                int64_t outer, int64_t d, int64_t inner,
-                                const double* x, double alpha, double scale) {
+void SeluSoftmaxGradientStrided(const double* y, const double* dy, double* dx, int64_t outer,
+                                int64_t d, int64_t inner, const double* x, double alpha,
+                                double scale) {
   if (Empty(outer, d, inner)) return;
-  HWY_DYNAMIC_DISPATCH(SeluSoftmaxGradF64)(y, dy, dx, U(outer), U(d), U(inner),
-                                           x, alpha, scale);
+  HWY_DYNAMIC_DISPATCH(SeluSoftmaxGradF64)(y, dy, dx, U(outer), U(d), U(inner), x, alpha, scale);
 }
 
 namespace {
@@ -239,9 +215,7 @@ std::vector<std::string> AvailableTargets() {
   return names;
 }
 
-std::string CurrentTarget() {
-  return hwy::TargetName(HWY_DYNAMIC_DISPATCH(TargetOfThisCode)());
-}
+std::string CurrentTarget() { return hwy::TargetName(HWY_DYNAMIC_DISPATCH(TargetOfThisCode)()); }
 
 bool ForceTargetForTesting(const std::string& name) {
   int64_t chosen = 0;

@@ -61,10 +61,9 @@ void Selu(const double* x, double* y, int64_t n, double alpha, double scale);
 // dx[i] = scale * dy[i]                          if y[i] > 0
 //         dy[i] * (y[i] + T(scale * alpha))      otherwise.
 // NaN in y or dy gives NaN. dx may alias dy (or y).
-void SeluGradient(const float* y, const float* dy, float* dx, int64_t n,
-                  float alpha, float scale);
-void SeluGradient(const double* y, const double* dy, double* dx, int64_t n,
-                  double alpha, double scale);
+void SeluGradient(const float* y, const float* dy, float* dx, int64_t n, float alpha, float scale);
+void SeluGradient(const double* y, const double* dy, double* dx, int64_t n, double alpha,
+                  double scale);
 
 // Softmax of each of `rows` contiguous rows of length d:
 //   y[r, i] = exp(x[r, i] - m_r) / sum_j exp(x[r, j] - m_r), m_r = max_j x.
@@ -78,19 +77,15 @@ void Softmax(const double* x, double* y, int64_t rows, int64_t d);
 
 // dx[r, i] = y[r, i] * (dy[r, i] - sum_j y[r, j] * dy[r, j]) for each
 // contiguous row of length d, where y = Softmax(x). dx may alias dy (or y).
-void SoftmaxGradient(const float* y, const float* dy, float* dx, int64_t rows,
-                     int64_t d);
-void SoftmaxGradient(const double* y, const double* dy, double* dx,
-                     int64_t rows, int64_t d);
+void SoftmaxGradient(const float* y, const float* dy, float* dx, int64_t rows, int64_t d);
+void SoftmaxGradient(const double* y, const double* dy, double* dx, int64_t rows, int64_t d);
 
 // Softmax along the middle axis of a C-order [outer, d, inner] array: for
 // every (o, j) the d elements x[(o * d + k) * inner + j], k = 0..d-1, form
 // one row as in Softmax (same special values). inner == 1 is exactly
 // Softmax(x, y, outer, d). y must not alias x.
-void SoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d,
-                    int64_t inner);
-void SoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d,
-                    int64_t inner);
+void SoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d, int64_t inner);
+void SoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d, int64_t inner);
 
 // y = Softmax(Selu(x, alpha, scale)) along the middle axis, fused: for
 // contiguous rows (inner == 1) selu(x) is written into the row of y, which
@@ -99,17 +94,17 @@ void SoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d,
 // memory sees the same passes as Softmax alone. Result is bit-identical to
 // Selu into a temporary followed by SoftmaxStrided, for any alpha and
 // scale. y must not alias x.
-void SeluSoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d,
-                        int64_t inner, float alpha, float scale);
-void SeluSoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d,
-                        int64_t inner, double alpha, double scale);
+void SeluSoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d, int64_t inner,
+                        float alpha, float scale);
+void SeluSoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d, int64_t inner,
+                        double alpha, double scale);
 
 // SoftmaxGradient along the middle axis of [outer, d, inner] arrays.
 // dx may alias dy (or y).
-void SoftmaxGradientStrided(const float* y, const float* dy, float* dx,
-                            int64_t outer, int64_t d, int64_t inner);
-void SoftmaxGradientStrided(const double* y, const double* dy, double* dx,
-                            int64_t outer, int64_t d, int64_t inner);
+void SoftmaxGradientStrided(const float* y, const float* dy, float* dx, int64_t outer, int64_t d,
+                            int64_t inner);
+void SoftmaxGradientStrided(const double* y, const double* dy, double* dx, int64_t outer, int64_t d,
+                            int64_t inner);
 
 // Gradient with respect to x of y = Softmax(Selu(x)) along the middle axis:
 //   g = y * (dy - sum_k y * dy)          (softmax backward, per row)
@@ -117,12 +112,11 @@ void SoftmaxGradientStrided(const double* y, const double* dy, double* dx,
 //   exp(x).
 // y must be the forward output for this x. dx may alias dy (or y); x must
 // not alias dx.
-void SeluSoftmaxGradientStrided(const float* y, const float* dy, float* dx,
-                                int64_t outer, int64_t d, int64_t inner,
-                                const float* x, float alpha, float scale);
-void SeluSoftmaxGradientStrided(const double* y, const double* dy, double* dx,
-                                int64_t outer, int64_t d, int64_t inner,
-                                const double* x, double alpha, double scale);
+void SeluSoftmaxGradientStrided(const float* y, const float* dy, float* dx, int64_t outer,
+                                int64_t d, int64_t inner, const float* x, float alpha, float scale);
+void SeluSoftmaxGradientStrided(const double* y, const double* dy, double* dx, int64_t outer,
+                                int64_t d, int64_t inner, const double* x, double alpha,
+                                double scale);
 
 // Names ("AVX3", "AVX2", "SSE4", "SSSE3", "SCALAR" or "EMU128") of the
 // targets that are compiled into these kernels AND supported by this CPU,

@@ -58,9 +58,8 @@ struct ExpConsts<float> {
   static constexpr int kSubShift = 64;
   static constexpr float kSub = 0x1p-64f;
   static constexpr int kQDegree = 4;
-  static constexpr float kQ[kQDegree + 1] = {
-      0.5f, 0.16666576266288757f, 0.04166655242443085f,
-      0.008363345637917519f, 0.0013926392421126366f};
+  static constexpr float kQ[kQDegree + 1] = {0.5f, 0.16666576266288757f, 0.04166655242443085f,
+                                             0.008363345637917519f, 0.0013926392421126366f};
 };
 
 template <>
@@ -78,10 +77,9 @@ struct ExpConsts<double> {
   static constexpr double kSub = 0x1p-600;
   static constexpr int kQDegree = 9;
   static constexpr double kQ[kQDegree + 1] = {
-      0.5000000000000001,    0.16666666666666669,   0.04166666666662317,
-      0.008333333333329989,  0.0013888888917690603, 0.0001984126986342035,
-      2.480152055701783e-05, 2.755726789174553e-06, 2.762043894863442e-07,
-      2.510065503606659e-08};
+      0.5000000000000001,    0.16666666666666669,   0.04166666666662317,   0.008333333333329989,
+      0.0013888888917690603, 0.0001984126986342035, 2.480152055701783e-05, 2.755726789174553e-06,
+      2.762043894863442e-07, 2.510065503606659e-08};
 };
 
 // Splits x = n * ln2 + r. Returns n (as T); *t holds n + bias in its low
@@ -116,8 +114,7 @@ HWY_INLINE V EvalQ(D d, V r, std::index_sequence<I...>) {
   using C = ExpConsts<T>;
   constexpr T kFactor = kScaled ? C::kSub : T(1);
   V p = hn::Set(d, C::kQ[C::kQDegree] * kFactor);
-  ((p = hn::MulAdd(p, r, hn::Set(d, C::kQ[C::kQDegree - 1 - I] * kFactor))),
-   ...);
+  ((p = hn::MulAdd(p, r, hn::Set(d, C::kQ[C::kQDegree - 1 - I] * kFactor))), ...);
   return p;
 }
 
@@ -142,7 +139,7 @@ struct ExpTable;
 
 template <>
 struct ExpTable<16> {
-  static constexpr int kShift = 19;  // 23 - log2(L)
+  static constexpr int kShift = 19;                         // 23 - log2(L)
   static constexpr float kScale = 23.0831203460693359375f;  // L / ln2
   static constexpr float kStep = 0.043321698904037476f;     // ln2 / L
   static constexpr float kC0 = 0.5000097751617432f;
@@ -153,11 +150,22 @@ struct ExpTable<16> {
   static constexpr float kM2 = 0.0416671559214592f;
   // (2^(j/16) - kPow2[j]) / kPow2[j], the relative rounding error of each
   // entry, rounded to float.
-  static constexpr float kLoRel[16] = {
-      0.0f,           0x1.8d96d4p-25f,  -0x1.9c0c22p-27f, 0x1.964904p-25f,
-      0x1.125002p-25f, 0x1.370be4p-25f, -0x1.0a3550p-25f, -0x1.00d8acp-27f,
-      0x1.26055cp-26f, -0x1.05cb44p-25f, 0x1.67a1cap-28f, 0x1.a3b5e4p-28f,
-      -0x1.f9c304p-27f, -0x1.6961b4p-28f, -0x1.a5217cp-28f, 0x1.61428ep-28f};
+  static constexpr float kLoRel[16] = {0.0f,
+                                       0x1.8d96d4p-25f,
+                                       -0x1.9c0c22p-27f,
+                                       0x1.964904p-25f,
+                                       0x1.125002p-25f,
+                                       0x1.370be4p-25f,
+                                       -0x1.0a3550p-25f,
+                                       -0x1.00d8acp-27f,
+                                       0x1.26055cp-26f,
+                                       -0x1.05cb44p-25f,
+                                       0x1.67a1cap-28f,
+                                       0x1.a3b5e4p-28f,
+                                       -0x1.f9c304p-27f,
+                                       -0x1.6961b4p-28f,
+                                       -0x1.a5217cp-28f,
+                                       0x1.61428ep-28f};
   // 2^(j/16), rounded to the nearest float.
   static constexpr float kPow2[16] = {
       0x1.000000p+0f, 0x1.0b5586p+0f, 0x1.172b84p+0f, 0x1.2387a6p+0f,
@@ -176,13 +184,18 @@ struct ExpTable<8> {
   static constexpr float kM0 = 0.5f;
   static constexpr float kM1 = 0.16667839884757996f;
   static constexpr float kM2 = 0.041668619960546494f;
-  static constexpr float kLoRel[8] = {
-      0.0f,           -0x1.9c0c22p-27f, 0x1.125002p-25f, -0x1.0a3550p-25f,
-      0x1.26055cp-26f, 0x1.67a1cap-28f, -0x1.f9c304p-27f, -0x1.a5217cp-28f};
+  static constexpr float kLoRel[8] = {0.0f,
+                                      -0x1.9c0c22p-27f,
+                                      0x1.125002p-25f,
+                                      -0x1.0a3550p-25f,
+                                      0x1.26055cp-26f,
+                                      0x1.67a1cap-28f,
+                                      -0x1.f9c304p-27f,
+                                      -0x1.a5217cp-28f};
   // 2^(j/8), rounded to the nearest float.
-  static constexpr float kPow2[8] = {
-      0x1.000000p+0f, 0x1.172b84p+0f, 0x1.306fe0p+0f, 0x1.4bfdaep+0f,
-      0x1.6a09e6p+0f, 0x1.8ace54p+0f, 0x1.ae89fap+0f, 0x1.d5818ep+0f};
+  static constexpr float kPow2[8] = {0x1.000000p+0f, 0x1.172b84p+0f, 0x1.306fe0p+0f,
+                                     0x1.4bfdaep+0f, 0x1.6a09e6p+0f, 0x1.8ace54p+0f,
+                                     0x1.ae89fap+0f, 0x1.d5818ep+0f};
 };
 
 // The lookup table of ExpNonPositiveByTable as int32 bit patterns: entry j
@@ -210,8 +223,7 @@ constexpr ExpTableBits<L> MakeExpTableBits(int extra_exponent) {
 
 // For exp (entries pre-scaled by 2^kSubShift) and for expm1 (unscaled).
 template <size_t L>
-constexpr ExpTableBits<L> kExpTableBits =
-    MakeExpTableBits<L>(ExpConsts<float>::kSubShift);
+constexpr ExpTableBits<L> kExpTableBits = MakeExpTableBits<L>(ExpConsts<float>::kSubShift);
 template <size_t L>
 constexpr ExpTableBits<L> kExpm1TableBits = MakeExpTableBits<L>(0);
 
@@ -314,8 +326,7 @@ HWY_INLINE V Expm1NonPositiveByTable(D d, V x) {
   const VI entry = LookupLowBits(di, hn::Load(di, kExpm1TableBits<L>.bits), tb);
   const V s = hn::BitCast(d, hn::Add(entry, hn::ShiftLeft<E::kShift>(tb)));
   const V lo = hn::BitCast(
-      d, LookupLowBits(
-             di, hn::BitCast(di, hn::Load(d, kExpm1TableBits<L>.lo_rel)), tb));
+      d, LookupLowBits(di, hn::BitCast(di, hn::Load(d, kExpm1TableBits<L>.lo_rel)), tb));
   V q = hn::MulAdd(hn::Set(d, E::kM2), r, hn::Set(d, E::kM1));
   q = hn::MulAdd(q, r, hn::Set(d, E::kM0));
   const V pm1 = hn::MulAdd(hn::Mul(r, r), q, r);  // expm1(r)

@@ -67,12 +67,12 @@ inline void BlasGemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k
 
 // y = alpha * op(As) * x + beta * y for a row-major stored matrix As of
 // `rows` x `cols`; y is contiguous.
-inline void BlasGemv(CBLAS_TRANSPOSE t, int rows, int cols, float alpha, const float* a,
-                     int lda, const float* x, int incx, float beta, float* y) {
+inline void BlasGemv(CBLAS_TRANSPOSE t, int rows, int cols, float alpha, const float* a, int lda,
+                     const float* x, int incx, float beta, float* y) {
   cblas_sgemv(CblasRowMajor, t, rows, cols, alpha, a, lda, x, incx, beta, y, 1);
 }
-inline void BlasGemv(CBLAS_TRANSPOSE t, int rows, int cols, double alpha, const double* a,
-                     int lda, const double* x, int incx, double beta, double* y) {
+inline void BlasGemv(CBLAS_TRANSPOSE t, int rows, int cols, double alpha, const double* a, int lda,
+                     const double* x, int incx, double beta, double* y) {
   cblas_dgemv(CblasRowMajor, t, rows, cols, alpha, a, lda, x, incx, beta, y, 1);
 }
 
@@ -131,17 +131,16 @@ void GemmImpl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alp
           // Row 0 of op(A) has stride 1, or lda when A is stored transposed.
           const int inc_a = trans_a ? BlasLd(lda, kp, 1) : 1;
           if (trans_b) {  // B stored as nj rows of kp: c = Bs * a
-            BlasGemv(CblasNoTrans, static_cast<int>(nj), static_cast<int>(kp), alpha,
-                     b_at(p0, j0), ldb_blas, a_at(i0, p0), inc_a, beta_piece, c_piece);
+            BlasGemv(CblasNoTrans, static_cast<int>(nj), static_cast<int>(kp), alpha, b_at(p0, j0),
+                     ldb_blas, a_at(i0, p0), inc_a, beta_piece, c_piece);
           } else {  // B stored as kp rows of nj: c = Bs^T * a
-            BlasGemv(CblasTrans, static_cast<int>(kp), static_cast<int>(nj), alpha,
-                     b_at(p0, j0), ldb_blas, a_at(i0, p0), inc_a, beta_piece, c_piece);
+            BlasGemv(CblasTrans, static_cast<int>(kp), static_cast<int>(nj), alpha, b_at(p0, j0),
+                     ldb_blas, a_at(i0, p0), inc_a, beta_piece, c_piece);
           }
           continue;
         }
-        BlasGemm(ta, tb, static_cast<int>(mi), static_cast<int>(nj), static_cast<int>(kp),
-                 alpha, a_at(i0, p0), lda_blas, b_at(p0, j0), ldb_blas, beta_piece, c_piece,
-                 ldc_blas);
+        BlasGemm(ta, tb, static_cast<int>(mi), static_cast<int>(nj), static_cast<int>(kp), alpha,
+                 a_at(i0, p0), lda_blas, b_at(p0, j0), ldb_blas, beta_piece, c_piece, ldc_blas);
       }
     }
   }
@@ -157,8 +156,8 @@ void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
 
 template void Gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
                           const float*, int64_t, float, float*, int64_t, int);
-template void Gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*,
-                           int64_t, const double*, int64_t, double, double*, int64_t, int);
+template void Gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                           const double*, int64_t, double, double*, int64_t, int);
 
 template <typename T>
 void PackedMatrix<T>::FreeDeleter::operator()(T* p) const {
@@ -166,16 +165,16 @@ void PackedMatrix<T>::FreeDeleter::operator()(T* p) const {
 }
 
 template <typename T>
-absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int64_t n,
-                                                      int64_t ldb, bool trans_b) {
+absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int64_t n, int64_t ldb,
+                                                      bool trans_b) {
   if (k < 0 || n < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("PackedMatrix::Pack: negative size k=", k, " n=", n));
   }
   const int64_t min_ld = std::max<int64_t>(1, trans_b ? k : n);
   if (ldb < min_ld) {
-    return absl::InvalidArgumentError(absl::StrCat("PackedMatrix::Pack: ldb=", ldb,
-                                                   " is less than ", min_ld));
+    return absl::InvalidArgumentError(
+        absl::StrCat("PackedMatrix::Pack: ldb=", ldb, " is less than ", min_ld));
   }
   constexpr int64_t kAlign = 64;
   const int64_t max_elements = (INT64_MAX - kAlign) / static_cast<int64_t>(sizeof(T));

@@ -65,16 +65,14 @@ HWY_INLINE void StoreOut(D d, hn::Vec<D> v, T* p) {
 
 // out[i] = op(a[i], b[i]) over n elements; out may equal a or b.
 template <bool kStream, class D, class Op, typename T = hn::TFromD<D>>
-HWY_INLINE void MapLoop(D d, const Op& op, const T* a, const T* b, T* out,
-                        size_t n) {
+HWY_INLINE void MapLoop(D d, const Op& op, const T* a, const T* b, T* out, size_t n) {
   const size_t N = hn::Lanes(d);
   size_t i = 0;
   if constexpr (kStream) {
     const hn::CappedTag<T, 1> d1;
     const uintptr_t align = N * sizeof(T);
     for (; i < n && reinterpret_cast<uintptr_t>(out + i) % align != 0; ++i) {
-      hn::StoreU(op(d1, hn::LoadU(d1, a + i), hn::LoadU(d1, b + i)), d1,
-                 out + i);
+      hn::StoreU(op(d1, hn::LoadU(d1, a + i), hn::LoadU(d1, b + i)), d1, out + i);
     }
   }
   for (; i + 2 * N <= n; i += 2 * N) {
@@ -84,13 +82,11 @@ HWY_INLINE void MapLoop(D d, const Op& op, const T* a, const T* b, T* out,
     StoreOut<kStream>(d, v1, out + i + N);
   }
   for (; i + N <= n; i += N) {
-    StoreOut<kStream>(d, op(d, hn::LoadU(d, a + i), hn::LoadU(d, b + i)),
-                      out + i);
+    StoreOut<kStream>(d, op(d, hn::LoadU(d, a + i), hn::LoadU(d, b + i)), out + i);
   }
   if (i < n) {
     const size_t c = n - i;
-    StoreTail(d, op(d, LoadTail(d, a + i, c), LoadTail(d, b + i, c)), out + i,
-              c);
+    StoreTail(d, op(d, LoadTail(d, a + i, c), LoadTail(d, b + i, c)), out + i, c);
   }
   if constexpr (kStream) hwy::FlushStream();
 }
@@ -136,9 +132,8 @@ HWY_INLINE V SeluVec(D d, V x, V scale, V sa) {
     const hn::ScalableTag<T> df;
     HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)] = {};
     hn::Store(x, d, buf);
-    const hn::Vec<decltype(df)> full =
-        SeluVec<M>(df, hn::Load(df, buf), hn::Set(df, hn::GetLane(scale)),
-                hn::Set(df, hn::GetLane(sa)));
+    const hn::Vec<decltype(df)> full = SeluVec<M>(
+        df, hn::Load(df, buf), hn::Set(df, hn::GetLane(scale)), hn::Set(df, hn::GetLane(sa)));
     hn::Store(full, df, buf);
     return hn::Load(d, buf);
   }
@@ -148,8 +143,7 @@ HWY_INLINE V SeluVec(D d, V x, V scale, V sa) {
 
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V SeluGradVec(D d, V y, V dy, V scale, V sa) {
-  return hn::IfThenElse(hn::Gt(y, hn::Zero(d)), hn::Mul(dy, scale),
-                        hn::Mul(dy, hn::Add(y, sa)));
+  return hn::IfThenElse(hn::Gt(y, hn::Zero(d)), hn::Mul(dy, scale), hn::Mul(dy, hn::Add(y, sa)));
 }
 
 template <typename T>

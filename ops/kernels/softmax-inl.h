@@ -72,10 +72,8 @@ struct RowJob {
 
 // Runs the enabled stages over one row each: A on *a, B on *b, C on *c.
 // Stages enabled in the same call must be given different rows.
-template <bool kA, bool kB, bool kC, class M, class D,
-          typename T = hn::TFromD<D>>
-HWY_INLINE void SoftmaxStages(D d, size_t n, RowJob<D>* a, RowJob<D>* b,
-                              const RowJob<D>* c) {
+template <bool kA, bool kB, bool kC, class M, class D, typename T = hn::TFromD<D>>
+HWY_INLINE void SoftmaxStages(D d, size_t n, RowJob<D>* a, RowJob<D>* b, const RowJob<D>* c) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t tail = n % N;
@@ -100,10 +98,8 @@ HWY_INLINE void SoftmaxStages(D d, size_t n, RowJob<D>* a, RowJob<D>* b,
     if constexpr (kB) {
       const V e0 = M::ExpNonPositive(d, hn::Sub(hn::LoadU(d, vb + i), mb));
       const V e1 = M::ExpNonPositive(d, hn::Sub(hn::LoadU(d, vb + i + N), mb));
-      const V e2 =
-          M::ExpNonPositive(d, hn::Sub(hn::LoadU(d, vb + i + 2 * N), mb));
-      const V e3 =
-          M::ExpNonPositive(d, hn::Sub(hn::LoadU(d, vb + i + 3 * N), mb));
+      const V e2 = M::ExpNonPositive(d, hn::Sub(hn::LoadU(d, vb + i + 2 * N), mb));
+      const V e3 = M::ExpNonPositive(d, hn::Sub(hn::LoadU(d, vb + i + 3 * N), mb));
       hn::StoreU(e0, d, yb + i);
       hn::StoreU(e1, d, yb + i + N);
       hn::StoreU(e2, d, yb + i + 2 * N);
@@ -132,8 +128,7 @@ HWY_INLINE void SoftmaxStages(D d, size_t n, RowJob<D>* a, RowJob<D>* b,
   if (tail != 0) {
     const auto first = hn::FirstN(d, tail);
     if constexpr (kA) {
-      m1 = hn::Max(m1, hn::IfThenElse(first, LoadTail(d, va + body, tail),
-                                      neg_inf));
+      m1 = hn::Max(m1, hn::IfThenElse(first, LoadTail(d, va + body, tail), neg_inf));
     }
     if constexpr (kB) {
       const V e = hn::IfThenElseZero(
@@ -152,16 +147,15 @@ HWY_INLINE void SoftmaxStages(D d, size_t n, RowJob<D>* a, RowJob<D>* b,
     a->m = hn::MaxOfLanes(d, hn::Max(hn::Max(m0, m1), hn::Max(m2, m3)));
   }
   if constexpr (kB) {
-    const V sum =
-        hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)));
+    const V sum = hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)));
     b->inv = hn::Div(hn::Set(d, T(1)), sum);
   }
 }
 
 // Pass F: y = f(x) over n elements; returns max_i y[i], broadcast.
 template <class D, class F, typename T = hn::TFromD<D>>
-HWY_INLINE hn::Vec<D> ApplyFnMax(D d, const F& f, const T* HWY_RESTRICT x,
-                                 T* HWY_RESTRICT y, size_t n) {
+HWY_INLINE hn::Vec<D> ApplyFnMax(D d, const F& f, const T* HWY_RESTRICT x, T* HWY_RESTRICT y,
+                                 size_t n) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const V neg_inf = hn::Set(d, -std::numeric_limits<T>::infinity());
@@ -191,8 +185,7 @@ HWY_INLINE hn::Vec<D> ApplyFnMax(D d, const F& f, const T* HWY_RESTRICT x,
 
 // Runs stages B (on *b, if given) and C (on *c, if given) together.
 template <class M, class D>
-HWY_INLINE void SoftmaxStagesBC(D d, size_t n, RowJob<D>* b,
-                                const RowJob<D>* c) {
+HWY_INLINE void SoftmaxStagesBC(D d, size_t n, RowJob<D>* b, const RowJob<D>* c) {
   if (b != nullptr && c != nullptr) {
     SoftmaxStages<false, true, true, M>(d, n, b, b, c);
   } else if (b != nullptr) {
@@ -206,8 +199,7 @@ HWY_INLINE void SoftmaxStagesBC(D d, size_t n, RowJob<D>* b,
 // Softmax of f(x) over `rows` contiguous rows of length n, pipelined as
 // described above. y must not alias x.
 template <class M, class D, class F, typename T = hn::TFromD<D>>
-HWY_INLINE void SoftmaxRows(D d, const F& f, const T* x, T* y, size_t rows,
-                            size_t n) {
+HWY_INLINE void SoftmaxRows(D d, const F& f, const T* x, T* y, size_t rows, size_t n) {
   RowJob<D> jobs[3];
   if constexpr (!std::is_same<F, IdentityFn>::value) {
     // Step t: F and B on row t, C on row t - 1.
@@ -248,8 +240,8 @@ HWY_INLINE void SoftmaxRows(D d, const F& f, const T* x, T* y, size_t rows,
 // Softmax along a strided axis for Lanes(d) adjacent columns at once: x and
 // y point at element (k = 0, column j); successive k are `stride` apart.
 template <class M, class D, class F, typename T = hn::TFromD<D>>
-HWY_INLINE void SoftmaxColumns(D d, const F& f, const T* HWY_RESTRICT x,
-                               T* HWY_RESTRICT y, size_t n, size_t stride) {
+HWY_INLINE void SoftmaxColumns(D d, const F& f, const T* HWY_RESTRICT x, T* HWY_RESTRICT y,
+                               size_t n, size_t stride) {
   using V = hn::Vec<D>;
   // The maximum of the computed f(x_k), as in SoftmaxRows.
   V m = hn::Set(d, -std::numeric_limits<T>::infinity());
@@ -259,18 +251,15 @@ HWY_INLINE void SoftmaxColumns(D d, const F& f, const T* HWY_RESTRICT x,
   V s0 = hn::Zero(d), s1 = hn::Zero(d);
   size_t k = 0;
   for (; k + 2 <= n; k += 2) {
-    const V e0 =
-        M::ExpNonPositive(d, hn::Sub(f(d, hn::LoadU(d, x + k * stride)), m));
-    const V e1 = M::ExpNonPositive(
-        d, hn::Sub(f(d, hn::LoadU(d, x + (k + 1) * stride)), m));
+    const V e0 = M::ExpNonPositive(d, hn::Sub(f(d, hn::LoadU(d, x + k * stride)), m));
+    const V e1 = M::ExpNonPositive(d, hn::Sub(f(d, hn::LoadU(d, x + (k + 1) * stride)), m));
     hn::StoreU(e0, d, y + k * stride);
     hn::StoreU(e1, d, y + (k + 1) * stride);
     s0 = hn::Add(s0, e0);
     s1 = hn::Add(s1, e1);
   }
   if (k < n) {
-    const V e =
-        M::ExpNonPositive(d, hn::Sub(f(d, hn::LoadU(d, x + k * stride)), m));
+    const V e = M::ExpNonPositive(d, hn::Sub(f(d, hn::LoadU(d, x + k * stride)), m));
     hn::StoreU(e, d, y + k * stride);
     s0 = hn::Add(s0, e);
   }
@@ -283,8 +272,7 @@ HWY_INLINE void SoftmaxColumns(D d, const F& f, const T* HWY_RESTRICT x,
 
 // M supplies exp (KernelExp in the library).
 template <typename T, class F, class M = KernelExp>
-void SoftmaxStridedLoop(const F& f, const T* x, T* y, size_t outer, size_t n,
-                        size_t inner) {
+void SoftmaxStridedLoop(const F& f, const T* x, T* y, size_t outer, size_t n, size_t inner) {
   const hn::ScalableTag<T> d;
   if (inner == 1) {
     SoftmaxRows<M>(d, f, x, y, outer, n);
@@ -312,18 +300,16 @@ struct SeluChain {
   T sa;
   template <class D, class V>
   HWY_INLINE V operator()(D d, V g, V xv) const {
-    const V deriv =
-        hn::IfThenElse(hn::Gt(xv, hn::Zero(d)), hn::Set(d, scale),
-                       hn::Mul(hn::Set(d, sa), M::ExpNonPositive(d, xv)));
+    const V deriv = hn::IfThenElse(hn::Gt(xv, hn::Zero(d)), hn::Set(d, scale),
+                                   hn::Mul(hn::Set(d, sa), M::ExpNonPositive(d, xv)));
     return hn::Mul(g, deriv);
   }
 };
 
 // dx = chain(y * (dy - dot), x) for the lanes of one vector.
 template <class D, class Chain, typename T = hn::TFromD<D>>
-HWY_INLINE hn::Vec<D> GradVec(D d, const Chain& chain, hn::Vec<D> yv,
-                              hn::Vec<D> dyv, hn::Vec<D> dot,
-                              hn::Vec<D> xv) {
+HWY_INLINE hn::Vec<D> GradVec(D d, const Chain& chain, hn::Vec<D> yv, hn::Vec<D> dyv,
+                              hn::Vec<D> dot, hn::Vec<D> xv) {
   const hn::Vec<D> g = hn::Mul(yv, hn::Sub(dyv, dot));
   if constexpr (std::is_same<Chain, NoChain>::value) {
     (void)xv;
@@ -335,8 +321,8 @@ HWY_INLINE hn::Vec<D> GradVec(D d, const Chain& chain, hn::Vec<D> yv,
 
 // With kStream, dx must be vector-aligned and n a multiple of Lanes(d).
 template <bool kStream, class D, class Chain, typename T = hn::TFromD<D>>
-HWY_INLINE void SoftmaxGradRow(D d, const Chain& chain, const T* y,
-                               const T* dy, T* dx, const T* x, size_t n) {
+HWY_INLINE void SoftmaxGradRow(D d, const Chain& chain, const T* y, const T* dy, T* dx, const T* x,
+                               size_t n) {
   using V = hn::Vec<D>;
   const size_t N = hn::Lanes(d);
   const size_t tail = n % N;
@@ -346,84 +332,72 @@ HWY_INLINE void SoftmaxGradRow(D d, const Chain& chain, const T* y,
   for (; i + 4 * N <= body; i += 4 * N) {
     a0 = hn::MulAdd(hn::LoadU(d, y + i), hn::LoadU(d, dy + i), a0);
     a1 = hn::MulAdd(hn::LoadU(d, y + i + N), hn::LoadU(d, dy + i + N), a1);
-    a2 = hn::MulAdd(hn::LoadU(d, y + i + 2 * N), hn::LoadU(d, dy + i + 2 * N),
-                    a2);
-    a3 = hn::MulAdd(hn::LoadU(d, y + i + 3 * N), hn::LoadU(d, dy + i + 3 * N),
-                    a3);
+    a2 = hn::MulAdd(hn::LoadU(d, y + i + 2 * N), hn::LoadU(d, dy + i + 2 * N), a2);
+    a3 = hn::MulAdd(hn::LoadU(d, y + i + 3 * N), hn::LoadU(d, dy + i + 3 * N), a3);
   }
   for (; i < body; i += N) {
     a0 = hn::MulAdd(hn::LoadU(d, y + i), hn::LoadU(d, dy + i), a0);
   }
   if (tail != 0) {
-    a1 = hn::MulAdd(LoadTail(d, y + body, tail), LoadTail(d, dy + body, tail),
-                    a1);
+    a1 = hn::MulAdd(LoadTail(d, y + body, tail), LoadTail(d, dy + body, tail), a1);
   }
   const V dot = hn::SumOfLanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3)));
   constexpr bool kHasX = !std::is_same<Chain, NoChain>::value;
   const V zero = hn::Zero(d);
   for (i = 0; i + 2 * N <= body; i += 2 * N) {
-    const V g0 = GradVec(d, chain, hn::LoadU(d, y + i), hn::LoadU(d, dy + i),
-                         dot, kHasX ? hn::LoadU(d, x + i) : zero);
-    const V g1 = GradVec(d, chain, hn::LoadU(d, y + i + N),
-                         hn::LoadU(d, dy + i + N), dot,
+    const V g0 = GradVec(d, chain, hn::LoadU(d, y + i), hn::LoadU(d, dy + i), dot,
+                         kHasX ? hn::LoadU(d, x + i) : zero);
+    const V g1 = GradVec(d, chain, hn::LoadU(d, y + i + N), hn::LoadU(d, dy + i + N), dot,
                          kHasX ? hn::LoadU(d, x + i + N) : zero);
     StoreOut<kStream>(d, g0, dx + i);
     StoreOut<kStream>(d, g1, dx + i + N);
   }
   for (; i < body; i += N) {
     StoreOut<kStream>(d,
-                      GradVec(d, chain, hn::LoadU(d, y + i),
-                              hn::LoadU(d, dy + i), dot,
+                      GradVec(d, chain, hn::LoadU(d, y + i), hn::LoadU(d, dy + i), dot,
                               kHasX ? hn::LoadU(d, x + i) : zero),
                       dx + i);
   }
   if (tail != 0) {
     StoreTail(d,
-              GradVec(d, chain, LoadTail(d, y + body, tail),
-                      LoadTail(d, dy + body, tail), dot,
+              GradVec(d, chain, LoadTail(d, y + body, tail), LoadTail(d, dy + body, tail), dot,
                       kHasX ? LoadTail(d, x + body, tail) : zero),
               dx + body, tail);
   }
 }
 
 template <class D, class Chain, typename T = hn::TFromD<D>>
-HWY_INLINE void SoftmaxGradColumns(D d, const Chain& chain, const T* y,
-                                   const T* dy, T* dx, const T* x, size_t n,
-                                   size_t stride) {
+HWY_INLINE void SoftmaxGradColumns(D d, const Chain& chain, const T* y, const T* dy, T* dx,
+                                   const T* x, size_t n, size_t stride) {
   using V = hn::Vec<D>;
   V a0 = hn::Zero(d), a1 = hn::Zero(d);
   size_t k = 0;
   for (; k + 2 <= n; k += 2) {
-    a0 = hn::MulAdd(hn::LoadU(d, y + k * stride), hn::LoadU(d, dy + k * stride),
-                    a0);
-    a1 = hn::MulAdd(hn::LoadU(d, y + (k + 1) * stride),
-                    hn::LoadU(d, dy + (k + 1) * stride), a1);
+    a0 = hn::MulAdd(hn::LoadU(d, y + k * stride), hn::LoadU(d, dy + k * stride), a0);
+    a1 = hn::MulAdd(hn::LoadU(d, y + (k + 1) * stride), hn::LoadU(d, dy + (k + 1) * stride), a1);
   }
   if (k < n) {
-    a0 = hn::MulAdd(hn::LoadU(d, y + k * stride), hn::LoadU(d, dy + k * stride),
-                    a0);
+    a0 = hn::MulAdd(hn::LoadU(d, y + k * stride), hn::LoadU(d, dy + k * stride), a0);
   }
   const V dot = hn::Add(a0, a1);
   constexpr bool kHasX = !std::is_same<Chain, NoChain>::value;
   for (k = 0; k < n; ++k) {
     const size_t off = k * stride;
-    hn::StoreU(GradVec(d, chain, hn::LoadU(d, y + off), hn::LoadU(d, dy + off),
-                       dot, kHasX ? hn::LoadU(d, x + off) : hn::Zero(d)),
+    hn::StoreU(GradVec(d, chain, hn::LoadU(d, y + off), hn::LoadU(d, dy + off), dot,
+                       kHasX ? hn::LoadU(d, x + off) : hn::Zero(d)),
                d, dx + off);
   }
 }
 
 template <typename T, class Chain>
-void SoftmaxGradStridedLoop(const Chain& chain, const T* y, const T* dy, T* dx,
-                            const T* x, size_t outer, size_t n,
-                            size_t inner) {
+void SoftmaxGradStridedLoop(const Chain& chain, const T* y, const T* dy, T* dx, const T* x,
+                            size_t outer, size_t n, size_t inner) {
   const hn::ScalableTag<T> d;
   constexpr bool kHasX = !std::is_same<Chain, NoChain>::value;
   const size_t N = hn::Lanes(d);
   if (inner == 1) {
-    const bool stream =
-        outer * n * sizeof(T) >= kStreamBytes && n % N == 0 &&
-        reinterpret_cast<uintptr_t>(dx) % (N * sizeof(T)) == 0;
+    const bool stream = outer * n * sizeof(T) >= kStreamBytes && n % N == 0 &&
+                        reinterpret_cast<uintptr_t>(dx) % (N * sizeof(T)) == 0;
     for (size_t o = 0; o < outer; ++o) {
       const size_t off = o * n;
       const T* xo = kHasX ? x + off : nullptr;
@@ -445,9 +419,8 @@ void SoftmaxGradStridedLoop(const Chain& chain, const T* y, const T* dy, T* dx,
                          kHasX ? x + base + j : nullptr, n, inner);
     }
     for (; j < inner; ++j) {
-      SoftmaxGradColumns(d1, chain, y + base + j, dy + base + j,
-                         dx + base + j, kHasX ? x + base + j : nullptr, n,
-                         inner);
+      SoftmaxGradColumns(d1, chain, y + base + j, dy + base + j, dx + base + j,
+                         kHasX ? x + base + j : nullptr, n, inner);
     }
   }
 }

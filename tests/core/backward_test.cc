@@ -67,8 +67,8 @@ using Feeds = std::map<std::string, Tensor>;
 // in `wrt` by +-h and re-runs the forward net alone; compares
 // (loss(+h) - loss(-h)) / 2h with the generated gradient. Returns the
 // largest |analytic - numeric| seen, or -1 on a failure (reported).
-double MaxFiniteDifferenceError(const NetDef& forward, const Feeds& feeds,
-                                const std::string& loss, const std::vector<std::string>& wrt) {
+double MaxFiniteDifferenceError(const NetDef& forward, const Feeds& feeds, const std::string& loss,
+                                const std::vector<std::string>& wrt) {
   NetDef train = forward;
   auto info = AddGradientOperators(&train, {loss});
   EXPECT_TRUE(info.ok()) << info.status();
@@ -147,9 +147,9 @@ TEST(BackwardTest, SmallChain) {
   EXPECT_EQ(net.op(4).input(0), "loss");
   EXPECT_EQ(net.op(4).output(0), "loss_grad");
   const std::map<std::string, std::string> expected = {
-      {"loss", "loss_grad"}, {"z", "z_grad"}, {"a", "a_grad"}, {"h", "h_grad"},
-      {"x", "x_grad"},       {"W1", "W1_grad"}, {"b1", "b1_grad"}, {"W2", "W2_grad"},
-      {"b2", "b2_grad"}};
+      {"loss", "loss_grad"}, {"z", "z_grad"},   {"a", "a_grad"},
+      {"h", "h_grad"},       {"x", "x_grad"},   {"W1", "W1_grad"},
+      {"b1", "b1_grad"},     {"W2", "W2_grad"}, {"b2", "b2_grad"}};
   EXPECT_EQ(info->gradient_of, expected);  // no labels_grad, no P_grad
 }
 
@@ -169,11 +169,10 @@ TEST(BackwardTest, EndToEndMatchesFiniteDifferences) {
 // x -> Selu -> a, read by two FCs whose outputs are summed: a's gradient is
 // the Sum of two autosplit parts.
 TEST(BackwardTest, DiamondAccumulatesWithSum) {
-  const NetDef forward = MakeNet({MakeOp("Selu", {"x"}, {"a"}),
-                                  MakeOp("FC", {"a", "W1", "c1"}, {"b1"}),
-                                  MakeOp("FC", {"a", "W2", "c2"}, {"b2"}),
-                                  MakeOp("Sum", {"b1", "b2"}, {"s"}),
-                                  MakeOp("SoftmaxWithLoss", {"s", "labels"}, {"P", "loss"})});
+  const NetDef forward =
+      MakeNet({MakeOp("Selu", {"x"}, {"a"}), MakeOp("FC", {"a", "W1", "c1"}, {"b1"}),
+               MakeOp("FC", {"a", "W2", "c2"}, {"b2"}), MakeOp("Sum", {"b1", "b2"}, {"s"}),
+               MakeOp("SoftmaxWithLoss", {"s", "labels"}, {"P", "loss"})});
   NetDef net = forward;
   auto info = AddGradientOperators(&net, {"loss"});
   ASSERT_TRUE(info.ok()) << info.status();
@@ -205,9 +204,9 @@ TEST(BackwardTest, DiamondAccumulatesWithSum) {
 
 // One operator reading a blob twice (s = a + a): its maker returns the total.
 TEST(BackwardTest, BlobReadTwiceByOneOperator) {
-  const NetDef forward = MakeNet({MakeOp("FC", {"x", "W", "b"}, {"a"}),
-                                  MakeOp("Sum", {"a", "a"}, {"s"}),
-                                  MakeOp("SoftmaxWithLoss", {"s", "labels"}, {"P", "loss"})});
+  const NetDef forward =
+      MakeNet({MakeOp("FC", {"x", "W", "b"}, {"a"}), MakeOp("Sum", {"a", "a"}, {"s"}),
+               MakeOp("SoftmaxWithLoss", {"s", "labels"}, {"P", "loss"})});
   Rng rng(12);
   Feeds f;
   f["x"] = RandomDouble({3, 2}, rng);
@@ -222,10 +221,10 @@ TEST(BackwardTest, BlobReadTwiceByOneOperator) {
 // h = FC(x); h = Selu(h) in place: the gradient of the second value of h
 // becomes, through SeluGradient (in place on the gradient), that of the first.
 TEST(BackwardTest, InPlaceSelu) {
-  const NetDef forward = MakeNet({MakeOp("FC", {"x", "W1", "b1"}, {"h"}),
-                                  MakeOp("Selu", {"h"}, {"h"}),
-                                  MakeOp("FC", {"h", "W2", "b2"}, {"z"}),
-                                  MakeOp("SoftmaxWithLoss", {"z", "labels"}, {"P", "loss"})});
+  const NetDef forward =
+      MakeNet({MakeOp("FC", {"x", "W1", "b1"}, {"h"}), MakeOp("Selu", {"h"}, {"h"}),
+               MakeOp("FC", {"h", "W2", "b2"}, {"z"}),
+               MakeOp("SoftmaxWithLoss", {"z", "labels"}, {"P", "loss"})});
   NetDef net = forward;
   auto info = AddGradientOperators(&net, {"loss"});
   ASSERT_TRUE(info.ok()) << info.status();
@@ -243,11 +242,10 @@ TEST(BackwardTest, InPlaceSelu) {
 // Both values of h receive gradients: the first from Copy and from the
 // in-place Selu (summed), the second from the final Sum. They must not mix.
 TEST(BackwardTest, GradientsOfDifferentValuesStayApart) {
-  const NetDef forward = MakeNet({MakeOp("FC", {"x", "W", "b"}, {"h"}),
-                                  MakeOp("Copy", {"h"}, {"c"}),
-                                  MakeOp("Selu", {"h"}, {"h"}),
-                                  MakeOp("Sum", {"h", "c"}, {"s"}),
-                                  MakeOp("SoftmaxWithLoss", {"s", "labels"}, {"P", "loss"})});
+  const NetDef forward =
+      MakeNet({MakeOp("FC", {"x", "W", "b"}, {"h"}), MakeOp("Copy", {"h"}, {"c"}),
+               MakeOp("Selu", {"h"}, {"h"}), MakeOp("Sum", {"h", "c"}, {"s"}),
+               MakeOp("SoftmaxWithLoss", {"s", "labels"}, {"P", "loss"})});
   NetDef net = forward;
   auto info = AddGradientOperators(&net, {"loss"});
   ASSERT_TRUE(info.ok()) << info.status();
@@ -281,11 +279,11 @@ TEST(BackwardTest, OverwrittenValueNeededByAGradientIsAnError) {
 // A branch with no path to the loss is skipped, even through an operator
 // that has no gradient registered.
 TEST(BackwardTest, UnreachableBranchIsSkipped) {
-  NetDef net = MakeNet({MakeOp("Selu", {"x"}, {"side"}),
-                        MakeOp("TestPassThrough", {"side"}, {"side2"}),
-                        MakeOp("FC", {"x", "W", "b"}, {"z"}),
-                        MakeOp("SoftmaxWithLoss", {"z", "labels"}, {"P", "loss"}),
-                        MakeOp("Accuracy", {"P", "labels"}, {"acc"})});
+  NetDef net =
+      MakeNet({MakeOp("Selu", {"x"}, {"side"}), MakeOp("TestPassThrough", {"side"}, {"side2"}),
+               MakeOp("FC", {"x", "W", "b"}, {"z"}),
+               MakeOp("SoftmaxWithLoss", {"z", "labels"}, {"P", "loss"}),
+               MakeOp("Accuracy", {"P", "labels"}, {"acc"})});
   auto info = AddGradientOperators(&net, {"loss"});
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(TypesFrom(net, 5),
@@ -297,8 +295,7 @@ TEST(BackwardTest, UnreachableBranchIsSkipped) {
 
 // ConstantFill is NO_GRADIENT: the gradient stops there and x gets none.
 TEST(BackwardTest, StopsAtNoGradient) {
-  NetDef net = MakeNet({MakeOp("ConstantFill", {"x"}, {"c"}),
-                        MakeOp("FC", {"c", "W", "b"}, {"z"}),
+  NetDef net = MakeNet({MakeOp("ConstantFill", {"x"}, {"c"}), MakeOp("FC", {"c", "W", "b"}, {"z"}),
                         MakeOp("SoftmaxWithLoss", {"z", "labels"}, {"P", "loss"})});
   auto info = AddGradientOperators(&net, {"loss"});
   ASSERT_TRUE(info.ok()) << info.status();
@@ -308,9 +305,9 @@ TEST(BackwardTest, StopsAtNoGradient) {
 }
 
 TEST(BackwardTest, OperatorWithoutGradientOnThePathIsNamed) {
-  NetDef net = MakeNet({MakeOp("FC", {"x", "W", "b"}, {"z"}),
-                        MakeOp("TestPassThrough", {"z"}, {"z2"}, {}),
-                        MakeOp("SoftmaxWithLoss", {"z2", "labels"}, {"P", "loss"})});
+  NetDef net =
+      MakeNet({MakeOp("FC", {"x", "W", "b"}, {"z"}), MakeOp("TestPassThrough", {"z"}, {"z2"}, {}),
+               MakeOp("SoftmaxWithLoss", {"z2", "labels"}, {"P", "loss"})});
   net.mutable_op(1)->set_name("the_culprit");
   auto info = AddGradientOperators(&net, {"loss"});
   ASSERT_FALSE(info.ok());
@@ -325,8 +322,7 @@ TEST(BackwardTest, OperatorWithoutGradientOnThePathIsNamed) {
   auto f = AddGradientOperators(&forbidden, {"loss"});
   ASSERT_FALSE(f.ok());
   EXPECT_EQ(f.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(f.status().message().find("operator #0 WeightedSum"), std::string::npos)
-      << f.status();
+  EXPECT_NE(f.status().message().find("operator #0 WeightedSum"), std::string::npos) << f.status();
 }
 
 TEST(BackwardTest, RejectsBadLosses) {

@@ -165,9 +165,12 @@ TEST(ConcurrencyTest, RegistrationsDuringNetCreation) {
     auto schema = std::make_unique<OpSchema>(type, __FILE__, __LINE__);
     schema->NumInputs(1).NumOutputs(1).IdenticalTypeAndShape();
     ASSERT_TRUE(batch.AddSchema(std::move(schema)).ok());
-    ASSERT_TRUE(batch.AddKernel(type, [](const OperatorDef& def, const OpSchema& s) {
-                  return std::unique_ptr<OperatorBase>(new EchoOp(def, s));
-                }).ok());
+    ASSERT_TRUE(batch
+                    .AddKernel(type,
+                               [](const OperatorDef& def, const OpSchema& s) {
+                                 return std::unique_ptr<OperatorBase>(new EchoOp(def, s));
+                               })
+                    .ok());
     ASSERT_TRUE(OpRegistry::Global().Apply(std::move(batch)).ok());
   }
   done = true;

@@ -48,8 +48,8 @@ std::vector<Literal> StringLiterals(const std::string& src) {
       const size_t end = src.find("*/", i + 2);
       advance(end == std::string::npos ? n : end + 2);
     } else if (c == 'R' && i + 1 < n && src[i + 1] == '"' &&
-               (i == 0 || !(std::isalnum(static_cast<unsigned char>(src[i - 1])) ||
-                            src[i - 1] == '_'))) {
+               (i == 0 ||
+                !(std::isalnum(static_cast<unsigned char>(src[i - 1])) || src[i - 1] == '_'))) {
       const size_t open = src.find('(', i + 2);
       if (open == std::string::npos) break;
       const std::string close = ")" + src.substr(i + 2, open - i - 2) + "\"";
@@ -74,9 +74,8 @@ TEST(CoreNamesNoOperatorTest, ScannerFindsLiteralsOutsideComments) {
       "// \"Commented\"\n"
       "x = \"Sum\"; c = '\"'; /* \"Block\"\n \"Comment\" */\n"
       "y = \"a\\\"b\"; z = R\"x(Raw\"Text)x\"; w = \"Last\";\n";
-  EXPECT_THAT(StringLiterals(src),
-              ElementsAre(FieldsAre(2, "Sum"), FieldsAre(4, "a\\\"b"), FieldsAre(4, "Raw\"Text"),
-                          FieldsAre(4, "Last")));
+  EXPECT_THAT(StringLiterals(src), ElementsAre(FieldsAre(2, "Sum"), FieldsAre(4, "a\\\"b"),
+                                               FieldsAre(4, "Raw\"Text"), FieldsAre(4, "Last")));
 }
 
 TEST(CoreNamesNoOperatorTest, NoCoreSourceNamesARegisteredOperator) {
@@ -98,8 +97,8 @@ TEST(CoreNamesNoOperatorTest, NoCoreSourceNamesARegisteredOperator) {
     ++files;
     for (const Literal& lit : StringLiterals(text.str())) {
       if (type_set.count(lit.text) > 0) {
-        found.push_back("core/" + e.path().filename().string() + ":" +
-                        std::to_string(lit.line) + ": \"" + lit.text + "\"");
+        found.push_back("core/" + e.path().filename().string() + ":" + std::to_string(lit.line) +
+                        ": \"" + lit.text + "\"");
       }
     }
   }

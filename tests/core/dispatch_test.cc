@@ -75,8 +75,16 @@ Snapshot Take(const Workspace& ws) {
 
 TEST(DispatchTest, CountingSeesAllocations) {
   // The counter works: otherwise the zero below would prove nothing.
-  EXPECT_GE(CountAllocations([] { std::vector<int> v(10); (void)v; }), 1);
-  EXPECT_GE(CountAllocations([] { Workspace ws; ws.CreateBlob("a"); }), 1);
+  EXPECT_GE(CountAllocations([] {
+              std::vector<int> v(10);
+              (void)v;
+            }),
+            1);
+  EXPECT_GE(CountAllocations([] {
+              Workspace ws;
+              ws.CreateBlob("a");
+            }),
+            1);
 }
 
 TEST(DispatchTest, SecondRunOfAThousandSeluChainAllocatesNothing) {

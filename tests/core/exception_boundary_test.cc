@@ -4,14 +4,13 @@
 // ResourceExhausted), and the workspace is left as for any failed creation
 // or run. The plugin and command-line cases are in tests/plugins and
 // tests/tools/cli_exceptions_test.cc.
-#include "core/exceptions.h"
-
 #include <cstring>
 #include <map>
 #include <new>
 #include <stdexcept>
 #include <string>
 
+#include "core/exceptions.h"
 #include "core/registry.h"
 #include "core/workspace.h"
 #include "gmock/gmock.h"
@@ -80,8 +79,8 @@ REGISTER_CPU_OPERATOR(TestThrow, TestThrowOp);
 OPERATOR_SCHEMA(TestThrowingInference)
     .NumInputs(1)
     .NumOutputs(1)
-    .TensorInference([](const OperatorDef&, absl::Span<const TensorType>)
-                                 -> absl::StatusOr<std::vector<TensorType>> {
+    .TensorInference([](const OperatorDef&,
+                        absl::Span<const TensorType>) -> absl::StatusOr<std::vector<TensorType>> {
       throw std::out_of_range("inference looked past the end");
     });
 REGISTER_CPU_OPERATOR(TestThrowingInference, TestThrowOp);
@@ -89,9 +88,9 @@ REGISTER_CPU_OPERATOR(TestThrowingInference, TestThrowOp);
 namespace {
 
 using ::opgraph::testing::IntArg;
-using ::opgraph::testing::StatusIs;
 using ::opgraph::testing::MakeOp;
 using ::opgraph::testing::MakeTensor;
+using ::opgraph::testing::StatusIs;
 using ::opgraph::testing::ToVector;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
@@ -135,9 +134,9 @@ TEST(ExceptionBoundaryTest, StatusFromExceptionCodes) {
   EXPECT_THAT(status_of([] { throw std::bad_alloc(); }),
               StatusIs(absl::StatusCode::kResourceExhausted,
                        AllOf(HasSubstr("stage ran out of memory"), HasSubstr("std::bad_alloc"))));
-  EXPECT_THAT(status_of([] { throw std::length_error("too long"); }),
-              StatusIs(absl::StatusCode::kInternal,
-                       HasSubstr("stage threw std::length_error: too long")));
+  EXPECT_THAT(
+      status_of([] { throw std::length_error("too long"); }),
+      StatusIs(absl::StatusCode::kInternal, HasSubstr("stage threw std::length_error: too long")));
   EXPECT_THAT(status_of([] { throw 7; }),
               StatusIs(absl::StatusCode::kInternal,
                        HasSubstr("stage threw int, which is not a std::exception")));
@@ -158,10 +157,10 @@ TEST(ExceptionBoundaryTest, ThrowAtCreationChangesNothing) {
       const char* where = stage == kConstructor ? "the constructor"
                           : stage == kInit      ? "Init"
                                                 : "Prepare";
-      EXPECT_THAT(net.status(),
-                  StatusIs(CodeFor(kind),
-                           AllOf(HasSubstr("net 'throwing' operator #1 TestThrow 'thrower'"),
-                                 HasSubstr(where))));
+      EXPECT_THAT(
+          net.status(),
+          StatusIs(CodeFor(kind), AllOf(HasSubstr("net 'throwing' operator #1 TestThrow 'thrower'"),
+                                        HasSubstr(where))));
       if (kind == 0) {
         EXPECT_THAT(net.status().message(),
                     HasSubstr(std::string("test kernel gave up in ") + where));
@@ -212,9 +211,9 @@ TEST(ExceptionBoundaryTest, ThrowWhilePreparingAgain) {
   ASSERT_TRUE(ws.FeedBlob("X", MakeTensor<float>({4}, {5, 6, 7, 8})).ok());
   auto before = Snapshot(ws);
   absl::Status s = (*net)->Run();
-  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInternal,
-                          AllOf(HasSubstr("operator #1 TestThrow"),
-                                HasSubstr("test kernel gave up in Prepare"))));
+  EXPECT_THAT(
+      s, StatusIs(absl::StatusCode::kInternal, AllOf(HasSubstr("operator #1 TestThrow"),
+                                                     HasSubstr("test kernel gave up in Prepare"))));
   EXPECT_EQ(Snapshot(ws), before);
   // Back to a small input, the net runs again.
   ASSERT_TRUE(ws.FeedBlob("X", MakeTensor<float>({2}, {3, 4})).ok());

@@ -1,10 +1,11 @@
 // The gradient checker on every built-in operator with a gradient, on an
 // operator whose gradient is deliberately wrong (it must be caught), and on
 // a float32-only operator (checked in float32).
+#include "core/gradient_checker.h"
+
 #include <cmath>
 #include <vector>
 
-#include "core/gradient_checker.h"
 #include "core/registry.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
@@ -92,13 +93,17 @@ class GetTestCubeGradient final : public GradientMakerBase {
 }  // namespace
 
 OPERATOR_SCHEMA(TestSquare).AllowedTypes({DType::kFloat64}).IdenticalTypeAndShape();
-OPERATOR_SCHEMA(TestSquareWrongGradient).NumInputs(2).AllowedTypes({DType::kFloat64})
+OPERATOR_SCHEMA(TestSquareWrongGradient)
+    .NumInputs(2)
+    .AllowedTypes({DType::kFloat64})
     .IdenticalTypeAndShape();
 REGISTER_CPU_OPERATOR(TestSquare, TestSquareOp);
 REGISTER_CPU_OPERATOR(TestSquareWrongGradient, TestSquareWrongGradientOp);
 REGISTER_GRADIENT(TestSquare, GetTestSquareGradient);
 OPERATOR_SCHEMA(TestCube).AllowedTypes({DType::kFloat32}).IdenticalTypeAndShape();
-OPERATOR_SCHEMA(TestCubeGradient).NumInputs(2).AllowedTypes({DType::kFloat32})
+OPERATOR_SCHEMA(TestCubeGradient)
+    .NumInputs(2)
+    .AllowedTypes({DType::kFloat32})
     .IdenticalTypeAndShape();
 REGISTER_CPU_OPERATOR(TestCube, TestCubeOp);
 REGISTER_CPU_OPERATOR(TestCubeGradient, TestCubeGradientOp);
@@ -107,8 +112,7 @@ REGISTER_GRADIENT(TestCube, GetTestCubeGradient);
 namespace {
 
 // Uniform values in [lo, hi) moved out of (-gap, gap), away from kinks.
-Tensor AwayFromZero(const std::vector<int64_t>& dims, Rng& rng, double lo, double hi,
-                    double gap) {
+Tensor AwayFromZero(const std::vector<int64_t>& dims, Rng& rng, double lo, double hi, double gap) {
   Tensor t = RandomTensor<float>(dims, rng, lo, hi);
   float* p = t.mutable_data<float>();
   for (int64_t i = 0; i < t.numel(); ++i) {
@@ -153,29 +157,28 @@ TEST(GradientCheckerTest, Softmax) {
 
 TEST(GradientCheckerTest, SumAndCopy) {
   Rng rng(4);
-  ExpectGradientMatches(MakeOp("Sum", {"a", "b", "c"}, {"y"}),
-                        {RandomTensor<float>({2, 3}, rng, -1, 1),
-                         RandomTensor<float>({2, 3}, rng, -1, 1),
-                         RandomTensor<float>({2, 3}, rng, -1, 1)});
+  ExpectGradientMatches(
+      MakeOp("Sum", {"a", "b", "c"}, {"y"}),
+      {RandomTensor<float>({2, 3}, rng, -1, 1), RandomTensor<float>({2, 3}, rng, -1, 1),
+       RandomTensor<float>({2, 3}, rng, -1, 1)});
   ExpectGradientMatches(MakeOp("Copy", {"a"}, {"y"}), {RandomTensor<float>({2, 3}, rng, -1, 1)});
 }
 
 TEST(GradientCheckerTest, FC) {
   Rng rng(5);
-  ExpectGradientMatches(MakeOp("FC", {"x", "w", "b"}, {"y"}),
-                        {RandomTensor<float>({4, 3}, rng, -1, 1),
-                         RandomTensor<float>({5, 3}, rng, -1, 1),
-                         RandomTensor<float>({5}, rng, -1, 1)});
+  ExpectGradientMatches(
+      MakeOp("FC", {"x", "w", "b"}, {"y"}),
+      {RandomTensor<float>({4, 3}, rng, -1, 1), RandomTensor<float>({5, 3}, rng, -1, 1),
+       RandomTensor<float>({5}, rng, -1, 1)});
 }
 
 TEST(GradientCheckerTest, SoftmaxWithLoss) {
   Rng rng(6);
   GradientCheckOptions opt;
   opt.outputs = {1};
-  ExpectGradientMatches(MakeOp("SoftmaxWithLoss", {"x", "labels"}, {"p", "loss"}),
-                        {RandomTensor<float>({4, 3}, rng, -2, 2),
-                         MakeTensor<int32_t>({4}, {0, 1, 2, 1})},
-                        opt);
+  ExpectGradientMatches(
+      MakeOp("SoftmaxWithLoss", {"x", "labels"}, {"p", "loss"}),
+      {RandomTensor<float>({4, 3}, rng, -2, 2), MakeTensor<int32_t>({4}, {0, 1, 2, 1})}, opt);
 }
 
 TEST(GradientCheckerTest, SeluSoftmaxIfRegistered) {
@@ -205,8 +208,7 @@ TEST(GradientCheckerTest, DetectsAWrongGradient) {
 // TestCube takes only float32: the check runs in float32 with its step.
 TEST(GradientCheckerTest, FallsBackToTheInputTypeWithoutFloat64) {
   Rng rng(8);
-  auto r = CheckGradient(MakeOp("TestCube", {"x"}, {"y"}),
-                         {RandomTensor<float>({5}, rng, -1, 1)});
+  auto r = CheckGradient(MakeOp("TestCube", {"x"}, {"y"}), {RandomTensor<float>({5}, rng, -1, 1)});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->compute_dtype, DType::kFloat32);
   EXPECT_DOUBLE_EQ(r->step, 1e-2);
@@ -215,22 +217,21 @@ TEST(GradientCheckerTest, FallsBackToTheInputTypeWithoutFloat64) {
 
 TEST(GradientCheckerTest, ReportsUnusableOperators) {
   Rng rng(9);
-  auto forbidden = CheckGradient(MakeOp("SeluGradient", {"y", "dy"}, {"dx"}),
-                                 {RandomTensor<float>({3}, rng, 0.1, 1),
-                                  RandomTensor<float>({3}, rng, -1, 1)});
+  auto forbidden =
+      CheckGradient(MakeOp("SeluGradient", {"y", "dy"}, {"dx"}),
+                    {RandomTensor<float>({3}, rng, 0.1, 1), RandomTensor<float>({3}, rng, -1, 1)});
   EXPECT_EQ(forbidden.status().code(), absl::StatusCode::kFailedPrecondition);
   auto count = CheckGradient(MakeOp("Selu", {"x"}, {"y"}), {});
   EXPECT_EQ(count.status().code(), absl::StatusCode::kInvalidArgument);
-  auto twice = CheckGradient(MakeOp("Sum", {"a", "a"}, {"y"}),
-                             {RandomTensor<float>({3}, rng, -1, 1),
-                              RandomTensor<float>({3}, rng, -1, 1)});
+  auto twice =
+      CheckGradient(MakeOp("Sum", {"a", "a"}, {"y"}),
+                    {RandomTensor<float>({3}, rng, -1, 1), RandomTensor<float>({3}, rng, -1, 1)});
   EXPECT_EQ(twice.status().code(), absl::StatusCode::kInvalidArgument);
   GradientCheckOptions opt;
   opt.inputs = {1};
-  auto labels = CheckGradient(MakeOp("SoftmaxWithLoss", {"x", "labels"}, {"p", "loss"}),
-                              {RandomTensor<float>({2, 3}, rng, -1, 1),
-                               MakeTensor<int32_t>({2}, {0, 1})},
-                              opt);
+  auto labels = CheckGradient(
+      MakeOp("SoftmaxWithLoss", {"x", "labels"}, {"p", "loss"}),
+      {RandomTensor<float>({2, 3}, rng, -1, 1), MakeTensor<int32_t>({2}, {0, 1})}, opt);
   EXPECT_EQ(labels.status().code(), absl::StatusCode::kInvalidArgument);
 }
 

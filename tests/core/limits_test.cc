@@ -71,8 +71,7 @@ TEST_F(LimitsTest, AllocationLimit) {
   EXPECT_TRUE(Contains(s, "1024"));
   // The element size counts: 128 doubles fit, 129 do not.
   EXPECT_TRUE(t.Resize(DType::kFloat64, {128}, small).ok());
-  EXPECT_EQ(t.Resize(DType::kFloat64, {129}, small).code(),
-            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(t.Resize(DType::kFloat64, {129}, small).code(), absl::StatusCode::kResourceExhausted);
   // On error the tensor is unchanged.
   EXPECT_EQ(t.dims(), (std::vector<int64_t>{128}));
 }
@@ -92,7 +91,8 @@ TEST_F(LimitsTest, DimsProductOverflowingInt64) {
   }
   // The largest product that fits is fine as a count; only the allocation
   // limit refuses it.
-  absl::StatusOr<int64_t> n = CheckedNumElements({int64_t{1} << 31, int64_t{1} << 31}, DType::kUndefined);
+  absl::StatusOr<int64_t> n =
+      CheckedNumElements({int64_t{1} << 31, int64_t{1} << 31}, DType::kUndefined);
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, int64_t{1} << 62);
 }
@@ -276,9 +276,9 @@ TEST_F(LimitsTest, NestingDepthIsCheckedWithoutRecursion) {
 
 TEST_F(LimitsTest, GivenTensorFillShapeDisagreeingWithValues) {
   NetDef net;
-  *net.add_op() = MakeOp("GivenTensorFill", {}, {"Y"},
-                         {testing::IntsArg("shape", {2, 3}),
-                          testing::FloatsArg("values", {1, 2, 3, 4, 5})});
+  *net.add_op() =
+      MakeOp("GivenTensorFill", {}, {"Y"},
+             {testing::IntsArg("shape", {2, 3}), testing::FloatsArg("values", {1, 2, 3, 4, 5})});
   Workspace ws;
   absl::StatusOr<Net*> created = ws.CreateNet(net);
   ASSERT_FALSE(created.ok());
@@ -309,8 +309,8 @@ TEST_F(LimitsTest, TensorProtoRawDataOfTheWrongLength) {
 }
 
 TEST_F(LimitsTest, TensorProtoUnsupportedDataType) {
-  for (auto type : {TensorProto::STRING, TensorProto::FLOAT16, TensorProto::INT8,
-                    TensorProto::UNDEFINED}) {
+  for (auto type :
+       {TensorProto::STRING, TensorProto::FLOAT16, TensorProto::INT8, TensorProto::UNDEFINED}) {
     TensorProto proto;
     proto.set_name("s");
     proto.set_data_type(type);

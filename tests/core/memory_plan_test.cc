@@ -57,7 +57,7 @@ NetDef SeluChain(int n) {
 
 // Runs `net` in a fresh workspace holding `feeds` and returns the workspace.
 std::unique_ptr<Workspace> RunIn(const NetDef& net,
-                                  const std::vector<std::pair<std::string, TensorRef>>& feeds) {
+                                 const std::vector<std::pair<std::string, TensorRef>>& feeds) {
   auto ws = std::make_unique<Workspace>();
   for (const auto& [name, t] : feeds) CHECK(ws->FeedBlob(name, t.get()).ok());
   absl::Status s = ws->RunNetOnce(net);
@@ -249,8 +249,8 @@ TEST(MemoryPlanTest, BlobWrittenTwiceAndExistingInPlaceOperators) {
   net.add_external_input("x");
   *net.add_op() = MakeOp("Selu", {"x"}, {"t"});
   *net.add_op() = MakeOp("Softmax", {"t"}, {"u"});
-  *net.add_op() = MakeOp("Selu", {"u"}, {"t"});   // t again.
-  *net.add_op() = MakeOp("Selu", {"t"}, {"t"});   // Already in place.
+  *net.add_op() = MakeOp("Selu", {"u"}, {"t"});  // t again.
+  *net.add_op() = MakeOp("Selu", {"t"}, {"t"});  // Already in place.
   *net.add_op() = MakeOp("Softmax", {"t"}, {"v"});
   *net.add_op() = MakeOp("Sum", {"v", "t"}, {"y"});
   net.add_external_output("y");

@@ -46,8 +46,8 @@ std::string HandWrittenNet() {
   const std::string arg_axis = Bytes(1, "axis") + VarintField(3, 1);
   const std::string op1 =
       Bytes(1, "x") + Bytes(2, "h") + Bytes(3, "first") + Bytes(4, "Selu") + Bytes(5, arg_alpha);
-  const std::string op2 = Bytes(1, "h") + Bytes(2, "y") + Bytes(4, "Softmax") +
-                          Bytes(5, arg_axis) + VarintField(9, 1);
+  const std::string op2 =
+      Bytes(1, "h") + Bytes(2, "y") + Bytes(4, "Softmax") + Bytes(5, arg_axis) + VarintField(9, 1);
   return Bytes(1, "demo") + Bytes(2, op1) + Bytes(2, op2) + Bytes(3, "simple") + Bytes(7, "x") +
          Bytes(8, "y");
 }
@@ -84,8 +84,20 @@ TEST(NetIoTest, ReadsHandWrittenBinaryBytes) {
 TEST(NetIoTest, TextFormatUsesCaffe2FieldNames) {
   const std::string text = R"pb(
     name: "demo"
-    op { input: "x" output: "h" name: "first" type: "Selu" arg { name: "alpha" f: 1.25 } }
-    op { input: "h" output: "y" type: "Softmax" arg { name: "axis" i: 1 } is_gradient_op: true }
+    op {
+      input: "x"
+      output: "h"
+      name: "first"
+      type: "Selu"
+      arg { name: "alpha" f: 1.25 }
+    }
+    op {
+      input: "h"
+      output: "y"
+      type: "Softmax"
+      arg { name: "axis" i: 1 }
+      is_gradient_op: true
+    }
     type: "simple"
     external_input: "x"
     external_output: "y"
@@ -117,7 +129,9 @@ TEST(NetIoTest, RoundTripsThroughBinaryAndText) {
 
 TEST(NetIoTest, TextWithoutTextExtensionIsStillRead) {
   const std::string path = TempPath("net_in_text.pb");
-  ASSERT_TRUE(WriteStringToFile(path, "name: \"t\"\nop { type: \"Selu\" input: \"a\" output: \"b\" }\n").ok());
+  ASSERT_TRUE(
+      WriteStringToFile(path, "name: \"t\"\nop { type: \"Selu\" input: \"a\" output: \"b\" }\n")
+          .ok());
   auto net = ReadNetFile(path);
   ASSERT_TRUE(net.ok()) << net.status();
   EXPECT_EQ(net->name(), "t");

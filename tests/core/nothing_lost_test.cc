@@ -108,13 +108,12 @@ TEST_F(NothingLostTest, AllocationFailureHappensBeforeAnyOperatorRuns) {
   EXPECT_EQ(ws.UsedBytes(), 12336);
   ASSERT_TRUE((*net)->Run().ok());
   const WorkspaceState after_first = State(ws);
-  ASSERT_TRUE(ws.FeedBlob("X", MakeTensor<float>(std::vector<int64_t>{512},
-                                                 std::vector<float>(512, 1.0f)))
-                  .ok());
+  ASSERT_TRUE(
+      ws.FeedBlob("X", MakeTensor<float>(std::vector<int64_t>{512}, std::vector<float>(512, 1.0f)))
+          .ok());
   absl::Status s = (*net)->Run();
   ASSERT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
-  EXPECT_NE(std::string(s.message()).find("memory budget is 16000 bytes"), std::string::npos)
-      << s;
+  EXPECT_NE(std::string(s.message()).find("memory budget is 16000 bytes"), std::string::npos) << s;
   EXPECT_EQ(Without(State(ws), {"X"}), Without(after_first, {"X"}));
 
   // With U gone, the next run fits and computes everything.

@@ -70,8 +70,7 @@ TEST(OpSchemaTest, RequiredAndDuplicateArguments) {
 
 TEST(OpSchemaTest, InplaceOnlyWhereAllowed) {
   OpSchema s = TestSchema();
-  absl::Status st =
-      s.Verify(MakeOp("TestOp", {"x", "z"}, {"z"}, {IntsArg("dims", {1})}));
+  absl::Status st = s.Verify(MakeOp("TestOp", {"x", "z"}, {"z"}, {IntsArg("dims", {1})}));
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("cannot run in place: input 1 and output 0"), std::string::npos)
       << st;
@@ -107,7 +106,8 @@ TEST(OpSchemaTest, InferenceChecksTypesAndShapes) {
   EXPECT_NE(bad.status().message().find("input 1 is float32[3, 2] but input 0 is float32[2, 3]"),
             std::string::npos)
       << bad.status();
-  auto wrong_type = s.InferTensors(def, {TensorType{DType::kInt32, {2}}, TensorType{DType::kInt32, {2}}});
+  auto wrong_type =
+      s.InferTensors(def, {TensorType{DType::kInt32, {2}}, TensorType{DType::kInt32, {2}}});
   EXPECT_NE(wrong_type.status().message().find("expected one of float32"), std::string::npos)
       << wrong_type.status();
 }

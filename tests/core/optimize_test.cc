@@ -59,8 +59,7 @@ PassFunction Tracer(const std::string& letter, bool report_rewrite) {
   };
 }
 
-absl::StatusOr<NetDef> NeverChanges(const NetDef& net, const PassContext&,
-                                    std::vector<Rewrite>*) {
+absl::StatusOr<NetDef> NeverChanges(const NetDef& net, const PassContext&, std::vector<Rewrite>*) {
   return net;
 }
 
@@ -98,9 +97,14 @@ void RegisterTestPasses() {
              GraphPass("TestZ").Description("appends Z").Order(5).Function(Tracer("Z", true)),
              GraphPass("TestB").Description("appends B").Order(50).Function(Tracer("B", false)),
              GraphPass("TestC").Description("changes nothing").Order(50).Function(NeverChanges),
-             GraphPass("TestOff").Description("appends O").Order(1).EnabledByDefault(false)
+             GraphPass("TestOff")
+                 .Description("appends O")
+                 .Order(1)
+                 .EnabledByDefault(false)
                  .Function(Tracer("O", true)),
-             GraphPass("TestMisbehaves").Description("fails or breaks on request").Order(200)
+             GraphPass("TestMisbehaves")
+                 .Description("fails or breaks on request")
+                 .Order(200)
                  .Function(Misbehaves),
          }) {
       if (s.ok()) s = batch.AddPass(std::move(p));
@@ -198,8 +202,8 @@ TEST_F(OptimizeTest, UnknownDisabledPassIsRefusedWithTheKnownNames) {
   options.disabled_passes = {"TestY"};
   EXPECT_THAT(OptimizeNet(Net("trace:"), options),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("'TestY'"), HasSubstr("known passes: "),
-                             HasSubstr("TestZ"), HasSubstr("TestOff"))));
+                       AllOf(HasSubstr("'TestY'"), HasSubstr("known passes: "), HasSubstr("TestZ"),
+                             HasSubstr("TestOff"))));
 }
 
 TEST_F(OptimizeTest, PassErrorKeepsItsCodeAndNamesThePass) {
@@ -215,10 +219,10 @@ TEST_F(OptimizeTest, PassErrorKeepsItsCodeAndNamesThePass) {
 TEST_F(OptimizeTest, InvalidResultOfAPassIsInternalNamingIt) {
   OptimizeOptions options;
   options.input_types = Inputs();
-  EXPECT_THAT(OptimizeNet(Net("break-me"), options),
-              StatusIs(absl::StatusCode::kInternal,
-                       AllOf(HasSubstr("TestMisbehaves"), HasSubstr(kSource),
-                             HasSubstr("nowhere"))));
+  EXPECT_THAT(
+      OptimizeNet(Net("break-me"), options),
+      StatusIs(absl::StatusCode::kInternal,
+               AllOf(HasSubstr("TestMisbehaves"), HasSubstr(kSource), HasSubstr("nowhere"))));
 }
 
 TEST_F(OptimizeTest, PassesSeeInputTypesAndProtectedBlobs) {
@@ -241,8 +245,8 @@ TEST_F(OptimizeTest, DuplicatePassIsAlreadyExistsNamingBothAndAppliesNothing) {
               StatusIs(absl::StatusCode::kAlreadyExists,
                        AllOf(HasSubstr("graph pass 'TestB'"), HasSubstr("second-source"),
                              HasSubstr(kSource))));
-  EXPECT_THAT(OpRegistry::Global().FindPass("TestNew"), StatusIs(absl::StatusCode::kNotFound,
-                                                                 HasSubstr("TestNew")));
+  EXPECT_THAT(OpRegistry::Global().FindPass("TestNew"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("TestNew")));
   EXPECT_EQ(OpRegistry::Global().FindSchema("TestPassBatchOp"), nullptr);
   absl::StatusOr<GraphPass> b = OpRegistry::Global().FindPass("TestB");
   ASSERT_THAT(b, IsOk());

@@ -21,10 +21,10 @@ namespace {
 
 using testing::Copy;
 using testing::IntArg;
-using testing::TensorRefs;
 using testing::MakeOp;
 using testing::RandomTensor;
 using testing::Rng;
+using testing::TensorRefs;
 using testing::ToVector;
 
 struct Range {
@@ -36,10 +36,13 @@ struct Range {
 std::vector<Range> Ranges(int threads, int64_t n, double cost, int64_t grain = 1) {
   std::mutex mu;
   std::vector<Range> r;
-  ParallelFor(threads, n, cost, [&](int64_t b, int64_t e) {
-    std::lock_guard<std::mutex> lock(mu);
-    r.push_back({b, e, std::this_thread::get_id()});
-  }, grain);
+  ParallelFor(
+      threads, n, cost,
+      [&](int64_t b, int64_t e) {
+        std::lock_guard<std::mutex> lock(mu);
+        r.push_back({b, e, std::this_thread::get_id()});
+      },
+      grain);
   std::sort(r.begin(), r.end());
   return r;
 }
@@ -117,8 +120,7 @@ TEST(ParallelForTest, DefaultAndWorkspaceThreadCounts) {
 }
 
 // Runs `op` on `inputs` in a workspace with `threads` threads.
-std::vector<Tensor> RunWithThreads(const OperatorDef& op, const TensorRefs& inputs,
-                                   int threads) {
+std::vector<Tensor> RunWithThreads(const OperatorDef& op, const TensorRefs& inputs, int threads) {
   Workspace ws;
   ws.set_num_threads(threads);
   for (int i = 0; i < op.input_size(); ++i) CHECK(ws.FeedBlob(op.input(i), inputs[i].get()).ok());
@@ -132,8 +134,7 @@ std::vector<Tensor> RunWithThreads(const OperatorDef& op, const TensorRefs& inpu
 }
 
 template <typename T>
-void ExpectSameBits(const OperatorDef& op, const TensorRefs& inputs,
-                    bool splits = true) {
+void ExpectSameBits(const OperatorDef& op, const TensorRefs& inputs, bool splits = true) {
   SCOPED_TRACE(op.type());
   const int64_t before = ParallelSplitCount();
   const std::vector<T> one = ToVector<T>(RunWithThreads(op, inputs, 1)[0]);
@@ -169,8 +170,8 @@ void CheckOperators() {
     ExpectSameBits<T>(fwd, {x}, axis == 1);
     const Tensor y = std::move(RunWithThreads(fwd, {x}, 1)[0]);
     ExpectSameBits<T>(
-        MakeOp("SeluSoftmaxGradient", {"Y", "dY", "X"}, {"dX"}, {IntArg("axis", axis)}),
-        {y, dy, x}, axis == 1);
+        MakeOp("SeluSoftmaxGradient", {"Y", "dY", "X"}, {"dX"}, {IntArg("axis", axis)}), {y, dy, x},
+        axis == 1);
   }
 }
 
@@ -186,8 +187,7 @@ TEST(ParallelOpsTest, SmallTensorsTakeTheSingleThreadPath) {
   for (const OperatorDef& op :
        {MakeOp("Selu", {"X"}, {"Y"}), MakeOp("Softmax", {"X"}, {"Y"}),
         MakeOp("SeluSoftmax", {"X"}, {"Y"}, {IntArg("axis", 1)}),
-        MakeOp("SeluGradient", {"X", "dY"}, {"dX"}),
-        MakeOp("SoftmaxGradient", {"X", "dY"}, {"dX"}),
+        MakeOp("SeluGradient", {"X", "dY"}, {"dX"}), MakeOp("SoftmaxGradient", {"X", "dY"}, {"dX"}),
         MakeOp("SeluSoftmaxGradient", {"X", "dY", "Z"}, {"dX"}, {IntArg("axis", 1)})}) {
     TensorRefs inputs = {x, dy, x};
     inputs.resize(op.input_size(), TensorRef(x));

@@ -44,8 +44,8 @@ class TestScaleBySumOp final : public OperatorBase {
     Tensor* y = Output(0);
     // The net, not the operator, allocated Y with the inferred type.
     if (y->type() != out_ || y->capacity() < y->nbytes() || x.type() != in_) {
-      return absl::InternalError(absl::StrCat("output is ", y->type().ToString(),
-                                              ", prepared ", out_.ToString()));
+      return absl::InternalError(
+          absl::StrCat("output is ", y->type().ToString(), ", prepared ", out_.ToString()));
     }
     const float s = constant_ ? sum_ : Sum(Input(1));
     for (int64_t i = 0; i < x.numel(); ++i) y->mutable_data<float>()[i] = x.data<float>()[i] * s;
@@ -84,8 +84,8 @@ absl::StatusOr<std::vector<TensorType>> InferZerosFromShape(
         "input 0 (S) must be constant across runs (an initializer or init-net blob)");
   }
   const int64_t* s = values[0]->data<int64_t>();
-  return std::vector<TensorType>{TensorType{
-      DType::kFloat32, std::vector<int64_t>(s, s + values[0]->numel())}};
+  return std::vector<TensorType>{
+      TensorType{DType::kFloat32, std::vector<int64_t>(s, s + values[0]->numel())}};
 }
 
 }  // namespace
@@ -180,9 +180,9 @@ TEST(PrepareTest, ABlobWrittenWithTwoShapesIsSizedForTheLargerAndRetypedPerWrite
   ASSERT_TRUE(ws.FeedBlob("X", MakeTensor<float>({2, 3}, {1, 2, 3, 4, 5, 6})).ok());
   ASSERT_TRUE(ws.FeedBlob("Z", MakeTensor<float>({5}, {1, 2, 3, 4, 5})).ok());
   NetDef net;
-  *net.add_op() = MakeOp("Copy", {"X"}, {"T"});   // T: [2, 3]
+  *net.add_op() = MakeOp("Copy", {"X"}, {"T"});  // T: [2, 3]
   *net.add_op() = MakeOp("Copy", {"T"}, {"A"});
-  *net.add_op() = MakeOp("Copy", {"Z"}, {"T"});   // T: [5]
+  *net.add_op() = MakeOp("Copy", {"Z"}, {"T"});  // T: [5]
   *net.add_op() = MakeOp("Copy", {"T"}, {"B"});
   absl::StatusOr<Net*> created = ws.CreateNet(net);
   ASSERT_TRUE(created.ok()) << created.status();

@@ -119,11 +119,11 @@ TEST(ReadLimitsTest, ReadingCostsASmallMultipleOfTheFilePlusPerOperator) {
   EXPECT_EQ(r.code, absl::StatusCode::kOk);
   EXPECT_EQ(r.ops, kOps);
   const int64_t file_bytes = 2 * kOps;
-  std::printf("read %lld operators (%lld-byte file): peak RSS grew by %lld bytes "
-              "(%.1f bytes per operator)\n",
-              static_cast<long long>(kOps), static_cast<long long>(file_bytes),
-              static_cast<long long>(r.peak_growth_bytes),
-              static_cast<double>(r.peak_growth_bytes) / kOps);
+  std::printf(
+      "read %lld operators (%lld-byte file): peak RSS grew by %lld bytes "
+      "(%.1f bytes per operator)\n",
+      static_cast<long long>(kOps), static_cast<long long>(file_bytes),
+      static_cast<long long>(r.peak_growth_bytes), static_cast<double>(r.peak_growth_bytes) / kOps);
   EXPECT_LT(r.peak_growth_bytes, 2 * file_bytes + 400 * kOps + (int64_t{16} << 20));
   // One more operator than the limit allows is refused.
   limits.max_ops = kOps - 1;

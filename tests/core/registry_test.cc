@@ -13,13 +13,28 @@ namespace {
 // The operators opgraph ships. Each must be registered with a schema and a
 // CPU kernel as soon as libopgraph is loaded, whatever links it.
 TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
-  const std::vector<std::string> kBuiltins = {
-      "Selu", "SeluGradient", "Softmax", "SoftmaxGradient", "Sum", "Copy",
-      "GivenTensorFill", "GivenTensorDoubleFill", "GivenTensorIntFill",
-      "GivenTensorInt64Fill", "GivenTensorBoolFill",
-      "FC", "FCGradient", "ConstantFill", "GaussianFill", "UniformFill",
-      "SoftmaxWithLoss", "SoftmaxWithLossGradient", "Accuracy", "WeightedSum",
-      "SeluSoftmax", "SeluSoftmaxGradient"};
+  const std::vector<std::string> kBuiltins = {"Selu",
+                                              "SeluGradient",
+                                              "Softmax",
+                                              "SoftmaxGradient",
+                                              "Sum",
+                                              "Copy",
+                                              "GivenTensorFill",
+                                              "GivenTensorDoubleFill",
+                                              "GivenTensorIntFill",
+                                              "GivenTensorInt64Fill",
+                                              "GivenTensorBoolFill",
+                                              "FC",
+                                              "FCGradient",
+                                              "ConstantFill",
+                                              "GaussianFill",
+                                              "UniformFill",
+                                              "SoftmaxWithLoss",
+                                              "SoftmaxWithLossGradient",
+                                              "Accuracy",
+                                              "WeightedSum",
+                                              "SeluSoftmax",
+                                              "SeluSoftmaxGradient"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);
@@ -56,9 +71,12 @@ TEST(RegistryTest, BatchIsAllOrNothing) {
 
 TEST(RegistryTest, KernelWithoutSchemaIsRejected) {
   RegistrationBatch batch("test-batch");
-  ASSERT_TRUE(batch.AddKernel("KernelOnlyOp", [](const OperatorDef&, const OpSchema&) {
-    return std::unique_ptr<OperatorBase>();
-  }).ok());
+  ASSERT_TRUE(batch
+                  .AddKernel("KernelOnlyOp",
+                             [](const OperatorDef&, const OpSchema&) {
+                               return std::unique_ptr<OperatorBase>();
+                             })
+                  .ok());
   absl::Status s = OpRegistry::Global().Apply(std::move(batch));
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_FALSE(OpRegistry::Global().HasKernel("KernelOnlyOp"));
@@ -81,8 +99,7 @@ using ::testing::HasSubstr;
 
 TEST(RegistryTest, BuiltinRolesAreGivenNextToTheirOperators) {
   EXPECT_EQ(OpRegistry::Global().TypeForRole(OpRole::kGradientAccumulation).value_or(""), "Sum");
-  EXPECT_EQ(OpRegistry::Global().TypeForRole(OpRole::kGradientSeed).value_or(""),
-            "ConstantFill");
+  EXPECT_EQ(OpRegistry::Global().TypeForRole(OpRole::kGradientSeed).value_or(""), "ConstantFill");
 }
 
 TEST(RegistryTest, RoleNobodyHasIsFailedPreconditionNamingIt) {
@@ -105,8 +122,7 @@ TEST(RegistryTest, RoleGivenTwiceIsAlreadyExistsNamingBothAndAppliesNothing) {
   EXPECT_THAT(OpRegistry::Global().Apply(std::move(batch)),
               StatusIs(absl::StatusCode::kAlreadyExists,
                        AllOf(HasSubstr("GradientAccumulation"), HasSubstr("RoleBatchOp"),
-                             HasSubstr("role-batch"), HasSubstr("'Sum'"),
-                             HasSubstr("built-in"))));
+                             HasSubstr("role-batch"), HasSubstr("'Sum'"), HasSubstr("built-in"))));
   EXPECT_EQ(OpRegistry::Global().FindSchema("RoleBatchOp"), nullptr);
   EXPECT_EQ(OpRegistry::Global().TypeForRole(OpRole::kGradientAccumulation).value_or(""), "Sum");
 

@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/net_io.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
 #include "tests/test_util.h"
 
 namespace opgraph {
@@ -140,8 +140,8 @@ TEST(TensorFromProtoTest, RoundTripEveryDtype) {
 }
 
 TEST(TensorFromProtoTest, CountMismatchNamesTensorDimsAndCounts) {
-  absl::StatusOr<Tensor> t = TensorFromProto(
-      ParseText("name: 'weights' dims: 2 dims: 4 data_type: FLOAT float_data: [1, 2, 3, 4, 5, 6, 7]"));
+  absl::StatusOr<Tensor> t = TensorFromProto(ParseText(
+      "name: 'weights' dims: 2 dims: 4 data_type: FLOAT float_data: [1, 2, 3, 4, 5, 6, 7]"));
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(t.status().message(), HasSubstr("tensor 'weights'"));
@@ -269,9 +269,10 @@ std::string NpyBytes(const std::string& dict, const std::string& data, int major
 }
 
 // 1.5f, -2.0f, 0.25f, 0.0f, 1.0f, -1.0f as little-endian bytes (hand-encoded).
-const std::string kSixFloats("\x00\x00\xc0\x3f\x00\x00\x00\xc0\x00\x00\x80\x3e"
-                             "\x00\x00\x00\x00\x00\x00\x80\x3f\x00\x00\x80\xbf",
-                             24);
+const std::string kSixFloats(
+    "\x00\x00\xc0\x3f\x00\x00\x00\xc0\x00\x00\x80\x3e"
+    "\x00\x00\x00\x00\x00\x00\x80\x3f\x00\x00\x80\xbf",
+    24);
 
 TEST(NpyTest, ParsesHandWrittenFile) {
   absl::StatusOr<Tensor> t = ParseNpy(
@@ -285,10 +286,10 @@ TEST(NpyTest, HeaderVariants) {
   // Version 2.0 and 3.0 (4-byte header length), old 16-byte alignment,
   // double quotes, keys in another order, no trailing comma.
   for (int major : {1, 2, 3}) {
-    absl::StatusOr<Tensor> t = ParseNpy(
-        NpyBytes("{\"shape\": (6,), \"fortran_order\": False, \"descr\": \"<f4\"}", kSixFloats,
-                 major, 16),
-        "v.npy");
+    absl::StatusOr<Tensor> t =
+        ParseNpy(NpyBytes("{\"shape\": (6,), \"fortran_order\": False, \"descr\": \"<f4\"}",
+                          kSixFloats, major, 16),
+                 "v.npy");
     ASSERT_TRUE(t.ok()) << major << ": " << t.status();
     EXPECT_EQ(t->dims(), std::vector<int64_t>{6});
     EXPECT_EQ(ToVector<float>(*t)[0], 1.5f);
@@ -307,19 +308,22 @@ TEST(NpyTest, HeaderVariants) {
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_EQ(e->type(), (TensorType{DType::kInt64, {0, 3}}));
   // The one-byte types.
-  absl::StatusOr<Tensor> b = ParseNpy(
-      NpyBytes("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", std::string("\1\0\1", 3)),
-      "b");
+  absl::StatusOr<Tensor> b =
+      ParseNpy(NpyBytes("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }",
+                        std::string("\1\0\1", 3)),
+               "b");
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(ToVector<bool>(*b), (std::vector<bool>{true, false, true}));
-  absl::StatusOr<Tensor> u = ParseNpy(
-      NpyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", std::string("\xff\x05", 2)),
-      "u");
+  absl::StatusOr<Tensor> u =
+      ParseNpy(NpyBytes("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }",
+                        std::string("\xff\x05", 2)),
+               "u");
   ASSERT_TRUE(u.ok()) << u.status();
   EXPECT_EQ(ToVector<uint8_t>(*u), (std::vector<uint8_t>{255, 5}));
-  absl::StatusOr<Tensor> i = ParseNpy(
-      NpyBytes("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", std::string("\xfe\xff\xff\xff", 4)),
-      "i");
+  absl::StatusOr<Tensor> i =
+      ParseNpy(NpyBytes("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }",
+                        std::string("\xfe\xff\xff\xff", 4)),
+               "i");
   ASSERT_TRUE(i.ok()) << i.status();
   EXPECT_EQ(ToVector<int32_t>(*i), std::vector<int32_t>{-2});
 }
@@ -329,10 +333,9 @@ TEST(NpyTest, SerializeMatchesHandComputedLayout) {
   // The dict is 59 characters; numpy's layout adds 20 spaces (room for a
   // 21-digit first dimension) and pads to 64: 10 + 59 + 58 + 1 = 128, so
   // the header length is 118 = 0x76.
-  const std::string expected =
-      std::string("\x93NUMPY\x01\x00\x76\x00", 10) +
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" + std::string(58, ' ') +
-      "\n" + kSixFloats;
+  const std::string expected = std::string("\x93NUMPY\x01\x00\x76\x00", 10) +
+                               "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }" +
+                               std::string(58, ' ') + "\n" + kSixFloats;
   EXPECT_EQ(SerializeNpy(t), expected);
 }
 
@@ -379,8 +382,7 @@ std::vector<BadNpy> BadNpyCases() {
   long_header[8] = '\xff';  // header length 0x00ff = 255 > the 118 bytes present
   return {
       {"empty", "", absl::StatusCode::kInvalidArgument, "too short"},
-      {"magic", "\x93NUMPZ\x01\x00\x10\x00", absl::StatusCode::kInvalidArgument,
-       "magic string"},
+      {"magic", "\x93NUMPZ\x01\x00\x10\x00", absl::StatusCode::kInvalidArgument, "magic string"},
       {"version", std::string("\x93NUMPY\x04\x00\x10\x00", 10) + std::string(16, ' '),
        absl::StatusCode::kInvalidArgument, "unsupported format version 4.0"},
       {"minor version", std::string("\x93NUMPY\x01\x01\x10\x00", 10),
@@ -390,8 +392,7 @@ std::vector<BadNpy> BadNpyCases() {
       {"header past end", long_header, absl::StatusCode::kInvalidArgument,
        "header length 255 runs past the end"},
       {"no newline", no_newline, absl::StatusCode::kInvalidArgument, "does not end with a newline"},
-      {"not a dict", NpyBytes("['descr']", ""), absl::StatusCode::kInvalidArgument,
-       "expected '{'"},
+      {"not a dict", NpyBytes("['descr']", ""), absl::StatusCode::kInvalidArgument, "expected '{'"},
       {"unclosed", NpyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), ", ""),
        absl::StatusCode::kInvalidArgument, "not closed"},
       {"unknown key",
@@ -410,25 +411,31 @@ std::vector<BadNpy> BadNpyCases() {
       {"garbage after dict",
        NpyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (6,)} x", kSixFloats),
        absl::StatusCode::kInvalidArgument, "unexpected text after the header dict"},
-      {"big-endian", NpyBytes("{'descr': '>f4', 'fortran_order': False, 'shape': (6,), }", kSixFloats),
+      {"big-endian",
+       NpyBytes("{'descr': '>f4', 'fortran_order': False, 'shape': (6,), }", kSixFloats),
        absl::StatusCode::kInvalidArgument, "dtype '>f4' is big-endian"},
-      {"float16", NpyBytes("{'descr': '<f2', 'fortran_order': False, 'shape': (12,), }", kSixFloats),
+      {"float16",
+       NpyBytes("{'descr': '<f2', 'fortran_order': False, 'shape': (12,), }", kSixFloats),
        absl::StatusCode::kInvalidArgument, "unsupported dtype '<f2'"},
       {"int8", NpyBytes("{'descr': '|i1', 'fortran_order': False, 'shape': (24,), }", kSixFloats),
        absl::StatusCode::kInvalidArgument, "unsupported dtype '|i1'"},
       {"structured",
        NpyBytes("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (6,), }", kSixFloats),
        absl::StatusCode::kInvalidArgument, "structured dtypes"},
-      {"fortran", NpyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", kSixFloats),
+      {"fortran",
+       NpyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", kSixFloats),
        absl::StatusCode::kInvalidArgument, "fortran_order is True"},
-      {"int shape", NpyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (6), }", kSixFloats),
+      {"int shape",
+       NpyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (6), }", kSixFloats),
        absl::StatusCode::kInvalidArgument, "not a tuple"},
-      {"list shape", NpyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': [6], }", kSixFloats),
+      {"list shape",
+       NpyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': [6], }", kSixFloats),
        absl::StatusCode::kInvalidArgument, "'shape' must be a tuple"},
       {"negative dim",
        NpyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (-2, 3), }", kSixFloats),
        absl::StatusCode::kInvalidArgument, "negative dimension -2"},
-      {"bad dim", NpyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2L, 3), }", kSixFloats),
+      {"bad dim",
+       NpyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2L, 3), }", kSixFloats),
        absl::StatusCode::kInvalidArgument, "'2L' is not an integer"},
       {"overflowing shape",
        NpyBytes("{'descr': '<f4', 'fortran_order': False, "

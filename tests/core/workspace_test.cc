@@ -105,9 +105,9 @@ TEST(WorkspaceTest, MissingInputsAreNamed) {
   auto r = ws.CreateNet(SeluChain("n"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(r.status().message().find(
-                "'x' is declared in external_input but is not in the workspace"),
-            std::string::npos)
+  EXPECT_NE(
+      r.status().message().find("'x' is declared in external_input but is not in the workspace"),
+      std::string::npos)
       << r.status();
   NetDef net;
   net.set_name("m");

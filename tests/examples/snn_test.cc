@@ -91,7 +91,8 @@ TEST(SnnTest, DeepSeluStackIsSelfNormalizing) {
   Tensor x;
   ASSERT_TRUE(x.Resize(DType::kFloat32, {kSamples, cfg.input_dim}).ok());
   snn::Rng rng(99);
-  for (int64_t i = 0; i < x.numel(); ++i) x.mutable_data<float>()[i] = static_cast<float>(rng.Normal());
+  for (int64_t i = 0; i < x.numel(); ++i)
+    x.mutable_data<float>()[i] = static_cast<float>(rng.Normal());
   ASSERT_TRUE(ws.FeedBlob("x", std::move(x)).ok());
   ASSERT_TRUE(ws.RunNetOnce(snn::BuildForwardNet(cfg, "x", "", "")).ok());
   double worst_mean = 0, worst_var = 0;
@@ -135,7 +136,8 @@ TEST(SnnTest, WrongInitializationIsDetectable) {
   Tensor x;
   ASSERT_TRUE(x.Resize(DType::kFloat32, {512, cfg.input_dim}).ok());
   snn::Rng rng(5);
-  for (int64_t i = 0; i < x.numel(); ++i) x.mutable_data<float>()[i] = static_cast<float>(rng.Normal());
+  for (int64_t i = 0; i < x.numel(); ++i)
+    x.mutable_data<float>()[i] = static_cast<float>(rng.Normal());
   ASSERT_TRUE(ws.FeedBlob("x", std::move(x)).ok());
   ASSERT_TRUE(ws.RunNetOnce(snn::BuildForwardNet(cfg, "x", "", "")).ok());
   const Tensor* last = ws.GetBlob(snn::HiddenNames(cfg, "").back());

@@ -43,13 +43,12 @@ namespace fuzz {
 
 // A broken invariant: stop here so that libFuzzer (or the test) reports it
 // with a stack trace.
-#define OPGRAPH_FUZZ_ASSERT(cond)                                          \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      std::fprintf(stderr, "fuzz invariant failed: %s (%s:%d)\n", #cond,   \
-                   __FILE__, __LINE__);                                    \
-      std::abort();                                                        \
-    }                                                                      \
+#define OPGRAPH_FUZZ_ASSERT(cond)                                                             \
+  do {                                                                                        \
+    if (!(cond)) {                                                                            \
+      std::fprintf(stderr, "fuzz invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+      std::abort();                                                                           \
+    }                                                                                         \
   } while (0)
 
 // The limits the fuzz targets run under: small enough that no input can
@@ -137,8 +136,7 @@ struct BlobSnapshot {
   TensorType type;
   std::string bytes;
   bool operator==(const BlobSnapshot& o) const {
-    return name == o.name && initialized == o.initialized && type == o.type &&
-           bytes == o.bytes;
+    return name == o.name && initialized == o.initialized && type == o.type && bytes == o.bytes;
   }
 };
 
@@ -159,8 +157,7 @@ inline std::vector<BlobSnapshot> Snapshot(const Workspace& ws) {
 }
 
 // The snapshot entries of blobs that no operator of `net` writes.
-inline std::vector<BlobSnapshot> NotWrittenBy(const NetDef& net,
-                                              std::vector<BlobSnapshot> snap) {
+inline std::vector<BlobSnapshot> NotWrittenBy(const NetDef& net, std::vector<BlobSnapshot> snap) {
   std::vector<BlobSnapshot> out;
   for (BlobSnapshot& s : snap) {
     bool written = false;
@@ -202,8 +199,7 @@ inline void FuzzNetRun(const uint8_t* data, size_t size) {
   RunAndCheck(&ws, *net);  // Reuses the outputs of the first run.
   // A new shape for an input forces inference again at run time.
   OPGRAPH_FUZZ_ASSERT(
-      ws.FeedBlob("X", *Tensor::FromVector<float>({3, 1}, std::vector<float>{4, -4, 0.25f}))
-          .ok());
+      ws.FeedBlob("X", *Tensor::FromVector<float>({3, 1}, std::vector<float>{4, -4, 0.25f})).ok());
   RunAndCheck(&ws, *net);
 }
 

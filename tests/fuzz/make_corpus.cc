@@ -75,7 +75,8 @@ bool Write(const std::string& path, const std::string& bytes) {
 
 std::vector<std::pair<std::string, Tensor>> SampleTensors() {
   std::vector<std::pair<std::string, Tensor>> out;
-  out.push_back({"f32", *Tensor::FromVector<float>({2, 3}, std::vector<float>{1, -2, 3, 0.5f, 0, -0.25f})});
+  out.push_back(
+      {"f32", *Tensor::FromVector<float>({2, 3}, std::vector<float>{1, -2, 3, 0.5f, 0, -0.25f})});
   out.push_back({"f64", *Tensor::FromVector<double>({3}, std::vector<double>{1e300, -1, 0})});
   out.push_back({"i32", *Tensor::FromVector<int32_t>({2, 2}, std::vector<int32_t>{1, -1, 7, 0})});
   out.push_back({"i64", *Tensor::FromVector<int64_t>({2}, std::vector<int64_t>{1, -9000000000})});

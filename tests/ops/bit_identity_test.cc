@@ -456,12 +456,24 @@ Tensor Mixed(const std::vector<int64_t>& dims, Rng& rng) {
   for (int64_t i = 0; i < t.numel(); ++i) {
     double v = 0;
     switch (rng.Next() % 32) {
-      case 0: v = 0.0; break;
-      case 1: v = -0.0; break;
-      case 2: v = rng.Uniform(-1e-3, 1e-3); break;
-      case 3: v = rng.Uniform(-1000, -40); break;
-      case 4: v = rng.Uniform(20, 90); break;
-      default: v = rng.Uniform(-12, 6); break;
+      case 0:
+        v = 0.0;
+        break;
+      case 1:
+        v = -0.0;
+        break;
+      case 2:
+        v = rng.Uniform(-1e-3, 1e-3);
+        break;
+      case 3:
+        v = rng.Uniform(-1000, -40);
+        break;
+      case 4:
+        v = rng.Uniform(20, 90);
+        break;
+      default:
+        v = rng.Uniform(-12, 6);
+        break;
     }
     p[i] = static_cast<T>(v);
   }
@@ -550,19 +562,33 @@ void AddCases(const char* dtype, std::vector<Case>* cases) {
       Rng rng(SeedOf(c.key));
       c.op = MakeOp("SeluGradient", {"Y", "dY"}, {"dX"});
       // Y spans selu's range (-scale * alpha, inf); dY is any gradient.
-      c.inputs = TensorList().Add(Uniform<T>(dims, rng, -1.75, 6)).Add(Uniform<T>(dims, rng, -2, 2)).Take();
+      c.inputs = TensorList()
+                     .Add(Uniform<T>(dims, rng, -1.75, 6))
+                     .Add(Uniform<T>(dims, rng, -2, 2))
+                     .Take();
     }
     {
       Case& c = add("Sum", "", dims);
       Rng rng(SeedOf(c.key));
       c.op = MakeOp("Sum", {"A", "B", "C"}, {"Y"});
-      c.inputs = TensorList().Add(Mixed<T>(dims, rng)).Add(Mixed<T>(dims, rng)).Add(Mixed<T>(dims, rng)).Take();
+      c.inputs = TensorList()
+                     .Add(Mixed<T>(dims, rng))
+                     .Add(Mixed<T>(dims, rng))
+                     .Add(Mixed<T>(dims, rng))
+                     .Take();
     }
     {
       Case& c = add("WeightedSum", "", dims);
       Rng rng(SeedOf(c.key));
       c.op = MakeOp("WeightedSum", {"A", "wa", "B", "wb", "C", "wc"}, {"Y"});
-      c.inputs = TensorList().Add(Mixed<T>(dims, rng)).Add(MakeTensor<T>({1}, {T(0.7)})).Add(Mixed<T>(dims, rng)).Add(MakeTensor<T>({1}, {T(-1.3)})).Add(Mixed<T>(dims, rng)).Add(MakeTensor<T>({1}, {T(1e-3)})).Take();
+      c.inputs = TensorList()
+                     .Add(Mixed<T>(dims, rng))
+                     .Add(MakeTensor<T>({1}, {T(0.7)}))
+                     .Add(Mixed<T>(dims, rng))
+                     .Add(MakeTensor<T>({1}, {T(-1.3)}))
+                     .Add(Mixed<T>(dims, rng))
+                     .Add(MakeTensor<T>({1}, {T(1e-3)}))
+                     .Take();
     }
     {
       Case& c = add("SoftmaxWithLoss", "", dims);
@@ -582,7 +608,12 @@ void AddCases(const char* dtype, std::vector<Case>* cases) {
       Tensor x = Mixed<T>(dims, rng);
       for (int32_t& l : labels) l = static_cast<int32_t>(rng.Next() % dims[1]);
       Tensor p = Uniform<T>(dims, rng, 0, 1);
-      c.inputs = TensorList().Add(std::move(x)).Add(MakeTensor<int32_t>({dims[0]}, labels)).Add(std::move(p)).Add(MakeTensor<T>({}, {T(1.25)})).Take();
+      c.inputs = TensorList()
+                     .Add(std::move(x))
+                     .Add(MakeTensor<int32_t>({dims[0]}, labels))
+                     .Add(std::move(p))
+                     .Add(MakeTensor<T>({}, {T(1.25)}))
+                     .Take();
     }
   }
   // Softmax flattens the dims from `axis` on; SeluSoftmax takes the single
@@ -610,7 +641,8 @@ void AddCases(const char* dtype, std::vector<Case>* cases) {
       Case& c = add("SoftmaxGradient", variant, dims);
       Rng rng(SeedOf(c.key));
       c.op = MakeOp("SoftmaxGradient", {"Y", "dY"}, {"dX"}, {IntArg("axis", axis)});
-      c.inputs = TensorList().Add(Uniform<T>(dims, rng, 0, 1)).Add(Uniform<T>(dims, rng, -2, 2)).Take();
+      c.inputs =
+          TensorList().Add(Uniform<T>(dims, rng, 0, 1)).Add(Uniform<T>(dims, rng, -2, 2)).Take();
     }
   }
   for (const auto& [dims, axis] : selu_softmax_cases) {

@@ -76,8 +76,7 @@ TEST(CopyOpTest, RejectsWrongArityAndArguments) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(CreateStatus(MakeOp("Copy", {"X"}, {"Y", "Z"}), {x}).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(CreateStatus(MakeOp("Copy", {}, {"Y"}), {}).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CreateStatus(MakeOp("Copy", {}, {"Y"}), {}).code(), absl::StatusCode::kInvalidArgument);
   absl::Status s = CreateStatus(MakeOp("Copy", {"X"}, {"Y"}, {FloatArg("scale", 2)}), {x});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_NE(s.message().find("'scale'"), std::string::npos) << s;

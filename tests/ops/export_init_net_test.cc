@@ -54,8 +54,7 @@ TEST(ExportInitNetTest, RoundTripsEveryFilledDtype) {
   EXPECT_EQ(ToVector<float>(*fresh.GetBlob("f")), (std::vector<float>{1.5f, -2, 0, 3e-7f}));
   EXPECT_EQ(ToVector<double>(*fresh.GetBlob("d")), (std::vector<double>{0.5, -4, 1e10}));
   EXPECT_EQ(ToVector<int32_t>(*fresh.GetBlob("i")), (std::vector<int32_t>{INT32_MIN, 7}));
-  EXPECT_EQ(ToVector<int64_t>(*fresh.GetBlob("l")),
-            (std::vector<int64_t>{int64_t{1} << 40, -3}));
+  EXPECT_EQ(ToVector<int64_t>(*fresh.GetBlob("l")), (std::vector<int64_t>{int64_t{1} << 40, -3}));
   EXPECT_EQ(fresh.GetBlob("l")->dims(), (std::vector<int64_t>{1, 2}));
   EXPECT_EQ(ToVector<bool>(*fresh.GetBlob("b")), (std::vector<bool>{true, false, true}));
   EXPECT_EQ(fresh.GetBlob("s")->ndim(), 0);

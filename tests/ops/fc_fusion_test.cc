@@ -106,30 +106,44 @@ TEST(FCFusionTest, LeavesIllegalPairsAlone) {
     std::vector<std::string> protect;
   };
   const std::vector<Case> cases = {
-      {"another reader", R"(
+      {"another reader",
+       R"(
 op { type: "FC" input: "X" input: "W" input: "b" output: "H" }
 op { type: "Selu" input: "H" output: "Y" }
-op { type: "Copy" input: "H" output: "Z" })", {}},
-      {"external output", R"(
+op { type: "Copy" input: "H" output: "Z" })",
+       {}},
+      {"external output",
+       R"(
 op { type: "FC" input: "X" input: "W" input: "b" output: "H" }
 op { type: "Selu" input: "H" output: "Y" }
-external_output: "H")", {}},
-      {"protected", R"(
+external_output: "H")",
+       {}},
+      {"protected",
+       R"(
 op { type: "FC" input: "X" input: "W" input: "b" output: "H" }
-op { type: "Selu" input: "H" output: "Y" })", {"H"}},
-      {"W rewritten in between", R"(
+op { type: "Selu" input: "H" output: "Y" })",
+       {"H"}},
+      {"W rewritten in between",
+       R"(
 op { type: "FC" input: "X" input: "W" input: "b" output: "H" }
 op { type: "Copy" input: "X" output: "W" }
-op { type: "Selu" input: "H" output: "Y" })", {}},
-      {"Selu writes X", R"(
+op { type: "Selu" input: "H" output: "Y" })",
+       {}},
+      {"Selu writes X",
+       R"(
 op { type: "FC" input: "X" input: "W" input: "b" output: "H" }
-op { type: "Selu" input: "H" output: "X" })", {}},
-      {"bad Selu argument", R"(
+op { type: "Selu" input: "H" output: "X" })",
+       {}},
+      {"bad Selu argument",
+       R"(
 op { type: "FC" input: "X" input: "W" input: "b" output: "H" }
-op { type: "Selu" input: "H" output: "Y" arg { name: "scale" f: 0.5 } })", {}},
-      {"Selu reads something else", R"(
+op { type: "Selu" input: "H" output: "Y" arg { name: "scale" f: 0.5 } })",
+       {}},
+      {"Selu reads something else",
+       R"(
 op { type: "FC" input: "X" input: "W" input: "b" output: "H" }
-op { type: "Selu" input: "b" output: "Y" })", {}},
+op { type: "Selu" input: "b" output: "Y" })",
+       {}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.why);
@@ -154,12 +168,12 @@ TEST(FCFusionTest, SchemaInfersFCShapesAndRejectsBadSelu) {
        RandomTensor<float>({5}, rng, -1, 1)});
   ASSERT_THAT(out, IsOk());
   EXPECT_EQ((*out)[0].dims(), (std::vector<int64_t>{2, 3, 5}));
-  EXPECT_THAT(testing::CreateStatus(testing::MakeOp("FCSelu", {"x", "w", "b"}, {"y"},
-                                                    {testing::FloatArg("scale", 0.5f)}),
-                                    {RandomTensor<float>({2, 4}, rng, -1, 1),
-                                     RandomTensor<float>({5, 4}, rng, -1, 1),
-                                     RandomTensor<float>({5}, rng, -1, 1)}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("scale")));
+  EXPECT_THAT(
+      testing::CreateStatus(
+          testing::MakeOp("FCSelu", {"x", "w", "b"}, {"y"}, {testing::FloatArg("scale", 0.5f)}),
+          {RandomTensor<float>({2, 4}, rng, -1, 1), RandomTensor<float>({5, 4}, rng, -1, 1),
+           RandomTensor<float>({5}, rng, -1, 1)}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("scale")));
   EXPECT_THAT(GetGradientDefs(testing::MakeOp("FCSelu", {"x", "w", "b"}, {"y"})),
               StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::_));
 }
@@ -188,8 +202,8 @@ external_output: "H2"
   const Tensor w2 = RandomTensor<T>({n, n}, rng, -0.3, 0.3);
   const Tensor b2 = RandomTensor<T>({n}, rng, -1, 1);
   OptimizeOptions options;
-  options.input_types = {{"X", x.type()}, {"W", w.type()}, {"b", b.type()},
-                         {"W2", w2.type()}, {"b2", b2.type()}};
+  options.input_types = {
+      {"X", x.type()}, {"W", w.type()}, {"b", b.type()}, {"W2", w2.type()}, {"b2", b2.type()}};
   options.disabled_passes = {"FuseSeluSoftmax"};
   absl::StatusOr<OptimizeResult> opt = OptimizeNet(net, options);
   ASSERT_THAT(opt, IsOk());

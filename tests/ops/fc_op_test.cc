@@ -21,13 +21,13 @@ namespace {
 using testing::Copy;
 using testing::FloatArg;
 using testing::FloatsArg;
+using testing::IntArg;
 using testing::IntsArg;
 using testing::IsOk;
-using testing::RandomTensor;
-using testing::Rng;
-using testing::IntArg;
 using testing::MakeOp;
 using testing::MakeTensor;
+using testing::RandomTensor;
+using testing::Rng;
 using testing::RunOp;
 using testing::ToVector;
 
@@ -71,10 +71,10 @@ TEST(FCOpTest, AxisKeepsLeadingDims) {
 }
 
 TEST(FCOpTest, RejectsMismatchedShapesNamingThem) {
-  auto out = RunOp(MakeOp("FC", {"x", "w", "b"}, {"y"}),
-                   {MakeTensor<float>({2, 3}, {1, 2, 3, 4, 5, 6}),
-                    MakeTensor<float>({2, 2}, {1, 0, -1, 0.5f}),
-                    MakeTensor<float>({2}, {0.1f, -0.2f})});
+  auto out =
+      RunOp(MakeOp("FC", {"x", "w", "b"}, {"y"}),
+            {MakeTensor<float>({2, 3}, {1, 2, 3, 4, 5, 6}),
+             MakeTensor<float>({2, 2}, {1, 0, -1, 0.5f}), MakeTensor<float>({2}, {0.1f, -0.2f})});
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(out.status().message().find("float32[2, 2]"), std::string::npos) << out.status();
@@ -113,8 +113,8 @@ TEST(FCOpTest, FiniteDifferenceGradient) {
   testing::Rng rng(42);
   for (int axis : {1, 2}) {
     SCOPED_TRACE(axis);
-    const std::vector<int64_t> xdims = axis == 1 ? std::vector<int64_t>{4, 3}
-                                                 : std::vector<int64_t>{2, 2, 3};
+    const std::vector<int64_t> xdims =
+        axis == 1 ? std::vector<int64_t>{4, 3} : std::vector<int64_t>{2, 2, 3};
     auto r = CheckGradient(MakeOp("FC", {"x", "w", "b"}, {"y"}, {IntArg("axis", axis)}),
                            {testing::RandomTensor<float>(xdims, rng, -1, 1),
                             testing::RandomTensor<float>({5, 3}, rng, -1, 1),
@@ -125,7 +125,6 @@ TEST(FCOpTest, FiniteDifferenceGradient) {
     EXPECT_TRUE(GradientWithinTolerance(*r).ok()) << r->Summary();
   }
 }
-
 
 // ---------------------------------------------------------------------------
 // Against a long double reference. Every element of Y is b_j + sum_p x_ip w_jp
@@ -165,25 +164,25 @@ template <typename T>
 void CheckAgainstLongDouble() {
   Rng rng(7);
   const std::vector<FcCase> cases = {
-      {{5, 37}, {9, 37}, 1, 1},          // plain
-      {{1, 300}, {17, 300}, 1, 1},       // one row: the wrapper's gemv path
-      {{3, 4, 5, 6}, {7, 5, 6}, 2, 1},   // axis 2: M = 12, K = 30
-      {{2, 3, 20}, {4, 2, 3, 20}, 1, 2}, // axis_w 2: N = 8, K = 60
-      {{300, 70}, {130, 70}, 1, 1},      // many rows
-      {{0, 8}, {3, 8}, 1, 1},            // M = 0
+      {{5, 37}, {9, 37}, 1, 1},           // plain
+      {{1, 300}, {17, 300}, 1, 1},        // one row: the wrapper's gemv path
+      {{3, 4, 5, 6}, {7, 5, 6}, 2, 1},    // axis 2: M = 12, K = 30
+      {{2, 3, 20}, {4, 2, 3, 20}, 1, 2},  // axis_w 2: N = 8, K = 60
+      {{300, 70}, {130, 70}, 1, 1},       // many rows
+      {{0, 8}, {3, 8}, 1, 1},             // M = 0
   };
   for (const FcCase& c : cases) {
-    SCOPED_TRACE(::testing::Message() << "x " << c.xdims.size() << "d axis " << c.axis
-                                      << " axis_w " << c.axis_w);
+    SCOPED_TRACE(::testing::Message()
+                 << "x " << c.xdims.size() << "d axis " << c.axis << " axis_w " << c.axis_w);
     const Tensor x = RandomTensor<T>(c.xdims, rng, -2, 2);
     const Tensor w = RandomTensor<T>(c.wdims, rng, -1, 1);
     const int64_t m = DimsProduct(c.xdims, 0, c.axis);
     const int64_t k = DimsProduct(c.xdims, c.axis, static_cast<int>(c.xdims.size()));
     const int64_t n = DimsProduct(c.wdims, 0, c.axis_w);
     const Tensor b = RandomTensor<T>({n}, rng, -1, 1);
-    auto out = RunOp(MakeOp("FC", {"x", "w", "b"}, {"y"},
-                            {IntArg("axis", c.axis), IntArg("axis_w", c.axis_w)}),
-                     {x, w, b});
+    auto out = RunOp(
+        MakeOp("FC", {"x", "w", "b"}, {"y"}, {IntArg("axis", c.axis), IntArg("axis_w", c.axis_w)}),
+        {x, w, b});
     ASSERT_TRUE(out.ok()) << out.status();
     std::vector<int64_t> ydims(c.xdims.begin(), c.xdims.begin() + c.axis);
     ydims.push_back(n);
@@ -226,15 +225,18 @@ void CheckGradientAgainstLongDouble() {
       }
     }
   };
-  check((*out)[0], n, k, m, [&](int64_t j, int64_t q, int64_t i) {
-    return static_cast<long double>(g[i * n + j]) * xp[i * k + q];
-  }, 2);
-  check((*out)[1], 1, n, m, [&](int64_t, int64_t j, int64_t i) {
-    return static_cast<long double>(g[i * n + j]);
-  }, 0);
-  check((*out)[2], m, k, n, [&](int64_t i, int64_t q, int64_t j) {
-    return static_cast<long double>(g[i * n + j]) * wp[j * k + q];
-  }, 2);
+  check((*out)[0], n, k, m,
+        [&](int64_t j, int64_t q, int64_t i) {
+          return static_cast<long double>(g[i * n + j]) * xp[i * k + q];
+        },
+        2);
+  check((*out)[1], 1, n, m,
+        [&](int64_t, int64_t j, int64_t i) { return static_cast<long double>(g[i * n + j]); }, 0);
+  check((*out)[2], m, k, n,
+        [&](int64_t i, int64_t q, int64_t j) {
+          return static_cast<long double>(g[i * n + j]) * wp[j * k + q];
+        },
+        2);
 }
 
 TEST(FCOpTest, GradientMatchesLongDoubleFloat) { CheckGradientAgainstLongDouble<float>(); }
@@ -353,12 +355,11 @@ TEST(FCOpTest, LongSumOfSmallTermsStaysWithinTheLongSumBound) {
     ASSERT_THAT(w.Resize(DType::kFloat32, {1, k}), IsOk());
     std::fill(x.mutable_data<float>(), x.mutable_data<float>() + x.numel(), 0.001f);
     std::fill(w.mutable_data<float>(), w.mutable_data<float>() + w.numel(), 1.0f);
-    auto out = RunOp(MakeOp("FC", {"x", "w", "b"}, {"y"}),
-                     {x, w, MakeTensor<float>({1}, {0.0f})});
+    auto out = RunOp(MakeOp("FC", {"x", "w", "b"}, {"y"}), {x, w, MakeTensor<float>({1}, {0.0f})});
     ASSERT_TRUE(out.ok()) << out.status();
     const long double exact = static_cast<long double>(k) * 0.001f;
-    const long double bound = (k / 256.0L + 4096 + 2) *
-                              std::numeric_limits<float>::epsilon() / 2 * exact;
+    const long double bound =
+        (k / 256.0L + 4096 + 2) * std::numeric_limits<float>::epsilon() / 2 * exact;
     EXPECT_LT(bound, 0.0013L * exact);
     for (float y : ToVector<float>((*out)[0])) {
       EXPECT_LE(std::fabs(y - exact), bound) << y << " vs " << static_cast<double>(exact);

@@ -20,8 +20,8 @@ using testing::RunOp;
 using testing::ToVector;
 
 TEST(FillOpsTest, ConstantFillFromShape) {
-  auto out = RunOp(MakeOp("ConstantFill", {}, {"y"},
-                          {IntsArg("shape", {2, 3}), FloatArg("value", 2.5f)}), {});
+  auto out = RunOp(
+      MakeOp("ConstantFill", {}, {"y"}, {IntsArg("shape", {2, 3}), FloatArg("value", 2.5f)}), {});
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ((*out)[0].type(), (TensorType{DType::kFloat32, {2, 3}}));
   EXPECT_EQ(ToVector<float>((*out)[0]), std::vector<float>(6, 2.5f));
@@ -51,24 +51,26 @@ TEST(FillOpsTest, RejectsBadArguments) {
   auto negative = RunOp(MakeOp("ConstantFill", {}, {"y"}, {IntsArg("shape", {2, -1})}), {});
   ASSERT_FALSE(negative.ok());
   EXPECT_NE(negative.status().message().find("negative"), std::string::npos);
-  auto bad_type = RunOp(MakeOp("GaussianFill", {}, {"y"}, {IntsArg("shape", {2}),
-                                                          IntArg("dtype", 2)}), {});
+  auto bad_type =
+      RunOp(MakeOp("GaussianFill", {}, {"y"}, {IntsArg("shape", {2}), IntArg("dtype", 2)}), {});
   ASSERT_FALSE(bad_type.ok());
   EXPECT_NE(bad_type.status().message().find("int32"), std::string::npos) << bad_type.status();
-  auto bad_std = RunOp(MakeOp("GaussianFill", {}, {"y"}, {IntsArg("shape", {2}),
-                                                         FloatArg("std", -1)}), {});
+  auto bad_std =
+      RunOp(MakeOp("GaussianFill", {}, {"y"}, {IntsArg("shape", {2}), FloatArg("std", -1)}), {});
   ASSERT_FALSE(bad_std.ok());
   EXPECT_NE(bad_std.status().message().find("std"), std::string::npos);
-  auto bad_range = RunOp(MakeOp("UniformFill", {}, {"y"}, {IntsArg("shape", {2}),
-                                                          FloatArg("min", 2), FloatArg("max", 1)}), {});
+  auto bad_range = RunOp(MakeOp("UniformFill", {}, {"y"},
+                                {IntsArg("shape", {2}), FloatArg("min", 2), FloatArg("max", 1)}),
+                         {});
   EXPECT_EQ(bad_range.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 // SplitMix64(seed 7), Box-Muller, mean 1, std 2 (see the file comment).
 TEST(FillOpsTest, GaussianFillGoldenValues) {
-  auto out = RunOp(MakeOp("GaussianFill", {}, {"y"},
-                          {IntsArg("shape", {4}), FloatArg("mean", 1), FloatArg("std", 2),
-                           IntArg("seed", 7)}), {});
+  auto out = RunOp(
+      MakeOp("GaussianFill", {}, {"y"},
+             {IntsArg("shape", {4}), FloatArg("mean", 1), FloatArg("std", 2), IntArg("seed", 7)}),
+      {});
   ASSERT_TRUE(out.ok()) << out.status();
   const std::vector<float> y = ToVector<float>((*out)[0]);
   const std::vector<float> expected = {2.9769487380981445f, 1.2093132734298706f,
@@ -80,7 +82,8 @@ TEST(FillOpsTest, GaussianFillGoldenValues) {
 TEST(FillOpsTest, UniformFillGoldenValues) {
   auto out = RunOp(MakeOp("UniformFill", {}, {"y"},
                           {IntsArg("shape", {2, 2}), FloatArg("min", -1), FloatArg("max", 3),
-                           IntArg("seed", 11)}), {});
+                           IntArg("seed", 11)}),
+                   {});
   ASSERT_TRUE(out.ok()) << out.status();
   const std::vector<float> y = ToVector<float>((*out)[0]);
   const std::vector<float> expected = {0.2649775743484497f, 0.04946060851216316f,
@@ -91,8 +94,8 @@ TEST(FillOpsTest, UniformFillGoldenValues) {
 // Moments of 200000 draws: the sample mean has standard error 1/sqrt(n) =
 // 0.0022 and the sample variance about sqrt(2/n) = 0.0032; bounds are 5 of those.
 TEST(FillOpsTest, GaussianFillMomentsAndReproducibility) {
-  const OperatorDef def = MakeOp("GaussianFill", {}, {"y"},
-                                 {IntsArg("shape", {200000}), IntArg("dtype", 13)});
+  const OperatorDef def =
+      MakeOp("GaussianFill", {}, {"y"}, {IntsArg("shape", {200000}), IntArg("dtype", 13)});
   auto a = RunOp(def, {});
   auto b = RunOp(def, {});
   ASSERT_TRUE(a.ok() && b.ok());
@@ -106,8 +109,8 @@ TEST(FillOpsTest, GaussianFillMomentsAndReproducibility) {
   EXPECT_NEAR(mean, 0.0, 0.011);
   EXPECT_NEAR(var, 1.0, 0.016);
   // Another output name gives another default seed, so other values.
-  auto c = RunOp(MakeOp("GaussianFill", {}, {"z"}, {IntsArg("shape", {200000}),
-                                                   IntArg("dtype", 13)}), {});
+  auto c = RunOp(
+      MakeOp("GaussianFill", {}, {"z"}, {IntsArg("shape", {200000}), IntArg("dtype", 13)}), {});
   ASSERT_TRUE(c.ok());
   EXPECT_NE(ToVector<double>((*c)[0])[0], y[0]);
 }

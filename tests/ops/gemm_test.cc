@@ -12,8 +12,8 @@
 #include <omp.h>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -86,9 +86,8 @@ double CheckAgainstReference(const Problem<T>& pr, const std::vector<T>& c,
       const long double bound = (pr.k + 2) * eps * s;
       if (s > 0) worst = std::max(worst, static_cast<double>(err / (eps * s)));
       if (!(err <= bound)) {
-        ADD_FAILURE() << what << " C(" << i << "," << j << ") = " << c[i * pr.ldc + j]
-                      << ", exact " << static_cast<double>(exact) << ", bound "
-                      << static_cast<double>(bound);
+        ADD_FAILURE() << what << " C(" << i << "," << j << ") = " << c[i * pr.ldc + j] << ", exact "
+                      << static_cast<double>(exact) << ", bound " << static_cast<double>(bound);
         return worst;
       }
     }
@@ -158,8 +157,8 @@ TYPED_TEST(GemmTest, PackedMatchesLongDouble) {
           EXPECT_EQ(packed->k(), pr.k);
           EXPECT_EQ(packed->n(), pr.n);
           std::vector<T> c = pr.c0;
-          GemmPacked<T>(ta, pr.m, pr.alpha, pr.a.data(), pr.lda, *packed, pr.beta, c.data(),
-                        pr.ldc, /*num_threads=*/1);
+          GemmPacked<T>(ta, pr.m, pr.alpha, pr.a.data(), pr.lda, *packed, pr.beta, c.data(), pr.ldc,
+                        /*num_threads=*/1);
           CheckAgainstReference(pr, c,
                                 "GemmPacked ta=" + std::to_string(ta) +
                                     " tb=" + std::to_string(tb) + " m=" + std::to_string(s.m) +
@@ -197,8 +196,8 @@ TYPED_TEST(GemmTest, CallsFromInsideAParallelRegion) {
 #pragma omp parallel num_threads(2)
   {
     const int t = omp_get_thread_num();
-    Gemm<T>(true, false, pr.m, pr.n, pr.k, T(1), pr.a.data(), pr.lda, pr.b.data(), pr.ldb,
-            T(0), out[t].data(), pr.ldc, /*num_threads=*/2);
+    Gemm<T>(true, false, pr.m, pr.n, pr.k, T(1), pr.a.data(), pr.lda, pr.b.data(), pr.ldb, T(0),
+            out[t].data(), pr.ldc, /*num_threads=*/2);
   }
   CheckAgainstReference(pr, out[0], "thread 0");
   CheckAgainstReference(pr, out[1], "thread 1");
@@ -229,16 +228,16 @@ TYPED_TEST(GemmTest, PackRejectsBadArgumentsWithStatus) {
             absl::StatusCode::kInvalidArgument);  // ldb < k
   // 2^60 elements overflow size_t bytes; 2^29 x 2^29 (2 or 4 EiB) cannot be
   // allocated: both are ResourceExhausted, not an abort.
-  EXPECT_EQ(PackedMatrix<T>::Pack(w.data(), int64_t{1} << 30, int64_t{1} << 30, int64_t{1} << 30,
-                                  false)
-                .status()
-                .code(),
-            absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(PackedMatrix<T>::Pack(w.data(), int64_t{1} << 29, int64_t{1} << 29, int64_t{1} << 29,
-                                  false)
-                .status()
-                .code(),
-            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(
+      PackedMatrix<T>::Pack(w.data(), int64_t{1} << 30, int64_t{1} << 30, int64_t{1} << 30, false)
+          .status()
+          .code(),
+      absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(
+      PackedMatrix<T>::Pack(w.data(), int64_t{1} << 29, int64_t{1} << 29, int64_t{1} << 29, false)
+          .status()
+          .code(),
+      absl::StatusCode::kResourceExhausted);
   // An empty matrix packs.
   absl::StatusOr<PackedMatrix<T>> empty = PackedMatrix<T>::Pack(nullptr, 0, 0, 1, false);
   ASSERT_TRUE(empty.ok()) << empty.status();

@@ -85,8 +85,8 @@ TEST(GivenTensorFillOpTest, FillsBoolAndRejectsOtherInts) {
   ASSERT_TRUE(y.ok()) << y.status();
   EXPECT_EQ(y->dtype(), DType::kBool);
   EXPECT_EQ(ToVector<bool>(*y), (std::vector<bool>{true, false, true}));
-  absl::Status s = CreateStatus(MakeOp("GivenTensorBoolFill", {}, {"Y"},
-                                       {IntsArg("shape", {2}), IntsArg("values", {1, 2})}));
+  absl::Status s = CreateStatus(
+      MakeOp("GivenTensorBoolFill", {}, {"Y"}, {IntsArg("shape", {2}), IntsArg("values", {1, 2})}));
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_TRUE(Contains(s, "'values'[1]")) << s;
 }
@@ -128,14 +128,14 @@ TEST(GivenTensorFillOpTest, CountMismatchNamesBothNumbers) {
 }
 
 TEST(GivenTensorFillOpTest, RejectsBadShapes) {
-  absl::Status s = CreateStatus(MakeOp("GivenTensorFill", {}, {"Y"},
-                                       {IntsArg("shape", {2, -1}), FloatsArg("values", {1})}));
+  absl::Status s = CreateStatus(
+      MakeOp("GivenTensorFill", {}, {"Y"}, {IntsArg("shape", {2, -1}), FloatsArg("values", {1})}));
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_TRUE(Contains(s, "'shape'")) << s;
   // 2^40 * 2^40 overflows int64 (or at least the byte limit).
-  s = CreateStatus(MakeOp("GivenTensorFill", {}, {"Y"},
-                          {IntsArg("shape", {int64_t{1} << 40, int64_t{1} << 40}),
-                           FloatsArg("values", {1})}));
+  s = CreateStatus(
+      MakeOp("GivenTensorFill", {}, {"Y"},
+             {IntsArg("shape", {int64_t{1} << 40, int64_t{1} << 40}), FloatsArg("values", {1})}));
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
   EXPECT_TRUE(Contains(s, "'shape'")) << s;
 }
@@ -149,11 +149,11 @@ TEST(GivenTensorFillOpTest, SchemaRejects) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_TRUE(Contains(s, "'values'")) << s;
   // values of the wrong kind.
-  s = CreateStatus(MakeOp("GivenTensorFill", {}, {"Y"},
-                          {IntsArg("shape", {1}), IntsArg("values", {1})}));
+  s = CreateStatus(
+      MakeOp("GivenTensorFill", {}, {"Y"}, {IntsArg("shape", {1}), IntsArg("values", {1})}));
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
-  s = CreateStatus(MakeOp("GivenTensorIntFill", {}, {"Y"},
-                          {IntsArg("shape", {1}), FloatsArg("values", {1})}));
+  s = CreateStatus(
+      MakeOp("GivenTensorIntFill", {}, {"Y"}, {IntsArg("shape", {1}), FloatsArg("values", {1})}));
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   // An undeclared argument.
   s = CreateStatus(MakeOp("GivenTensorFill", {}, {"Y"},
@@ -165,8 +165,8 @@ TEST(GivenTensorFillOpTest, SchemaRejects) {
   ASSERT_TRUE(ws.FeedBlob("X", *Tensor::Zeros(DType::kFloat32, {1})).ok());
   NetDef net;
   net.set_name("fill_with_input");
-  *net.add_op() = MakeOp("GivenTensorFill", {"X"}, {"Y"},
-                         {IntsArg("shape", {1}), FloatsArg("values", {1})});
+  *net.add_op() =
+      MakeOp("GivenTensorFill", {"X"}, {"Y"}, {IntsArg("shape", {1}), FloatsArg("values", {1})});
   EXPECT_EQ(ws.CreateNet(net).status().code(), absl::StatusCode::kInvalidArgument);
 }
 

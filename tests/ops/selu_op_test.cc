@@ -14,16 +14,16 @@ namespace opgraph {
 namespace {
 
 using testing::Contains;
+using testing::Copy;
 using testing::CreateStatus;
 using testing::FloatArg;
-using testing::Copy;
 using testing::IntArg;
-using testing::TensorRefs;
 using testing::MakeOp;
 using testing::MakeTensor;
 using testing::RandomTensor;
 using testing::Rng;
 using testing::RunOp;
+using testing::TensorRefs;
 using testing::ToVector;
 
 // The defaults of ops/selu_op.cc, to 32 significant digits (Klambauer et
@@ -46,13 +46,18 @@ std::vector<T> RunUnary(const OperatorDef& op, const Tensor& x) {
 // All inputs are exactly representable in float32.
 const std::vector<double> kGoldenX = {-20, -3, -1, -0.5, -0.125, 0, 0.25, 1, 2.5};
 const std::vector<double> kGoldenDefault = {
-    -1.758099337223664,   -1.670568728767112,    -1.1113307378125628,
-    -0.69175818780287135, -0.20658211811354793,  0,
-    0.26267524683887011,  1.0507009873554805,    2.6267524683887014};
-const std::vector<double> kGoldenA2S15 = {
-    -2.9999999938165391, -2.8506387948964083, -1.896361676485673,
-    -1.1804080208620997, -0.3525092922462138, 0,
-    0.375,               1.5,                 3.75};
+    -1.758099337223664,   -1.670568728767112,   -1.1113307378125628,
+    -0.69175818780287135, -0.20658211811354793, 0,
+    0.26267524683887011,  1.0507009873554805,   2.6267524683887014};
+const std::vector<double> kGoldenA2S15 = {-2.9999999938165391,
+                                          -2.8506387948964083,
+                                          -1.896361676485673,
+                                          -1.1804080208620997,
+                                          -0.3525092922462138,
+                                          0,
+                                          0.375,
+                                          1.5,
+                                          3.75};
 
 // Error bound of Selu in type T: 4 * eps * |exact| (+ 4 denorm_min). The
 // kernel rounds T(scale), T(alpha), their product, expm1 (glibc: < 1 ulp)
@@ -72,8 +77,7 @@ void CheckGolden(const std::vector<Argument>& args, const std::vector<double>& g
                                  MakeTensor<T>({static_cast<int64_t>(x.size())}, x));
   ASSERT_EQ(y.size(), golden.size());
   for (size_t i = 0; i < y.size(); ++i) {
-    EXPECT_NEAR(y[i], golden[i], static_cast<double>(SeluBound<T>(golden[i])))
-        << "x = " << x[i];
+    EXPECT_NEAR(y[i], golden[i], static_cast<double>(SeluBound<T>(golden[i]))) << "x = " << x[i];
   }
 }
 
@@ -100,9 +104,11 @@ struct Variant {
   long double Scale() const { return given ? scale : kScale; }
 };
 
-const std::vector<Variant> kVariants = {
-    {false, 0, 0}, {true, 2.0f, 1.5f}, {true, 0.5f, 1.01f}, {true, 0.0f, 3.0f},
-    {true, 1.6732632f, 1.0507010f}};
+const std::vector<Variant> kVariants = {{false, 0, 0},
+                                        {true, 2.0f, 1.5f},
+                                        {true, 0.5f, 1.01f},
+                                        {true, 0.0f, 3.0f},
+                                        {true, 1.6732632f, 1.0507010f}};
 const std::vector<std::vector<int64_t>> kShapes = {{0}, {1}, {3, 0, 2}, {7}, {4, 33}, {2, 1, 5}};
 
 // Forward and backward against a long double reference over random tensors.
@@ -115,8 +121,7 @@ void CheckReference(uint64_t seed) {
                                         << " shape " << DimsToString(shape));
       const Tensor x = RandomTensor<T>(shape, rng, -8.0, 8.0);
       const Tensor dy = RandomTensor<T>(shape, rng, -2.0, 2.0);
-      absl::StatusOr<std::vector<Tensor>> fwd =
-          RunOp(MakeOp("Selu", {"X"}, {"Y"}, v.Args()), {x});
+      absl::StatusOr<std::vector<Tensor>> fwd = RunOp(MakeOp("Selu", {"X"}, {"Y"}, v.Args()), {x});
       ASSERT_TRUE(fwd.ok()) << fwd.status();
       const Tensor& y = (*fwd)[0];
       ASSERT_EQ(y.dims(), shape);
@@ -167,7 +172,8 @@ TEST(SeluOpTest, GradientMatchesFiniteDifferences) {
     auto loss = [&](const Tensor& in) {
       std::vector<double> y = RunUnary<double>(fwd, in);
       long double l = 0;
-      for (size_t i = 0; i < y.size(); ++i) l += static_cast<long double>(w.data<double>()[i]) * y[i];
+      for (size_t i = 0; i < y.size(); ++i)
+        l += static_cast<long double>(w.data<double>()[i]) * y[i];
       return static_cast<double>(l);
     };
     absl::StatusOr<std::vector<Tensor>> y = RunOp(fwd, {x});
@@ -226,7 +232,8 @@ TEST(SeluOpTest, RejectsWrongArity) {
 }
 
 TEST(SeluOpTest, RejectsUndeclaredArgumentByName) {
-  absl::Status s = CreateStatus(MakeOp("Selu", {"X"}, {"Y"}, {FloatArg("alpah", 1.0f)}), {SmallX()});
+  absl::Status s =
+      CreateStatus(MakeOp("Selu", {"X"}, {"Y"}, {FloatArg("alpah", 1.0f)}), {SmallX()});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_TRUE(Contains(s, "alpah")) << s;
 }
@@ -240,7 +247,8 @@ TEST(SeluOpTest, RejectsIntWhereFloatDeclared) {
 TEST(SeluOpTest, RejectsScaleNotAboveOneAtCreation) {
   for (float scale : {1.0f, 0.5f, -2.0f, std::nanf("")}) {
     SCOPED_TRACE(scale);
-    absl::Status s = CreateStatus(MakeOp("Selu", {"X"}, {"Y"}, {FloatArg("scale", scale)}), {SmallX()});
+    absl::Status s =
+        CreateStatus(MakeOp("Selu", {"X"}, {"Y"}, {FloatArg("scale", scale)}), {SmallX()});
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
     EXPECT_TRUE(Contains(s, "scale")) << s;
     s = CreateStatus(MakeOp("SeluGradient", {"Y", "dY"}, {"dX"}, {FloatArg("scale", scale)}),
@@ -248,7 +256,8 @@ TEST(SeluOpTest, RejectsScaleNotAboveOneAtCreation) {
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   }
   // Just above 1 is accepted.
-  EXPECT_TRUE(CreateStatus(MakeOp("Selu", {"X"}, {"Y"}, {FloatArg("scale", 1.001f)}), {SmallX()}).ok());
+  EXPECT_TRUE(
+      CreateStatus(MakeOp("Selu", {"X"}, {"Y"}, {FloatArg("scale", 1.001f)}), {SmallX()}).ok());
 }
 
 TEST(SeluOpTest, GradientRejectsMismatchedShapes) {
@@ -261,8 +270,7 @@ TEST(SeluOpTest, GradientRejectsMismatchedShapes) {
 }
 
 TEST(SeluOpTest, RejectsNonFloatInput) {
-  absl::Status s =
-      CreateStatus(MakeOp("Selu", {"X"}, {"Y"}), {MakeTensor<int32_t>({2}, {1, -1})});
+  absl::Status s = CreateStatus(MakeOp("Selu", {"X"}, {"Y"}), {MakeTensor<int32_t>({2}, {1, -1})});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_TRUE(Contains(s, "int32")) << s;
   s = CreateStatus(MakeOp("Selu", {"X"}, {"Y"}), {MakeTensor<int64_t>({1}, {3})});

@@ -132,43 +132,73 @@ TEST(SeluSoftmaxFusionTest, LeavesIllegalPairsAlone) {
     std::vector<std::string> protect;
   };
   const std::vector<Case> cases = {
-      {"another reader", R"(
+      {"another reader",
+       R"(
 op { type: "Selu" input: "X" output: "H" }
 op { type: "Softmax" input: "H" output: "Y" }
 op { type: "Copy" input: "H" output: "Z" }
-external_output: "Y")", {2, 4}, {}},
-      {"an earlier reader", R"(
+external_output: "Y")",
+       {2, 4},
+       {}},
+      {"an earlier reader",
+       R"(
 op { type: "Copy" input: "X" output: "H" }
 op { type: "Copy" input: "H" output: "Z" }
 op { type: "Selu" input: "X" output: "H" }
 op { type: "Softmax" input: "H" output: "Y" }
-external_output: "Y")", {2, 4}, {}},
-      {"external output", R"(
+external_output: "Y")",
+       {2, 4},
+       {}},
+      {"external output",
+       R"(
 op { type: "Selu" input: "X" output: "H" }
 op { type: "Softmax" input: "H" output: "Y" }
-external_output: "Y" external_output: "H")", {2, 4}, {}},
-      {"protected", R"(
+external_output: "Y" external_output: "H")",
+       {2, 4},
+       {}},
+      {"protected",
+       R"(
 op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "Y" })", {2, 4}, {"H"}},
-      {"axis not last", R"(
+op { type: "Softmax" input: "H" output: "Y" })",
+       {2, 4},
+       {"H"}},
+      {"axis not last",
+       R"(
 op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "Y" arg { name: "axis" i: 1 } })", {2, 3, 4}, {}},
-      {"axis 0 with trailing dims", R"(
+op { type: "Softmax" input: "H" output: "Y" arg { name: "axis" i: 1 } })",
+       {2, 3, 4},
+       {}},
+      {"axis 0 with trailing dims",
+       R"(
 op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "Y" arg { name: "axis" i: 0 } })", {6, 4}, {}},
-      {"trailing dim > 1 after 1s", R"(
+op { type: "Softmax" input: "H" output: "Y" arg { name: "axis" i: 0 } })",
+       {6, 4},
+       {}},
+      {"trailing dim > 1 after 1s",
+       R"(
 op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "Y" })", {2, 3, 1, 2}, {}},
-      {"X rewritten in between", R"(
+op { type: "Softmax" input: "H" output: "Y" })",
+       {2, 3, 1, 2},
+       {}},
+      {"X rewritten in between",
+       R"(
 op { type: "Selu" input: "X" output: "H" }
 op { type: "Selu" input: "X" output: "X" }
-op { type: "Softmax" input: "H" output: "Y" })", {2, 4}, {}},
-      {"Softmax writes X", R"(
+op { type: "Softmax" input: "H" output: "Y" })",
+       {2, 4},
+       {}},
+      {"Softmax writes X",
+       R"(
 op { type: "Selu" input: "X" output: "H" }
-op { type: "Softmax" input: "H" output: "X" })", {2, 4}, {}},
-      {"bad Selu argument", R"(
+op { type: "Softmax" input: "H" output: "X" })",
+       {2, 4},
+       {}},
+      {"bad Selu argument",
+       R"(
 op { type: "Selu" input: "X" output: "H" arg { name: "scale" f: 0.5 } }
-op { type: "Softmax" input: "H" output: "Y" })", {2, 4}, {}},
+op { type: "Softmax" input: "H" output: "Y" })",
+       {2, 4},
+       {}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.why);

@@ -17,16 +17,16 @@ namespace opgraph {
 namespace {
 
 using testing::Contains;
+using testing::Copy;
 using testing::CreateStatus;
 using testing::FloatArg;
-using testing::Copy;
 using testing::IntArg;
-using testing::TensorRefs;
 using testing::MakeOp;
 using testing::MakeTensor;
 using testing::RandomTensor;
 using testing::Rng;
 using testing::RunOp;
+using testing::TensorRefs;
 using testing::ToVector;
 
 constexpr long double kAlpha = 1.6732632423543772848170429916717L;
@@ -102,9 +102,9 @@ void ExpectNearReference(const std::vector<int64_t>& dims, const std::vector<T>&
 // m = max(h); e = [(v - m).exp() for v in h]; e_i / sum(e)).
 const std::vector<double> kX = {-2, -0.5, 0, 1.5, 3, -1, 0.25, -0.125};
 // kX as one vector of 8 (axis 0).
-const std::vector<double> kY1d = {
-    0.0067527301264045277, 0.015461532531693021, 0.030880142966128381, 0.14933092791591457,
-    0.72213804374830959,   0.0101632941510491,   0.040156671931455522, 0.02511665662904532};
+const std::vector<double> kY1d = {0.0067527301264045277, 0.015461532531693021, 0.030880142966128381,
+                                  0.14933092791591457,   0.72213804374830959,  0.0101632941510491,
+                                  0.040156671931455522,  0.02511665662904532};
 // kX as [2, 4] with axis 0: softmax down each column of 2.
 const std::vector<double> kY2x4Axis0 = {
     0.0092643923732326251, 0.60338096031323007, 0.43470618735720756, 0.85602175751208487,
@@ -115,8 +115,8 @@ void CheckGolden() {
   const std::vector<T> x(kX.begin(), kX.end());
   // Relative tolerance: a few eps, plus the rounding of the float defaults.
   const double tol = std::is_same_v<T, float> ? 4e-6 : 1e-14;
-  const std::vector<T> y1 = ToVector<T>(RunOne(MakeOp("SeluSoftmax", {"X"}, {"Y"}),
-                                               {MakeTensor<T>({8}, x)}));
+  const std::vector<T> y1 =
+      ToVector<T>(RunOne(MakeOp("SeluSoftmax", {"X"}, {"Y"}), {MakeTensor<T>({8}, x)}));
   ASSERT_EQ(y1.size(), kY1d.size());
   for (size_t i = 0; i < y1.size(); ++i) EXPECT_NEAR(y1[i], kY1d[i], tol * kY1d[i]) << i;
   for (int64_t axis : {0, -2}) {
@@ -138,17 +138,16 @@ void CheckAxes(uint64_t seed) {
   const Tensor x = RandomTensor<T>(dims, rng, -5, 5);
   for (int64_t axis : {0, 1, 2, -1, -2, -3}) {
     SCOPED_TRACE(axis);
-    const Tensor y =
-        RunOne(MakeOp("SeluSoftmax", {"X"}, {"Y"}, {IntArg("axis", axis)}), {x});
+    const Tensor y = RunOne(MakeOp("SeluSoftmax", {"X"}, {"Y"}, {IntArg("axis", axis)}), {x});
     EXPECT_EQ(y.dims(), dims);
     ExpectNearReference<T>(dims, ToVector<T>(x), ToVector<T>(y),
                            static_cast<int>(axis < 0 ? axis + 3 : axis));
   }
   // Larger rows and a 1-D input of 1000.
   const Tensor big = RandomTensor<T>({6, 257}, rng, -8, 8);
-  ExpectNearReference<T>({6, 257}, ToVector<T>(big),
-                         ToVector<T>(RunOne(MakeOp("SeluSoftmax", {"X"}, {"Y"},
-                                                   {IntArg("axis", 1)}), {big})), 1);
+  ExpectNearReference<T>(
+      {6, 257}, ToVector<T>(big),
+      ToVector<T>(RunOne(MakeOp("SeluSoftmax", {"X"}, {"Y"}, {IntArg("axis", 1)}), {big})), 1);
   const Tensor vec = RandomTensor<T>({1000}, rng, -3, 3);
   ExpectNearReference<T>({1000}, ToVector<T>(vec),
                          ToVector<T>(RunOne(MakeOp("SeluSoftmax", {"X"}, {"Y"}), {vec})), 0);
@@ -246,8 +245,8 @@ TEST(SeluSoftmaxOpTest, GradientMatchesFiniteDifferences) {
   for (const auto& [dims, axis] : std::vector<std::pair<std::vector<int64_t>, int64_t>>{
            {{7}, 0}, {{3, 4}, 1}, {{3, 4}, 0}, {{2, 3, 4}, 1}, {{2, 3, 4}, -3}}) {
     SCOPED_TRACE(axis);
-    const OperatorDef op = MakeOp("SeluSoftmax", {"X"}, {"Y"},
-                                  {IntArg("axis", axis), FloatArg("alpha", 1.3f)});
+    const OperatorDef op =
+        MakeOp("SeluSoftmax", {"X"}, {"Y"}, {IntArg("axis", axis), FloatArg("alpha", 1.3f)});
     absl::StatusOr<GradientCheckResult> r = CheckGradient(op, {AwayFromZero(dims, rng)});
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->compute_dtype, DType::kFloat64);
@@ -309,8 +308,8 @@ TEST(SeluSoftmaxOpTest, GradientMatchesChainRuleFloat) { CheckGradientReference<
 TEST(SeluSoftmaxOpTest, GradientMatchesChainRuleDouble) { CheckGradientReference<double>(); }
 
 TEST(SeluSoftmaxOpTest, GradientMakerReadsOutputGradientAndInput) {
-  const OperatorDef op = MakeOp("SeluSoftmax", {"X"}, {"Y"},
-                                {IntArg("axis", 2), FloatArg("alpha", 1.5f)});
+  const OperatorDef op =
+      MakeOp("SeluSoftmax", {"X"}, {"Y"}, {IntArg("axis", 2), FloatArg("alpha", 1.5f)});
   absl::StatusOr<GradientOpsMeta> g = GetGradientDefs(op);
   ASSERT_TRUE(g.ok()) << g.status();
   ASSERT_EQ(g->ops.size(), 1u);
@@ -351,12 +350,12 @@ TEST(SeluSoftmaxOpTest, SchemaRejects) {
       {MakeOp("SeluSoftmax", {"X"}, {"X"}), {x}, "X"},
       {MakeOp("SeluSoftmax", {"X"}, {"Y"}), {i32}, "int32"},
       {MakeOp("SeluSoftmax", {"X"}, {"Y"}), {scalar}, "axis"},
-      {MakeOp("SeluSoftmaxGradient", {"Y", "dY", "X"}, {"dX"}),
-       {x, x, x32}, "SeluSoftmaxGradient"},
+      {MakeOp("SeluSoftmaxGradient", {"Y", "dY", "X"}, {"dX"}), {x, x, x32}, "SeluSoftmaxGradient"},
       {MakeOp("SeluSoftmaxGradient", {"Y", "dY", "X"}, {"X"}), {x, x, x}, "X"},
       {MakeOp("SeluSoftmaxGradient", {"Y", "dY"}, {"dX"}), {x, x}, "SeluSoftmaxGradient"},
       {MakeOp("SeluSoftmaxGradient", {"Y", "dY", "X"}, {"dX"}, {FloatArg("scale", 0.5f)}),
-       {x, x, x}, "scale"},
+       {x, x, x},
+       "scale"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE(i);
@@ -366,8 +365,8 @@ TEST(SeluSoftmaxOpTest, SchemaRejects) {
   }
   // The accepted counterparts.
   EXPECT_TRUE(CreateStatus(MakeOp("SeluSoftmax", {"X"}, {"Y"}, {IntArg("axis", -2)}), {x}).ok());
-  EXPECT_TRUE(CreateStatus(MakeOp("SeluSoftmax", {"X"}, {"Y"}, {FloatArg("alpha", 0.0f)}), {x})
-                  .ok());
+  EXPECT_TRUE(
+      CreateStatus(MakeOp("SeluSoftmax", {"X"}, {"Y"}, {FloatArg("alpha", 0.0f)}), {x}).ok());
 }
 
 }  // namespace

@@ -16,16 +16,16 @@ namespace opgraph {
 namespace {
 
 using testing::Contains;
+using testing::Copy;
 using testing::CreateStatus;
 using testing::FloatArg;
-using testing::Copy;
 using testing::IntArg;
-using testing::TensorRefs;
 using testing::MakeOp;
 using testing::MakeTensor;
 using testing::RandomTensor;
 using testing::Rng;
 using testing::RunOp;
+using testing::TensorRefs;
 using testing::ToVector;
 
 template <typename T>
@@ -44,9 +44,9 @@ std::vector<T> Softmax(const std::vector<int64_t>& dims, const std::vector<T>& x
 //   m = max(row); e = [(Decimal(v) - m).exp() for v in row]; e_i / sum(e)
 // Inputs are exactly representable in float32.
 const std::vector<double> kRowsX = {1, 2, 3, 4, -1, 0, 0.5, -2.5};
-const std::vector<double> kRowsY = {
-    0.032058603280084988, 0.087144318742032573, 0.23688281808991013, 0.64391425988797235,
-    0.11872112099830211,  0.32271746586397221,  0.53207115039637343, 0.026490262741352265};
+const std::vector<double> kRowsY = {0.032058603280084988, 0.087144318742032573, 0.23688281808991013,
+                                    0.64391425988797235,  0.11872112099830211,  0.32271746586397221,
+                                    0.53207115039637343,  0.026490262741352265};
 
 // Bound of the forward op for element i of a row of d (see the reference
 // test for the derivation).
@@ -63,8 +63,11 @@ void CheckGoldenRows() {
   const std::vector<T> x(kRowsX.begin(), kRowsX.end());
   // [2, 4] with the default axis, [2, 4] with axis -1, and [2, 2, 2] with
   // axis 1 all make the same two rows of 4.
-  for (const auto& [dims, args] : std::vector<std::pair<std::vector<int64_t>, std::vector<Argument>>>{
-           {{2, 4}, {}}, {{2, 4}, {IntArg("axis", -1)}}, {{2, 2, 2}, {IntArg("axis", 1)}},
+  for (const auto& [dims, args] :
+       std::vector<std::pair<std::vector<int64_t>, std::vector<Argument>>>{
+           {{2, 4}, {}},
+           {{2, 4}, {IntArg("axis", -1)}},
+           {{2, 2, 2}, {IntArg("axis", 1)}},
            {{2, 2, 2}, {IntArg("axis", -2)}}}) {
     SCOPED_TRACE(DimsToString(dims));
     const std::vector<T> y = Softmax<T>(dims, x, args);
@@ -109,14 +112,14 @@ void CheckSpecialValues() {
   const T inf = std::numeric_limits<T>::infinity();
   const T nan = std::numeric_limits<T>::quiet_NaN();
   const std::vector<T> x = {
-      1, -inf, 2, 3,              // -inf among finite values -> exactly 0
-      1, nan, 2, 3,               // NaN -> whole row NaN
-      1, inf, 2, 3,               // +inf -> whole row NaN
-      -inf, -inf, -inf, -inf,     // all -inf -> whole row NaN
-      inf, inf, inf, inf,         // all +inf -> NaN
-      T(1e30), T(-1e30), T(1e30), 0,  // large values: [0.5, 0, 0.5, 0]
+      1,        -inf,     2,        3,         // -inf among finite values -> exactly 0
+      1,        nan,      2,        3,         // NaN -> whole row NaN
+      1,        inf,      2,        3,         // +inf -> whole row NaN
+      -inf,     -inf,     -inf,     -inf,      // all -inf -> whole row NaN
+      inf,      inf,      inf,      inf,       // all +inf -> NaN
+      T(1e30),  T(-1e30), T(1e30),  0,         // large values: [0.5, 0, 0.5, 0]
       T(-1e30), T(-1e30), T(-1e30), T(-1e30),  // equal large values: 0.25 each
-      -inf, nan, -inf, 0,         // NaN beats -inf
+      -inf,     nan,      -inf,     0,         // NaN beats -inf
   };
   const std::vector<T> y = Softmax<T>({8, 4}, x);
   ASSERT_EQ(y.size(), x.size());
@@ -222,8 +225,8 @@ TEST(SoftmaxOpTest, MatchesLongDoubleReferenceDouble) { CheckReference<double>(4
 // tolerance 1e-8 is far below the size of the gradients (~1e-2..1e-1).
 TEST(SoftmaxOpTest, GradientMatchesFiniteDifferences) {
   Rng rng(51);
-  for (const Case& c : std::vector<Case>{{{3, 5}, 1, 3}, {{2, 3, 4}, -1, 3},
-                                         {{2, 3, 4}, 0, 3}, {{4, 1}, 1, 3}}) {
+  for (const Case& c :
+       std::vector<Case>{{{3, 5}, 1, 3}, {{2, 3, 4}, -1, 3}, {{2, 3, 4}, 0, 3}, {{4, 1}, 1, 3}}) {
     SCOPED_TRACE(::testing::Message() << DimsToString(c.dims) << " axis " << c.axis);
     const std::vector<Argument> args = {IntArg("axis", c.axis)};
     const Tensor x = RandomTensor<double>(c.dims, rng, -c.range, c.range);

@@ -14,11 +14,11 @@ namespace {
 
 using testing::CreateStatus;
 using testing::MakeOp;
-using testing::TensorRefs;
 using testing::MakeTensor;
 using testing::RandomTensor;
 using testing::Rng;
 using testing::RunOp;
+using testing::TensorRefs;
 using testing::ToVector;
 
 template <typename T>
@@ -33,11 +33,10 @@ std::vector<T> RunSum(const std::vector<std::string>& ins, const std::string& ou
 
 // Golden values by hand; every input and partial sum is exact in float32.
 TEST(SumOpTest, GoldenFloat) {
-  const std::vector<float> y = RunSum<float>(
-      {"A", "B", "C"}, "Y",
-      {MakeTensor<float>({2, 2}, {1, 2.5f, -3, 0.25f}),
-       MakeTensor<float>({2, 2}, {10, -2.5f, 3, 0.5f}),
-       MakeTensor<float>({2, 2}, {100, 0, -0.5f, 1})});
+  const std::vector<float> y = RunSum<float>({"A", "B", "C"}, "Y",
+                                             {MakeTensor<float>({2, 2}, {1, 2.5f, -3, 0.25f}),
+                                              MakeTensor<float>({2, 2}, {10, -2.5f, 3, 0.5f}),
+                                              MakeTensor<float>({2, 2}, {100, 0, -0.5f, 1})});
   EXPECT_EQ(y, (std::vector<float>{111, 0, -0.5f, 1.75f}));
 }
 
@@ -58,10 +57,10 @@ TEST(SumOpTest, GoldenIntegersWrap) {
       {"A", "B"}, "Y",
       {MakeTensor<int32_t>({2}, {INT32_MAX, -5}), MakeTensor<int32_t>({2}, {1, 7})});
   EXPECT_EQ(y32, (std::vector<int32_t>{INT32_MIN, 2}));
-  const std::vector<int64_t> y64 = RunSum<int64_t>(
-      {"A", "B"}, "Y",
-      {MakeTensor<int64_t>({3}, {INT64_MIN, int64_t{1} << 40, 3}),
-       MakeTensor<int64_t>({3}, {-1, int64_t{1} << 40, -4})});
+  const std::vector<int64_t> y64 =
+      RunSum<int64_t>({"A", "B"}, "Y",
+                      {MakeTensor<int64_t>({3}, {INT64_MIN, int64_t{1} << 40, 3}),
+                       MakeTensor<int64_t>({3}, {-1, int64_t{1} << 40, -4})});
   EXPECT_EQ(y64, (std::vector<int64_t>{INT64_MAX, int64_t{1} << 41, -1}));
 }
 
@@ -111,8 +110,8 @@ TEST(SumOpTest, RejectsBadInputs) {
   EXPECT_EQ(CreateStatus(MakeOp("Sum", {"A"}, {"Y", "Z"}), {f}).code(),
             absl::StatusCode::kInvalidArgument);
   // Other shape, other type.
-  absl::Status s = CreateStatus(MakeOp("Sum", {"A", "B"}, {"Y"}),
-                                {f, MakeTensor<float>({1, 2}, {1, 2})});
+  absl::Status s =
+      CreateStatus(MakeOp("Sum", {"A", "B"}, {"Y"}), {f, MakeTensor<float>({1, 2}, {1, 2})});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_NE(s.message().find("input 1"), std::string::npos) << s;
   s = CreateStatus(MakeOp("Sum", {"A", "B"}, {"Y"}), {f, MakeTensor<double>({2}, {1, 2})});

@@ -52,8 +52,8 @@ TEST_F(ScaledTanhTest, ArgumentsMatchReference) {
   for (float a : {0.5f, -2.0f}) {
     for (float b : {0.1f, 3.0f}) {
       Tensor x = RandomTensor<double>({3, 4}, rng, -2.0, 2.0);
-      auto out = RunOp(MakeOp("ScaledTanh", {"x"}, {"y"}, {FloatArg("a", a), FloatArg("b", b)}),
-                       {x});
+      auto out =
+          RunOp(MakeOp("ScaledTanh", {"x"}, {"y"}, {FloatArg("a", a), FloatArg("b", b)}), {x});
       ASSERT_TRUE(out.ok()) << out.status();
       const std::vector<double> xv = ToVector<double>(x), y = ToVector<double>((*out)[0]);
       for (size_t i = 0; i < xv.size(); ++i) {

@@ -90,8 +90,11 @@ class PluginNegateOp final : public OperatorBase {
 
 absl::Status RegisterNegate(opgraph::OpRegistrar& registrar) {
   auto schema = std::make_unique<opgraph::OpSchema>("PluginNegate", __FILE__, __LINE__);
-  schema->NumInputs(1).NumOutputs(1).AllowedTypes({opgraph::DType::kFloat32})
-      .IdenticalTypeAndShape().SetDoc("Y = -X.");
+  schema->NumInputs(1)
+      .NumOutputs(1)
+      .AllowedTypes({opgraph::DType::kFloat32})
+      .IdenticalTypeAndShape()
+      .SetDoc("Y = -X.");
   absl::Status s = registrar.AddSchema(std::move(schema));
   if (!s.ok()) return s;
   s = registrar.AddKernel("PluginNegate", [](const OperatorDef& def, const opgraph::OpSchema& sc) {
@@ -139,10 +142,11 @@ absl::StatusOr<opgraph::NetDef> FuseNegatePair(const opgraph::NetDef& net,
     copy->add_output(net.op(j).output(0));
     if (rewrites != nullptr) {
       const int k = out.op_size() - 1;
-      rewrites->push_back(opgraph::Rewrite{"FusePluginNegatePair", {first_of[j], j}, k,
-                                           absl::StrCat("PluginNegate #", first_of[j],
-                                                        " + PluginNegate #", j, " -> Copy #",
-                                                        k)});
+      rewrites->push_back(opgraph::Rewrite{
+          "FusePluginNegatePair",
+          {first_of[j], j},
+          k,
+          absl::StrCat("PluginNegate #", first_of[j], " + PluginNegate #", j, " -> Copy #", k)});
     }
   }
   return out;

@@ -63,8 +63,7 @@ bool IsMapped(const std::string& path) {
 }
 
 fs::path TempDir() {
-  fs::path dir = fs::temp_directory_path() /
-                 ("opgraph_plugin_test_" + std::to_string(getpid()));
+  fs::path dir = fs::temp_directory_path() / ("opgraph_plugin_test_" + std::to_string(getpid()));
   fs::create_directories(dir);
   return dir;
 }
@@ -240,8 +239,7 @@ TEST(PluginTest, MissingFileIsNotFound) {
   ExpectLoadFails("/nonexistent/dir/libnothing.so", absl::StatusCode::kNotFound,
                   {"/nonexistent/dir/libnothing.so", "does not exist"});
   ExpectLoadFails("", absl::StatusCode::kInvalidArgument, {"empty"});
-  ExpectLoadFails(TempDir().string(), absl::StatusCode::kInvalidArgument,
-                  {"not a regular file"});
+  ExpectLoadFails(TempDir().string(), absl::StatusCode::kInvalidArgument, {"not a regular file"});
 }
 
 TEST(PluginTest, TextFileIsNotLoadable) {
@@ -329,8 +327,7 @@ TEST(PluginTest, PluginPassIsRegisteredWithItsSourceAndRunsInOptimizeNet) {
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->net.op_size(), 1);
   EXPECT_EQ(r->net.op(0).type(), "Copy");
-  EXPECT_NE(std::find(r->passes_changed.begin(), r->passes_changed.end(),
-                      "FusePluginNegatePair"),
+  EXPECT_NE(std::find(r->passes_changed.begin(), r->passes_changed.end(), "FusePluginNegatePair"),
             r->passes_changed.end());
   ASSERT_EQ(r->rewrites.size(), 1u);
   EXPECT_EQ(r->rewrites[0].description, "PluginNegate #0 + PluginNegate #1 -> Copy #0");
@@ -351,9 +348,9 @@ TEST(PluginTest, PluginPassIsRegisteredWithItsSourceAndRunsInOptimizeNet) {
 
 TEST(PluginTest, DuplicatePassNameIsAlreadyExistsAndRegistersNothing) {
   const std::vector<PassInfo> before = RegisteredPasses();
-  ExpectLoadFails(OPGRAPH_TEST_PLUGIN_DUPLICATE_PASS, absl::StatusCode::kAlreadyExists,
-                  {"graph pass 'FuseSeluSoftmax'", "built-in",
-                   RealPath(OPGRAPH_TEST_PLUGIN_DUPLICATE_PASS)});
+  ExpectLoadFails(
+      OPGRAPH_TEST_PLUGIN_DUPLICATE_PASS, absl::StatusCode::kAlreadyExists,
+      {"graph pass 'FuseSeluSoftmax'", "built-in", RealPath(OPGRAPH_TEST_PLUGIN_DUPLICATE_PASS)});
   EXPECT_EQ(OpRegistry::Global().FindSchema("DuplicatePassPluginOp"), nullptr);
   const std::vector<PassInfo> after = RegisteredPasses();
   ASSERT_EQ(after.size(), before.size());
@@ -367,8 +364,7 @@ TEST(PluginTest, DuplicatePassNameIsAlreadyExistsAndRegistersNothing) {
 }
 
 TEST(PluginTest, KernelWithoutSchemaFromExplicitApiRegistersNothing) {
-  ExpectLoadFails(OPGRAPH_TEST_PLUGIN_KERNEL_WITHOUT_SCHEMA,
-                  absl::StatusCode::kFailedPrecondition,
+  ExpectLoadFails(OPGRAPH_TEST_PLUGIN_KERNEL_WITHOUT_SCHEMA, absl::StatusCode::kFailedPrecondition,
                   {"OrphanKernelOp", "no schema"});
   EXPECT_FALSE(OpRegistry::Global().HasKernel("OrphanKernelOp"));
   EXPECT_EQ(OpRegistry::Global().FindSchema("OrphanCompanionOp"), nullptr);

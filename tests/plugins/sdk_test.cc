@@ -7,9 +7,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -96,11 +96,17 @@ class SdkTest : public ::testing::Test {
 
   // Configures `project` against the installed prefix in a fresh build dir.
   static CommandResult Configure(const fs::path& project, const fs::path& build) {
-    std::vector<std::string> argv = {
-        OPGRAPH_CMAKE_COMMAND, "-S", project.string(), "-B", build.string(), "-G", "Ninja",
-        std::string("-DCMAKE_MAKE_PROGRAM=") + OPGRAPH_MAKE_PROGRAM,
-        std::string("-DCMAKE_CXX_COMPILER=") + OPGRAPH_CXX_COMPILER,
-        "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_PREFIX_PATH=" + prefix_.string()};
+    std::vector<std::string> argv = {OPGRAPH_CMAKE_COMMAND,
+                                     "-S",
+                                     project.string(),
+                                     "-B",
+                                     build.string(),
+                                     "-G",
+                                     "Ninja",
+                                     std::string("-DCMAKE_MAKE_PROGRAM=") + OPGRAPH_MAKE_PROGRAM,
+                                     std::string("-DCMAKE_CXX_COMPILER=") + OPGRAPH_CXX_COMPILER,
+                                     "-DCMAKE_BUILD_TYPE=Release",
+                                     "-DCMAKE_PREFIX_PATH=" + prefix_.string()};
     if (std::string(OPGRAPH_CCACHE).size() > 0) {
       argv.push_back(std::string("-DCMAKE_CXX_COMPILER_LAUNCHER=") + OPGRAPH_CCACHE);
     }
@@ -157,7 +163,7 @@ TEST_F(SdkTest, ExamplePluginBuildsOutOfTreeAndRunsInTheInstalledBinary) {
   EXPECT_NE(r.output.find("ScaledTanh"), std::string::npos) << Describe(r);
 
   r = RunCommand({opgraph, "run", "--plugin", plugin.string(), net_path, "--input", "X=" + x_path,
-           "--output", "Y=" + y_path});
+                  "--output", "Y=" + y_path});
   ASSERT_EQ(r.exit_code, 0) << "opgraph run: " << Describe(r);
 
   // Closed form, with a and b read from the net file.
@@ -197,8 +203,7 @@ TEST_F(SdkTest, KernelWithoutSchemaFailsToBuild) {
   ASSERT_EQ(r.exit_code, 0) << "with_schema: " << Describe(r);
   r = Build(build, "no_schema");
   EXPECT_NE(r.exit_code, 0) << "no_schema built: " << Describe(r);
-  EXPECT_NE(r.output.find("opgraph_schema_anchor_NoSchemaOp"), std::string::npos)
-      << Describe(r);
+  EXPECT_NE(r.output.find("opgraph_schema_anchor_NoSchemaOp"), std::string::npos) << Describe(r);
   // Another std::string ABI is caught at compile time.
   r = Build(build, "cxx11_abi_mismatch");
   EXPECT_NE(r.exit_code, 0) << "cxx11_abi_mismatch built: " << Describe(r);
@@ -224,8 +229,13 @@ TEST_F(SdkTest, PackageRejectsAnotherProtobufVersion) {
   std::ofstream(config) << s;
 
   const std::vector<std::string> argv = {
-      OPGRAPH_CMAKE_COMMAND, "-S", (fs::path(source_) / "examples" / "plugin").string(),
-      "-B", (work_ / "other_protobuf_build").string(), "-G", "Ninja",
+      OPGRAPH_CMAKE_COMMAND,
+      "-S",
+      (fs::path(source_) / "examples" / "plugin").string(),
+      "-B",
+      (work_ / "other_protobuf_build").string(),
+      "-G",
+      "Ninja",
       std::string("-DCMAKE_MAKE_PROGRAM=") + OPGRAPH_MAKE_PROGRAM,
       std::string("-DCMAKE_CXX_COMPILER=") + OPGRAPH_CXX_COMPILER,
       "-DCMAKE_PREFIX_PATH=" + other.string()};

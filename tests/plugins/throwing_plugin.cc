@@ -32,8 +32,9 @@ OPERATOR_SCHEMA(PluginThrow)
     .NumOutputs(1)
     .AllowedTypes({opgraph::DType::kFloat32})
     .IdenticalTypeAndShape()
-    .Arg("at", int64_t{0}, "0: throw in RunOnDevice; 1: in the constructor; 2: bad_alloc; "
-                           "else copy.")
+    .Arg("at", int64_t{0},
+         "0: throw in RunOnDevice; 1: in the constructor; 2: bad_alloc; "
+         "else copy.")
     .SetDoc("Y = X, or throws (test plugin).");
 REGISTER_CPU_OPERATOR(PluginThrow, PluginThrowOp);
 NO_GRADIENT(PluginThrow);

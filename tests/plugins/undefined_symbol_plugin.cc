@@ -8,7 +8,7 @@ namespace opgraph_test {
 
 absl::Status CallMissing(opgraph::OpRegistrar&) {
   return opgraph_test_function_nobody_defines(1) == 0 ? absl::OkStatus()
-                                                     : absl::InternalError("unreachable");
+                                                      : absl::InternalError("unreachable");
 }
 
 }  // namespace opgraph_test

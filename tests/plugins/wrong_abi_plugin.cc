@@ -30,8 +30,8 @@ __attribute__((visibility("default"))) uint32_t opgraph_plugin_abi_version(void)
 __attribute__((visibility("default"))) const OpgraphPluginInfo* opgraph_plugin_info(void) {
   return &kTestInfo;
 }
-__attribute__((visibility("default"))) void opgraph_plugin_register(
-    opgraph::OpRegistrar*, uint32_t, OpgraphPluginStatus* status) {
+__attribute__((visibility("default"))) void opgraph_plugin_register(opgraph::OpRegistrar*, uint32_t,
+                                                                    OpgraphPluginStatus* status) {
   status->code = 0;
   status->message[0] = '\0';
 }

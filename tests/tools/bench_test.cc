@@ -9,8 +9,8 @@
 #include "absl/strings/str_split.h"
 #include "core/tensor_io.h"
 #include "gmock/gmock.h"
-#include "nlohmann/json.hpp"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/test_util.h"
 #include "tests/tools/cli_test_util.h"
 #include "tools/commands.h"
@@ -19,8 +19,8 @@ namespace opgraph {
 namespace {
 
 using ::opgraph::testing::MakeTensor;
-using ::opgraph::testing::WriteTestFile;
 using ::opgraph::testing::TestPath;
+using ::opgraph::testing::WriteTestFile;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -50,7 +50,8 @@ class Json {
 
  private:
   void Space() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r'))
+      ++i_;
   }
   bool Lit(const char* w) {
     const std::string word(w);
@@ -84,7 +85,10 @@ class Json {
       }
       if (!Value()) return false;
       Space();
-      if (i_ < s_.size() && s_[i_] == ',') { ++i_; continue; }
+      if (i_ < s_.size() && s_[i_] == ',') {
+        ++i_;
+        continue;
+      }
       if (i_ < s_.size() && s_[i_] == close) return ++i_, true;
       return false;
     }
@@ -100,7 +104,8 @@ class Json {
         if (i_ >= s_.size()) return false;
         if (s_[i_] == 'u') {
           for (int k = 0; k < 4; ++k) {
-            if (++i_ >= s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[i_]))) return false;
+            if (++i_ >= s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[i_])))
+              return false;
           }
         } else if (std::string("\"\\/bfnrt").find(s_[i_]) == std::string::npos) {
           return false;
@@ -137,12 +142,12 @@ class Json {
 };
 
 constexpr char kNet[] = R"pb(
-name: "small"
-external_input: "x"
-op { type: "Selu" input: "x" output: "h" name: "act" }
-op { type: "Selu" input: "h" output: "g" }
-op { type: "Softmax" input: "g" output: "y" name: "prob" }
-external_output: "y"
+  name: "small"
+  external_input: "x"
+  op { type: "Selu" input: "x" output: "h" name: "act" }
+  op { type: "Selu" input: "h" output: "g" }
+  op { type: "Softmax" input: "g" output: "y" name: "prob" }
+  external_output: "y"
 )pb";
 
 class BenchTest : public ::testing::Test {
@@ -165,8 +170,8 @@ TEST(JsonTest, CheckerAcceptsAndRejects) {
 
 TEST_F(BenchTest, TextOutputHasWholeNetAndPerOperatorTables) {
   // --no-optimize: the per-operator rows of the net as written.
-  Result r = Cli(
-      {"bench", net_, "--input", "x=" + x_, "--iters", "3", "--per-op", "--no-optimize"});
+  Result r =
+      Cli({"bench", net_, "--input", "x=" + x_, "--iters", "3", "--per-op", "--no-optimize"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("net 'small' (" + net_ + "): 3 operators, 1 warmup, 3 iterations"));
   EXPECT_THAT(r.out, HasSubstr("whole net: mean "));
@@ -195,8 +200,8 @@ TEST_F(BenchTest, TextOutputHasWholeNetAndPerOperatorTables) {
 // By default bench times the net `opgraph run` would run: the second Selu
 // and the Softmax fused into one SeluSoftmax.
 TEST_F(BenchTest, FusesLikeRunByDefaultAndTakesThreads) {
-  Result r = Cli({"bench", net_, "--input", "x=" + x_, "--iters", "2", "--per-op",
-                  "--threads", "2"});
+  Result r =
+      Cli({"bench", net_, "--input", "x=" + x_, "--iters", "2", "--per-op", "--threads", "2"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("): 2 operators"));
   EXPECT_THAT(r.out, HasSubstr("SeluSoftmax"));
@@ -214,8 +219,8 @@ TEST_F(BenchTest, WithoutPerOpOnlyTheWholeNet) {
 }
 
 TEST_F(BenchTest, JsonIsValidAndComplete) {
-  Result r = Cli({"bench", net_, "--input", "x=" + x_, "--iters", "4", "--warmup", "0",
-                  "--per-op", "--json", "--no-optimize"});
+  Result r = Cli({"bench", net_, "--input", "x=" + x_, "--iters", "4", "--warmup", "0", "--per-op",
+                  "--json", "--no-optimize"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(Json(r.out).Valid()) << r.out;
   const nlohmann::json j = nlohmann::json::parse(r.out);
@@ -261,8 +266,8 @@ TEST_F(BenchTest, JsonIsValidAndComplete) {
 }
 
 TEST_F(BenchTest, ProgressGoesToStderr) {
-  Result r = Cli({"bench", net_, "--input", "x=" + x_, "--iters", "3", "--warmup", "2",
-                  "--per-op", "--progress", "0"});
+  Result r = Cli({"bench", net_, "--input", "x=" + x_, "--iters", "3", "--warmup", "2", "--per-op",
+                  "--progress", "0"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("opgraph bench: warmup, 1 of 8 runs done"));
   EXPECT_THAT(r.err, HasSubstr("opgraph bench: whole net, 5 of 8 runs done"));

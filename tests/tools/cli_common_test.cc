@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
 #include "tests/test_util.h"
 
 namespace opgraph {
@@ -159,7 +159,8 @@ TEST(NetReadsTest, ExternalInputsThenReadBeforeWritten) {
     op { type: "Selu" input: "A" output: "B" }
     op { type: "Sum" input: "B" input: "C" input: "A" output: "D" }
     external_input: "W"
-  )", &net));
+  )",
+                                                            &net));
   EXPECT_THAT(NetReads(net), ElementsAre("W", "A", "C"));
   EXPECT_THAT(DescribeFirstReader(net, "C"), HasSubstr("read by operator #1 Sum as input 1"));
   EXPECT_THAT(DescribeFirstReader(net, "W"), HasSubstr("not read by any operator"));

@@ -58,8 +58,7 @@ external_input: "X"
 )");
   const std::string x = TestPath("x.npy");
   ASSERT_TRUE(WriteNpy(x, MakeTensor<float>({1}, {1})).ok());
-  ExpectFailure(RunOpgraph({"run", path, "--input", "X=" + x}), 1,
-                {"Frobnicate", "#0"});
+  ExpectFailure(RunOpgraph({"run", path, "--input", "X=" + x}), 1, {"Frobnicate", "#0"});
 }
 
 TEST(CliErrorsTest, MissingInputsAreListedWithWhatTheyFeed) {
@@ -70,9 +69,10 @@ op { type: "Sum" input: "H" input: "Z" output: "Y" }
 external_input: ["X", "Z"]
 )");
   CliResult r = RunOpgraph({"run", path});
-  ExpectFailure(r, 1, {"net 'two'", "reads 2 blobs", "\n  X: read by operator #0 Selu as input 0",
-                       "float32 or float64", "\n  Z: read by operator #1 Sum as input 1",
-                       "--input NAME=FILE"});
+  ExpectFailure(
+      r, 1,
+      {"net 'two'", "reads 2 blobs", "\n  X: read by operator #0 Selu as input 0",
+       "float32 or float64", "\n  Z: read by operator #1 Sum as input 1", "--input NAME=FILE"});
   // Nothing ran, nothing printed.
   EXPECT_EQ(r.out, "");
   // With one of them given, only the other is listed.

@@ -23,9 +23,9 @@ std::string PredictNet() { return SourcePath("examples/selu_softmax/predict_net.
 std::string InitNet() { return SourcePath("examples/selu_softmax/init_net.pbtxt"); }
 
 constexpr char kGradNet[] = R"pb(
-name: "fc"
-op { type: "FC" input: "x" input: "W" input: "b" output: "z" }
-op { type: "SoftmaxWithLoss" input: "z" input: "labels" output: "P" output: "loss" }
+  name: "fc"
+  op { type: "FC" input: "x" input: "W" input: "b" output: "z" }
+  op { type: "SoftmaxWithLoss" input: "z" input: "labels" output: "P" output: "loss" }
 )pb";
 
 // -o=x, -o x, --output=x and --output x name the same file, for both
@@ -84,15 +84,15 @@ external_input: ["A", "B"]
   ASSERT_TRUE(WriteNpy(a, MakeTensor<float>({2}, {1, 2})).ok());
   ASSERT_TRUE(WriteNpy(b, MakeTensor<float>({2}, {10, 20})).ok());
   // --input twice (both forms), --output three times, in the order given.
-  const CliResult r = RunOpgraph({"run", net, "--input", "A=" + a, "--input=B=" + b,
-                                  "--output", "C=-", "--output=A=-", "--output", "B=-"});
+  const CliResult r = RunOpgraph({"run", net, "--input", "A=" + a, "--input=B=" + b, "--output",
+                                  "C=-", "--output=A=-", "--output", "B=-"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "C: float32[2]\n[11, 22]\n\nA: float32[2]\n[1, 2]\n\nB: float32[2]\n[10, 20]\n");
   // --loss twice: both losses get a backward pass.
   const std::string grad_net = WriteTestFile("net.pbtxt", R"pb(
-op { type: "Selu" input: "x" output: "l1" }
-op { type: "Selu" input: "y" output: "l2" }
-)pb");
+    op { type: "Selu" input: "x" output: "l1" }
+    op { type: "Selu" input: "y" output: "l2" }
+  )pb");
   const std::string out = TestPath("train.pbtxt");
   const CliResult g = RunOpgraph({"grad", grad_net, "--loss", "l1", "--loss=l2", "-o", out});
   ASSERT_EQ(g.exit_code, 0) << g.err;
@@ -116,10 +116,15 @@ TEST(CliFlagsTest, ExitCodes) {
   EXPECT_EQ(RunOpgraph({"ops", "NoSuchOp"}).exit_code, 1);
   EXPECT_EQ(RunOpgraph({"run", TestPath("absent.pb")}).exit_code, 1);
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {}, {"frobnicate"}, {"--bogus"}, {"run"}, {"run", "a", "b"},
-           {"run", PredictNet(), "--json"},  // bench's flag, not run's
+           {},
+           {"frobnicate"},
+           {"--bogus"},
+           {"run"},
+           {"run", "a", "b"},
+           {"run", PredictNet(), "--json"},   // bench's flag, not run's
            {"run", PredictNet(), "-o", "x"},  // dot's and grad's short flag
-           {"run", PredictNet(), "--threads"}, {"run", PredictNet(), "--no-optimize=1"},
+           {"run", PredictNet(), "--threads"},
+           {"run", PredictNet(), "--no-optimize=1"},
            {"dot", PredictNet(), "-o", "a.dot", "-o", "b.dot"}}) {
     const CliResult r = RunOpgraph(args);
     EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << "\n" << r.err;

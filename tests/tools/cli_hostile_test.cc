@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-
 #include "core/tensor_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -29,15 +28,17 @@ std::string ThrowNet(int at) {
   return WriteTestFile("net.pbtxt",
                        "name: \"boom\"\n"
                        "op { type: \"PluginThrow\" name: \"thrower\" input: \"X\" output: \"Y\""
-                       " arg { name: \"at\" i: " + std::to_string(at) + " } }\n"
-                       "external_input: \"X\"\nexternal_output: \"Y\"\n");
+                       " arg { name: \"at\" i: " +
+                           std::to_string(at) +
+                           " } }\n"
+                           "external_input: \"X\"\nexternal_output: \"Y\"\n");
 }
 
 CliResult RunThrowNet(int at) {
   const std::string x = TestPath("x.npy");
   EXPECT_TRUE(WriteNpy(x, MakeTensor<float>({2}, {1, 2})).ok());
-  return RunOpgraph({"run", ThrowNet(at), "--plugin", OPGRAPH_TEST_PLUGIN_THROWING, "--input",
-                     "X=" + x});
+  return RunOpgraph(
+      {"run", ThrowNet(at), "--plugin", OPGRAPH_TEST_PLUGIN_THROWING, "--input", "X=" + x});
 }
 
 TEST(CliHostileTest, KernelThrowingWhileRunning) {
@@ -59,8 +60,8 @@ TEST(CliHostileTest, KernelThrowingInItsConstructor) {
 TEST(CliHostileTest, KernelThrowingBadAlloc) {
   CliResult r = RunThrowNet(2);
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_THAT(r.err, AllOf(HasSubstr("operator #0 PluginThrow"),
-                           HasSubstr("ran out of memory"), HasSubstr("std::bad_alloc")));
+  EXPECT_THAT(r.err, AllOf(HasSubstr("operator #0 PluginThrow"), HasSubstr("ran out of memory"),
+                           HasSubstr("std::bad_alloc")));
 }
 
 TEST(CliHostileTest, KernelThatDoesNotThrowRuns) {
@@ -68,7 +69,6 @@ TEST(CliHostileTest, KernelThatDoesNotThrowRuns) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("Y: float32[2]"));
 }
-
 
 TEST(CliHostileTest, MemoryBudgetFlag) {
   const std::string net = WriteTestFile("fill.pbtxt",
@@ -95,9 +95,9 @@ TEST(CliHostileTest, ManyMissingInputsGiveAShortMessage) {
   }
   CliResult r = RunOpgraph({"run", WriteTestFile("needy.pbtxt", text)});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_THAT(r.err, AllOf(HasSubstr("reads 1000 blobs that no --init net produced"),
-                           HasSubstr("  m15: read by operator #15 Copy"),
-                           HasSubstr("... and 984 more")));
+  EXPECT_THAT(r.err,
+              AllOf(HasSubstr("reads 1000 blobs that no --init net produced"),
+                    HasSubstr("  m15: read by operator #15 Copy"), HasSubstr("... and 984 more")));
   EXPECT_THAT(r.err, ::testing::Not(HasSubstr("m16:")));
   EXPECT_LT(r.err.size(), 4000u);
 }
@@ -135,8 +135,7 @@ TEST(CliHostileTest, FailedWritesLeaveOldFilesIntact) {
   // A net of about 40 KB.
   std::string text = "name: \"big\"\n";
   for (int i = 0; i < 1000; ++i) {
-    absl::StrAppend(&text, "op { type: \"Selu\" input: \"x", i, "\" output: \"x", i + 1,
-                    "\" }\n");
+    absl::StrAppend(&text, "op { type: \"Selu\" input: \"x", i, "\" output: \"x", i + 1, "\" }\n");
   }
   const std::string net = WriteTestFile("big.pbtxt", text);
   const std::string pb = dir + "/net.pb";

@@ -56,7 +56,9 @@ TEST(CliInspectTest, InPlaceOperatorsAndArguments) {
   CliResult r = RunOpgraph({"inspect", net, "--input-shape", "X=2,4"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("in place: \n  #0 Selu: output 0 overwrites input 0 (X)\n"));
-  EXPECT_THAT(r.out, HasSubstr("  X     float32[2, 4]     external input; from --input-shape; rewritten by #0\n"));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("  X     float32[2, 4]     external input; from --input-shape; rewritten by #0\n"));
 }
 
 TEST(CliInspectTest, InvalidOperatorsExitOneAfterTheReport) {

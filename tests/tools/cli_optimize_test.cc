@@ -45,11 +45,11 @@ TEST(CliOptimizeTest, LargeInputGivesIdenticalBitsEveryWay) {
   ASSERT_TRUE(WriteNpy(x_path, x).ok());
   std::vector<Tensor> ys;
   int k = 0;
-  for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
-           {}, {"--no-optimize"}, {"--threads", "2"}}) {
+  for (const std::vector<std::string>& extra :
+       std::vector<std::vector<std::string>>{{}, {"--no-optimize"}, {"--threads", "2"}}) {
     const std::string y_path = TestPath("y" + std::to_string(k++) + ".npy");
-    std::vector<std::string> args = {"run", PredictNet(), "--input", "X=" + x_path, "--output",
-                                     "Y=" + y_path};
+    std::vector<std::string> args = {"run",         PredictNet(), "--input",
+                                     "X=" + x_path, "--output",   "Y=" + y_path};
     args.insert(args.end(), extra.begin(), extra.end());
     CliResult r = RunOpgraph(args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -79,7 +79,7 @@ TEST(CliOptimizeTest, InspectShowsTheNetAfterOptimization) {
   CliResult r3 = RunOpgraph({"inspect", PredictNet(), "--input-shape", "X=2,3,4"});
   ASSERT_EQ(r3.exit_code, 0) << r3.err;
   EXPECT_THAT(r3.out, HasSubstr("\nafter optimization: 2 operators (unchanged)\n"
-                               "passes that changed the net: none\n"));
+                                "passes that changed the net: none\n"));
   EXPECT_THAT(r3.out, Not(HasSubstr("SeluSoftmax")));
 }
 
@@ -88,13 +88,13 @@ TEST(CliOptimizeTest, InspectNamesThePassesThatChangedTheNet) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("  #0 SeluSoftmax: X -> Y  axis=1\n"
                                "passes that changed the net: FuseSeluSoftmax\n"));
-  CliResult off = RunOpgraph({"inspect", PredictNet(), "--input-shape", "X=3,5",
-                              "--disable-pass", "FuseSeluSoftmax"});
+  CliResult off = RunOpgraph(
+      {"inspect", PredictNet(), "--input-shape", "X=3,5", "--disable-pass", "FuseSeluSoftmax"});
   ASSERT_EQ(off.exit_code, 0) << off.err;
-  EXPECT_THAT(off.out, HasSubstr("\nafter optimization: 2 operators (unchanged)\n"
-                                 "passes that changed the net: none (disabled: FuseSeluSoftmax)\n"));
-  CliResult none = RunOpgraph({"inspect", PredictNet(), "--input-shape", "X=3,5",
-                               "--no-optimize"});
+  EXPECT_THAT(off.out,
+              HasSubstr("\nafter optimization: 2 operators (unchanged)\n"
+                        "passes that changed the net: none (disabled: FuseSeluSoftmax)\n"));
+  CliResult none = RunOpgraph({"inspect", PredictNet(), "--input-shape", "X=3,5", "--no-optimize"});
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_THAT(none.out, HasSubstr("\nafter optimization: off (--no-optimize)\n"));
 }
@@ -108,8 +108,8 @@ op { type: "Selu" input: "H" output: "Y" }
 external_input: "X" external_input: "W" external_input: "b"
 external_output: "Y"
 )");
-  const std::vector<std::string> shapes = {"--input-shape", "X=4,6", "--input-shape", "W=3,6",
-                                           "--input-shape", "b=3"};
+  const std::vector<std::string> shapes = {"--input-shape", "X=4,6",         "--input-shape",
+                                           "W=3,6",         "--input-shape", "b=3"};
   std::vector<std::string> args = {"inspect", net};
   args.insert(args.end(), shapes.begin(), shapes.end());
   CliResult r = RunOpgraph(args);
@@ -130,8 +130,8 @@ TEST(CliOptimizeTest, DisablePassTurnsTheFusionOff) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   ExpectDemoOutput(run.out);
   for (const bool disabled : {false, true}) {
-    std::vector<std::string> args = {"bench", PredictNet(), "--init", InitNet(), "--iters",
-                                     "1", "--json"};
+    std::vector<std::string> args = {"bench",   PredictNet(), "--init", InitNet(),
+                                     "--iters", "1",          "--json"};
     if (disabled) args.insert(args.end(), {"--disable-pass", "FuseSeluSoftmax"});
     CliResult b = RunOpgraph(args);
     ASSERT_EQ(b.exit_code, 0) << b.err;

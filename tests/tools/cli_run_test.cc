@@ -22,9 +22,7 @@ using ::testing::HasSubstr;
 constexpr long double kAlpha = 1.6732632423543772848170429916717L;
 constexpr long double kScale = 1.0507009873554804934193349852946L;
 
-long double SeluRef(long double x) {
-  return x > 0 ? kScale * x : kScale * kAlpha * std::expm1(x);
-}
+long double SeluRef(long double x) { return x > 0 ? kScale * x : kScale * kAlpha * std::expm1(x); }
 // d selu / dx, from the definition (not from the output, as the kernel does).
 long double SeluDerivRef(long double x) { return x > 0 ? kScale : kScale * kAlpha * std::exp(x); }
 
@@ -52,8 +50,8 @@ TEST(CliRunTest, ReadmeDemoPrintsExpectedOutput) {
 
 // The shipped X.npy holds the init net's X, so it gives the same output.
 TEST(CliRunTest, ShippedNpyGivesTheSameOutput) {
-  CliResult r = RunOpgraph({"run", SourcePath("examples/selu_softmax/predict_net.pbtxt"),
-                            "--input", "X=" + SourcePath("examples/selu_softmax/X.npy")});
+  CliResult r = RunOpgraph({"run", SourcePath("examples/selu_softmax/predict_net.pbtxt"), "--input",
+                            "X=" + SourcePath("examples/selu_softmax/X.npy")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   ExpectDemoOutput(r.out);
 }
@@ -69,9 +67,9 @@ TEST(CliRunTest, NpyInputAndOutputMatchIndependentComputation) {
   const std::string h_path = TestPath("h.pb");
   ASSERT_TRUE(WriteNpy(x_path, x).ok());
   // --flag=value and --flag value both work.
-  CliResult r = RunOpgraph({"run", SourcePath("examples/selu_softmax/predict_net.pbtxt"),
-                            "--input=X=" + x_path, "--output", "Y=" + y_path, "--output",
-                            "H=" + h_path});
+  CliResult r =
+      RunOpgraph({"run", SourcePath("examples/selu_softmax/predict_net.pbtxt"),
+                  "--input=X=" + x_path, "--output", "Y=" + y_path, "--output", "H=" + h_path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");  // Everything went to files.
   absl::StatusOr<Tensor> y = ReadNpy(y_path);
@@ -135,8 +133,8 @@ external_output: ["dXs", "dXm"]
   };
   const std::string dxs_path = TestPath("dxs.npy"), dxm_path = TestPath("dxm.npy");
   CliResult r = RunOpgraph({"run", net, "--input", write("Ys", ys), "--input", write("dYs", dys),
-                            "--input", write("Ym", ym), "--input", write("dYm", dym),
-                            "--output", "dXs=" + dxs_path, "--output", "dXm=" + dxm_path});
+                            "--input", write("Ym", ym), "--input", write("dYm", dym), "--output",
+                            "dXs=" + dxs_path, "--output", "dXm=" + dxm_path});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   absl::StatusOr<Tensor> dxs = ReadNpy(dxs_path);
   absl::StatusOr<Tensor> dxm = ReadNpy(dxm_path);
@@ -224,11 +222,11 @@ external_output: "B"
 // An init net's blob can be replaced by --input (fed after the init net).
 TEST(CliRunTest, InputOverridesInitNetBlob) {
   const std::string x = TestPath("x.pbtxt");
-  ASSERT_TRUE(WriteStringToFile(
-                  x, "name: 'X' dims: 1 dims: 2 data_type: FLOAT float_data: [0, 0]").ok());
-  CliResult r = RunOpgraph({"run", SourcePath("examples/selu_softmax/predict_net.pbtxt"), "--init",
-                            SourcePath("examples/selu_softmax/init_net.pbtxt"), "--input",
-                            "X=" + x});
+  ASSERT_TRUE(
+      WriteStringToFile(x, "name: 'X' dims: 1 dims: 2 data_type: FLOAT float_data: [0, 0]").ok());
+  CliResult r =
+      RunOpgraph({"run", SourcePath("examples/selu_softmax/predict_net.pbtxt"), "--init",
+                  SourcePath("examples/selu_softmax/init_net.pbtxt"), "--input", "X=" + x});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // Softmax of two equal values: exactly one half each.
   EXPECT_EQ(r.out, "Y: float32[1, 2]\n[[0.5, 0.5]]\n");

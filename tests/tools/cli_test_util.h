@@ -93,7 +93,8 @@ inline void ExpectDemoOutput(const std::string& out) {
   for (size_t i = 0; i < want.size(); ++i) {
     const float ulp = std::nextafter(want[i], 2.0f) - want[i];
     EXPECT_LE(std::fabs(got[i] - want[i]), 4 * ulp)
-        << "value " << i << ": printed " << got[i] << ", expected " << want[i] << "\n" << out;
+        << "value " << i << ": printed " << got[i] << ", expected " << want[i] << "\n"
+        << out;
   }
 }
 

@@ -14,11 +14,11 @@ using testing::RunOpgraph;
 using testing::WriteTestFile;
 
 constexpr char kNet[] = R"pb(
-name: "mlp"
-op { type: "FC" input: "x" input: "W1" input: "b1" output: "h" }
-op { type: "Selu" input: "h" output: "h" }
-op { type: "FC" input: "h" input: "W2" input: "b2" output: "z" }
-op { type: "SoftmaxWithLoss" input: "z" input: "labels" output: "P" output: "loss" }
+  name: "mlp"
+  op { type: "FC" input: "x" input: "W1" input: "b1" output: "h" }
+  op { type: "Selu" input: "h" output: "h" }
+  op { type: "FC" input: "h" input: "W2" input: "b2" output: "z" }
+  op { type: "SoftmaxWithLoss" input: "z" input: "labels" output: "P" output: "loss" }
 )pb";
 
 TEST(GradCliTest, WritesARunnableTrainingNet) {
@@ -64,9 +64,9 @@ TEST(GradCliTest, Errors) {
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.err.find("'nope' is not written"), std::string::npos) << unknown.err;
   const std::string bad = WriteTestFile("bad.pbtxt", R"pb(
-op { type: "WeightedSum" input: "x" input: "w" output: "y" }
-op { type: "SoftmaxWithLoss" input: "y" input: "labels" output: "P" output: "loss" }
-)pb");
+    op { type: "WeightedSum" input: "x" input: "w" output: "y" }
+    op { type: "SoftmaxWithLoss" input: "y" input: "labels" output: "P" output: "loss" }
+  )pb");
   const testing::CliResult forbidden = RunOpgraph({"grad", bad, "--loss", "loss"});
   EXPECT_EQ(forbidden.exit_code, 1);
   EXPECT_NE(forbidden.err.find("operator #0 WeightedSum"), std::string::npos) << forbidden.err;

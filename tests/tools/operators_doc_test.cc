@@ -26,8 +26,8 @@ TEST(OperatorsDocTest, MatchesGeneratedCatalog) {
   const std::vector<std::string> have = absl::StrSplit(*doc, '\n');
   size_t i = 0;
   while (i < want.size() && i < have.size() && want[i] == have[i]) ++i;
-  ADD_FAILURE() << regenerate << "\nFirst difference at line " << i + 1 << ":\n  file:      "
-                << (i < have.size() ? have[i] : "<end of file>")
+  ADD_FAILURE() << regenerate << "\nFirst difference at line " << i + 1
+                << ":\n  file:      " << (i < have.size() ? have[i] : "<end of file>")
                 << "\n  generated: " << (i < want.size() ? want[i] : "<end of output>");
 }
 

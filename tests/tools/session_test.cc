@@ -23,8 +23,7 @@ std::string PredictNet() { return SourcePath("examples/selu_softmax/predict_net.
 // The message after "opgraph <cmd>: error: " (exit 1) or "opgraph <cmd>: "
 // (exit 2, without the --help hint), checked to be the only error.
 std::string Message(const CliResult& r, const std::string& cmd) {
-  const std::string prefix =
-      "opgraph " + cmd + (r.exit_code == 1 ? ": error: " : ": ");
+  const std::string prefix = "opgraph " + cmd + (r.exit_code == 1 ? ": error: " : ": ");
   EXPECT_THAT(r.err, StartsWith(prefix)) << cmd;
   std::string m = r.err.substr(std::min(prefix.size(), r.err.size()));
   if (r.exit_code == 2) m = m.substr(0, m.find("\nRun '"));
@@ -103,7 +102,8 @@ TEST(SessionTest, InputTheNetDoesNotRead) {
 
 TEST(SessionTest, MissingInputsListedByRunAndBench) {
   const std::string m = SameEverywhere({"run", "bench"}, PredictNet(), {}, 1);
-  EXPECT_THAT(m, StartsWith("net 'selu_softmax' (" + PredictNet() + ") reads 1 blob that no "
+  EXPECT_THAT(m, StartsWith("net 'selu_softmax' (" + PredictNet() +
+                            ") reads 1 blob that no "
                             "--init net produced and no --input gave:\n  X: read by operator #0"));
 }
 

@@ -9,8 +9,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
@@ -73,8 +73,7 @@ double UlpError(T got, long double exact) {
     return std::isnan(exact) && std::isnan(got) ? 0.0 : 1e30;
   }
   if (std::isinf(rounded) || std::isinf(got)) return got == rounded ? 0 : 1e30;
-  return static_cast<double>(std::fabs(static_cast<long double>(got) - exact) /
-                             UlpOf<T>(exact));
+  return static_cast<double>(std::fabs(static_cast<long double>(got) - exact) / UlpOf<T>(exact));
 }
 
 // expl; libstdc++ has no std::expl, so use the long double overload.
@@ -88,34 +87,13 @@ long double RefSelu(long double x, long double alpha, long double scale) {
 template <typename T>
 std::vector<T> SpecialValues() {
   using L = std::numeric_limits<T>;
-  std::vector<T> v = {T(0),
-                      -T(0),
-                      L::infinity(),
-                      -L::infinity(),
-                      L::quiet_NaN(),
-                      L::denorm_min(),
-                      -L::denorm_min(),
-                      L::min(),
-                      -L::min(),
-                      -L::min() / 3,
-                      T(1e-30),
-                      T(-1e-30),
-                      T(1e30),
-                      T(-1e30),
-                      L::max(),
-                      L::lowest(),
-                      T(-87.3),
-                      T(-88.7),
-                      T(-103.9),
-                      T(88.7),
-                      T(-17.3),
-                      T(-17.4),
-                      T(-0.3465),
-                      T(-0.3467),
-                      T(-1.0397),
-                      T(-36.8),
-                      T(-37.5),
-                      T(-745.0),
+  std::vector<T> v = {T(0),           -T(0),           L::infinity(),    -L::infinity(),
+                      L::quiet_NaN(), L::denorm_min(), -L::denorm_min(), L::min(),
+                      -L::min(),      -L::min() / 3,   T(1e-30),         T(-1e-30),
+                      T(1e30),        T(-1e30),        L::max(),         L::lowest(),
+                      T(-87.3),       T(-88.7),        T(-103.9),        T(88.7),
+                      T(-17.3),       T(-17.4),        T(-0.3465),       T(-0.3467),
+                      T(-1.0397),     T(-36.8),        T(-37.5),         T(-745.0),
                       T(-709.0)};
   return v;
 }
@@ -130,8 +108,7 @@ TEST(KernelTargets, ListsSupportedTargetsAndRejectsUnknownNames) {
   const std::vector<std::string> targets = AvailableTargets();
   ASSERT_FALSE(targets.empty());
   // The last entry is always the portable fallback.
-  EXPECT_TRUE(targets.back() == "SCALAR" || targets.back() == "EMU128")
-      << targets.back();
+  EXPECT_TRUE(targets.back() == "SCALAR" || targets.back() == "EMU128") << targets.back();
   EXPECT_FALSE(ForceTargetForTesting("NO_SUCH_TARGET"));
   EXPECT_EQ(CurrentTarget(), targets.front());
 }
@@ -149,8 +126,8 @@ TEST_P(KernelTargetTest, ForcingSelectsTheTarget) {
 TEST_P(KernelTargetTest, SeluGoldenValues) {
   const float x[] = {1.0f, -1.0f, 0.0f, 2.5f, -3.0f};
   // scale * x and scale * alpha * expm1(x), by hand with 20 digits.
-  const float want[] = {1.0507009873554805f, -1.1113307378125628f, 0.0f,
-                        2.6267524683887012f, -1.6705687287671118f};
+  const float want[] = {1.0507009873554805f, -1.1113307378125628f, 0.0f, 2.6267524683887012f,
+                        -1.6705687287671118f};
   float y[5];
   Selu(x, y, 5, static_cast<float>(kAlpha), static_cast<float>(kScale));
   for (int i = 0; i < 5; ++i) EXPECT_NEAR(y[i], want[i], 4e-7f) << i;
@@ -161,8 +138,7 @@ void CheckSeluUlp(double bound) {
   const T alpha = static_cast<T>(kAlpha);
   const T scale = static_cast<T>(kScale);
   Rng rng(42);
-  const double ranges[][2] = {{-1e-6, 1e-6}, {-0.5, 0.5}, {-2, 2},
-                              {-20, 20},     {-120, 5},   {-800, 1}};
+  const double ranges[][2] = {{-1e-6, 1e-6}, {-0.5, 0.5}, {-2, 2}, {-20, 20}, {-120, 5}, {-800, 1}};
   double worst = 0;
   T worst_x = 0;
   for (const auto& range : ranges) {
@@ -180,9 +156,7 @@ void CheckSeluUlp(double bound) {
     }
   }
   EXPECT_LE(worst, bound) << "worst at x = " << worst_x;
-  std::printf("    Selu<%s> max error %.3f ULP\n", sizeof(T) == 4 ? "float"
-                                                                 : "double",
-              worst);
+  std::printf("    Selu<%s> max error %.3f ULP\n", sizeof(T) == 4 ? "float" : "double", worst);
 }
 
 TEST_P(KernelTargetTest, SeluFloatWithin3Ulp) { CheckSeluUlp<float>(3.0); }
@@ -194,8 +168,8 @@ void CheckSeluSpecials() {
   const T scale = static_cast<T>(kScale);
   const T sa = static_cast<T>(scale * alpha);
   using L = std::numeric_limits<T>;
-  const std::vector<T> x = {-T(0), T(0), L::infinity(), -L::infinity(),
-                            L::quiet_NaN(), -L::denorm_min(),
+  const std::vector<T> x = {-T(0),          T(0),           L::infinity(),
+                            -L::infinity(), L::quiet_NaN(), -L::denorm_min(),
                             L::denorm_min()};
   std::vector<T> y(x.size());
   Selu(x.data(), y.data(), static_cast<int64_t>(x.size()), alpha, scale);
@@ -213,9 +187,7 @@ void CheckSeluSpecials() {
 }
 
 TEST_P(KernelTargetTest, SeluSpecialValuesFloat) { CheckSeluSpecials<float>(); }
-TEST_P(KernelTargetTest, SeluSpecialValuesDouble) {
-  CheckSeluSpecials<double>();
-}
+TEST_P(KernelTargetTest, SeluSpecialValuesDouble) { CheckSeluSpecials<double>(); }
 
 TEST_P(KernelTargetTest, SeluInPlaceMatchesOutOfPlaceForEveryLength) {
   Rng rng(7);
@@ -245,28 +217,22 @@ void CheckSeluGradient() {
   Selu(x.data(), y.data(), static_cast<int64_t>(x.size()), alpha, scale);
   std::vector<T> dy = RandomVector<T>(rng, x.size(), -3, 3);
   std::vector<T> dx(x.size());
-  SeluGradient(y.data(), dy.data(), dx.data(), static_cast<int64_t>(x.size()),
-               alpha, scale);
+  SeluGradient(y.data(), dy.data(), dx.data(), static_cast<int64_t>(x.size()), alpha, scale);
   double worst = 0;
   for (size_t i = 0; i < x.size(); ++i) {
-    const long double ref = y[i] > 0 ? static_cast<long double>(scale) * dy[i]
-                                     : dy[i] * (y[i] + sa);
+    const long double ref =
+        y[i] > 0 ? static_cast<long double>(scale) * dy[i] : dy[i] * (y[i] + sa);
     worst = std::max(worst, UlpError(dx[i], ref));
   }
   EXPECT_LE(worst, 2.0);  // two roundings: y + sa, then the product
   // In place on dy.
   std::vector<T> dy2 = dy;
-  SeluGradient(y.data(), dy2.data(), dy2.data(),
-               static_cast<int64_t>(x.size()), alpha, scale);
+  SeluGradient(y.data(), dy2.data(), dy2.data(), static_cast<int64_t>(x.size()), alpha, scale);
   EXPECT_EQ(0, std::memcmp(dy2.data(), dx.data(), dx.size() * sizeof(T)));
 }
 
-TEST_P(KernelTargetTest, SeluGradientFloatWithin2Ulp) {
-  CheckSeluGradient<float>();
-}
-TEST_P(KernelTargetTest, SeluGradientDoubleWithin2Ulp) {
-  CheckSeluGradient<double>();
-}
+TEST_P(KernelTargetTest, SeluGradientFloatWithin2Ulp) { CheckSeluGradient<float>(); }
+TEST_P(KernelTargetTest, SeluGradientDoubleWithin2Ulp) { CheckSeluGradient<double>(); }
 
 TEST_P(KernelTargetTest, SeluGradientMatchesFiniteDifferences) {
   Rng rng(11);
@@ -319,32 +285,28 @@ std::vector<long double> RefSoftmaxRow(const T* x, size_t d, size_t stride) {
 
 // Checks y against the documented softmax bound, row by row.
 template <typename T>
-void ExpectSoftmaxWithinBound(const std::vector<T>& x, const std::vector<T>& y,
-                              size_t outer, size_t d, size_t inner) {
+void ExpectSoftmaxWithinBound(const std::vector<T>& x, const std::vector<T>& y, size_t outer,
+                              size_t d, size_t inner) {
   const long double eps = std::numeric_limits<T>::epsilon();
   const long double tiny = 4.0L * std::numeric_limits<T>::denorm_min();
   int failures = 0;
   for (size_t o = 0; o < outer; ++o) {
     for (size_t j = 0; j < inner; ++j) {
       const size_t base = o * d * inner + j;
-      const std::vector<long double> ref =
-          RefSoftmaxRow(x.data() + base, d, inner);
+      const std::vector<long double> ref = RefSoftmaxRow(x.data() + base, d, inner);
       long double m = -INFINITY;
       for (size_t k = 0; k < d; ++k) {
         m = std::max<long double>(m, x[base + k * inner]);
       }
       for (size_t k = 0; k < d; ++k) {
         const size_t i = base + k * inner;
-        const long double tol =
-            (8 + std::fabs(x[i] - m) + d / 4.0L) * eps * ref[k] + tiny;
+        const long double tol = (8 + std::fabs(x[i] - m) + d / 4.0L) * eps * ref[k] + tiny;
         const long double err = std::fabs(y[i] - ref[k]);
         if (!(err <= tol) && ++failures < 5) {
-          ADD_FAILURE() << "softmax [" << o << "," << k << "," << j
-                        << "] of shape [" << outer << "," << d << ","
-                        << inner << "]: got " << y[i] << " want "
+          ADD_FAILURE() << "softmax [" << o << "," << k << "," << j << "] of shape [" << outer
+                        << "," << d << "," << inner << "]: got " << y[i] << " want "
                         << static_cast<double>(ref[k]) << " err "
-                        << static_cast<double>(err / (eps * ref[k]))
-                        << " eps";
+                        << static_cast<double>(err / (eps * ref[k])) << " eps";
         }
       }
     }
@@ -369,12 +331,8 @@ void CheckSoftmaxAccuracy() {
   }
 }
 
-TEST_P(KernelTargetTest, SoftmaxFloatWithinBound) {
-  CheckSoftmaxAccuracy<float>();
-}
-TEST_P(KernelTargetTest, SoftmaxDoubleWithinBound) {
-  CheckSoftmaxAccuracy<double>();
-}
+TEST_P(KernelTargetTest, SoftmaxFloatWithinBound) { CheckSoftmaxAccuracy<float>(); }
+TEST_P(KernelTargetTest, SoftmaxDoubleWithinBound) { CheckSoftmaxAccuracy<double>(); }
 
 // Rows are software-pipelined (the max of one row, the exp of the next and
 // the normalization of a third share one loop); a row's result must not
@@ -391,13 +349,10 @@ TEST_P(KernelTargetTest, SoftmaxRowsIndependentOfPipelining) {
     SeluSoftmaxStrided(x.data(), fused_all.data(), rows, d, 1, 1.5f, 1.1f);
     for (size_t r = 0; r < rows; ++r) {
       Softmax(x.data() + r * d, one.data() + r * d, 1, d);
-      SeluSoftmaxStrided(x.data() + r * d, fused_one.data() + r * d, 1, d, 1,
-                         1.5f, 1.1f);
+      SeluSoftmaxStrided(x.data() + r * d, fused_one.data() + r * d, 1, d, 1, 1.5f, 1.1f);
     }
-    EXPECT_EQ(0, std::memcmp(all.data(), one.data(), x.size() * sizeof(float)))
-        << "d=" << d;
-    EXPECT_EQ(0, std::memcmp(fused_all.data(), fused_one.data(),
-                             x.size() * sizeof(float)))
+    EXPECT_EQ(0, std::memcmp(all.data(), one.data(), x.size() * sizeof(float))) << "d=" << d;
+    EXPECT_EQ(0, std::memcmp(fused_all.data(), fused_one.data(), x.size() * sizeof(float)))
         << "d=" << d;
   }
 }
@@ -450,12 +405,8 @@ void CheckSoftmaxSpecialRows() {
   }
 }
 
-TEST_P(KernelTargetTest, SoftmaxSpecialRowsFloat) {
-  CheckSoftmaxSpecialRows<float>();
-}
-TEST_P(KernelTargetTest, SoftmaxSpecialRowsDouble) {
-  CheckSoftmaxSpecialRows<double>();
-}
+TEST_P(KernelTargetTest, SoftmaxSpecialRowsFloat) { CheckSoftmaxSpecialRows<float>(); }
+TEST_P(KernelTargetTest, SoftmaxSpecialRowsDouble) { CheckSoftmaxSpecialRows<double>(); }
 
 TEST_P(KernelTargetTest, SoftmaxEmptyShapesTouchNothing) {
   float x[4] = {1, 2, 3, 4};
@@ -477,8 +428,7 @@ TEST_P(KernelTargetTest, SoftmaxStridedMatchesReference) {
   for (size_t inner : {1, 2, 3, 16, 17, 40}) {
     for (size_t d : {1, 5, 64, 130}) {
       const size_t outer = 3;
-      std::vector<float> x =
-          RandomVector<float>(rng, outer * d * inner, -30, 30);
+      std::vector<float> x = RandomVector<float>(rng, outer * d * inner, -30, 30);
       std::vector<float> y(x.size());
       SoftmaxStrided(x.data(), y.data(), outer, d, inner);
       ExpectSoftmaxWithinBound(x, y, outer, d, inner);
@@ -513,12 +463,11 @@ void CheckSoftmaxGradient(size_t outer, size_t d, size_t inner, Rng& rng) {
       for (size_t k = 0; k < d; ++k) {
         const size_t i = base + k * inner;
         const long double ref = y[i] * (dy[i] - dot);
-        const long double tol =
-            (8 + d / 4.0L) * eps * y[i] * (std::fabs(dy[i]) + abs_dot) +
-            4 * std::numeric_limits<T>::denorm_min();
+        const long double tol = (8 + d / 4.0L) * eps * y[i] * (std::fabs(dy[i]) + abs_dot) +
+                                4 * std::numeric_limits<T>::denorm_min();
         if (!(std::fabs(dx[i] - ref) <= tol) && ++failures < 5) {
-          ADD_FAILURE() << "grad [" << o << "," << k << "," << j << "] got "
-                        << dx[i] << " want " << static_cast<double>(ref);
+          ADD_FAILURE() << "grad [" << o << "," << k << "," << j << "] got " << dx[i] << " want "
+                        << static_cast<double>(ref);
         }
       }
     }
@@ -526,8 +475,7 @@ void CheckSoftmaxGradient(size_t outer, size_t d, size_t inner, Rng& rng) {
   EXPECT_EQ(failures, 0);
   // dx may alias dy.
   std::vector<T> inplace = dy;
-  SoftmaxGradientStrided(y.data(), inplace.data(), inplace.data(), outer, d,
-                         inner);
+  SoftmaxGradientStrided(y.data(), inplace.data(), inplace.data(), outer, d, inner);
   EXPECT_EQ(0, std::memcmp(inplace.data(), dx.data(), dx.size() * sizeof(T)));
 }
 
@@ -587,10 +535,8 @@ void CheckSeluSoftmaxFusedEqualsUnfused(T alpha, T scale) {
       std::vector<T> s(x.size()), unfused(x.size()), fused(x.size());
       Selu(x.data(), s.data(), static_cast<int64_t>(x.size()), alpha, scale);
       SoftmaxStrided(s.data(), unfused.data(), outer, d, inner);
-      SeluSoftmaxStrided(x.data(), fused.data(), outer, d, inner, alpha,
-                         scale);
-      ASSERT_EQ(0, std::memcmp(fused.data(), unfused.data(),
-                               x.size() * sizeof(T)))
+      SeluSoftmaxStrided(x.data(), fused.data(), outer, d, inner, alpha, scale);
+      ASSERT_EQ(0, std::memcmp(fused.data(), unfused.data(), x.size() * sizeof(T)))
           << "d=" << d << " inner=" << inner << " alpha=" << alpha;
       if (alpha > 0 && d > 1) {
         // And the pair is accurate: compare with long double
@@ -610,8 +556,7 @@ void CheckSeluSoftmaxFusedEqualsUnfused(T alpha, T scale) {
               const long double ref = ExpL(sl[k] - m) / sum;
               // selu's 3 ULP on s_k and on the max, then the softmax bound.
               const long double tol =
-                  (8 + 3 * (std::fabs(sl[k]) + std::fabs(m)) +
-                   std::fabs(sl[k] - m) + d / 4.0L) *
+                  (8 + 3 * (std::fabs(sl[k]) + std::fabs(m)) + std::fabs(sl[k] - m) + d / 4.0L) *
                       eps * ref +
                   4 * std::numeric_limits<T>::denorm_min();
               ASSERT_LE(std::fabs(fused[base + k * inner] - ref), tol)
@@ -625,8 +570,7 @@ void CheckSeluSoftmaxFusedEqualsUnfused(T alpha, T scale) {
 }
 
 TEST_P(KernelTargetTest, SeluSoftmaxFusedEqualsSeluThenSoftmax) {
-  CheckSeluSoftmaxFusedEqualsUnfused<float>(static_cast<float>(kAlpha),
-                                            static_cast<float>(kScale));
+  CheckSeluSoftmaxFusedEqualsUnfused<float>(static_cast<float>(kAlpha), static_cast<float>(kScale));
   CheckSeluSoftmaxFusedEqualsUnfused<double>(kAlpha, kScale);
   // Negative alpha: selu decreases for x < 0, and the row max (taken over
   // the computed selu values) still matches.
@@ -634,8 +578,7 @@ TEST_P(KernelTargetTest, SeluSoftmaxFusedEqualsSeluThenSoftmax) {
 }
 
 template <typename T>
-void CheckSeluSoftmaxGradient(size_t outer, size_t d, size_t inner,
-                              Rng& rng) {
+void CheckSeluSoftmaxGradient(size_t outer, size_t d, size_t inner, Rng& rng) {
   const T alpha = static_cast<T>(kAlpha);
   const T scale = static_cast<T>(kScale);
   const T sa = static_cast<T>(scale * alpha);
@@ -644,24 +587,21 @@ void CheckSeluSoftmaxGradient(size_t outer, size_t d, size_t inner,
   std::vector<T> y(x.size()), g(x.size()), dx(x.size());
   SeluSoftmaxStrided(x.data(), y.data(), outer, d, inner, alpha, scale);
   SoftmaxGradientStrided(y.data(), dy.data(), g.data(), outer, d, inner);
-  SeluSoftmaxGradientStrided(y.data(), dy.data(), dx.data(), outer, d, inner,
-                             x.data(), alpha, scale);
+  SeluSoftmaxGradientStrided(y.data(), dy.data(), dx.data(), outer, d, inner, x.data(), alpha,
+                             scale);
   // Chain rule against the already tested softmax gradient g: selu'(x) is
   // exact for x > 0 and has exp's error (plus roundings) otherwise.
   const long double eps = std::numeric_limits<T>::epsilon();
   for (size_t i = 0; i < x.size(); ++i) {
     const long double deriv =
-        x[i] > 0 ? static_cast<long double>(scale)
-                 : static_cast<long double>(sa) * ExpL(x[i]);
+        x[i] > 0 ? static_cast<long double>(scale) : static_cast<long double>(sa) * ExpL(x[i]);
     const long double ref = g[i] * deriv;
-    ASSERT_LE(std::fabs(dx[i] - ref), 4 * eps * std::fabs(ref) +
-                                          4 * std::numeric_limits<T>::min())
-        << "i=" << i << " x=" << x[i] << " shape [" << outer << "," << d
-        << "," << inner << "]";
+    ASSERT_LE(std::fabs(dx[i] - ref), 4 * eps * std::fabs(ref) + 4 * std::numeric_limits<T>::min())
+        << "i=" << i << " x=" << x[i] << " shape [" << outer << "," << d << "," << inner << "]";
   }
   std::vector<T> inplace = dy;
-  SeluSoftmaxGradientStrided(y.data(), inplace.data(), inplace.data(), outer,
-                             d, inner, x.data(), alpha, scale);
+  SeluSoftmaxGradientStrided(y.data(), inplace.data(), inplace.data(), outer, d, inner, x.data(),
+                             alpha, scale);
   EXPECT_EQ(0, std::memcmp(inplace.data(), dx.data(), dx.size() * sizeof(T)));
 }
 
@@ -685,8 +625,7 @@ TEST_P(KernelTargetTest, SeluSoftmaxGradientMatchesFiniteDifferences) {
   std::vector<double> w = RandomVector<double>(rng, d, -1, 1);
   std::vector<double> y(d), dx(d), yp(d), ym(d);
   SeluSoftmaxStrided(x.data(), y.data(), 1, d, 1, kAlpha, kScale);
-  SeluSoftmaxGradientStrided(y.data(), w.data(), dx.data(), 1, d, 1, x.data(),
-                             kAlpha, kScale);
+  SeluSoftmaxGradientStrided(y.data(), w.data(), dx.data(), 1, d, 1, x.data(), kAlpha, kScale);
   const double h = 1e-6;
   for (size_t i = 0; i < d; ++i) {
     std::vector<double> xp = x, xm = x;
@@ -727,15 +666,14 @@ TEST_P(KernelTargetTest, LargeGradientOutputsMatchSmallCalls) {
   }
   const size_t kPiece = size_t{1} << 20;
   auto same = [&](size_t count, size_t offset) {
-    return std::memcmp(big.get() + offset, small.get() + offset,
-                       count * sizeof(float)) == 0;
+    return std::memcmp(big.get() + offset, small.get() + offset, count * sizeof(float)) == 0;
   };
   // Elementwise, with a misaligned output and a length that leaves a tail.
   const size_t m = n + 37;
   SeluGradient(x.get(), dy.get(), big.get() + 1, m, 1.6732632f, 1.0507009f);
   for (size_t i = 0; i < m; i += kPiece) {
-    SeluGradient(x.get() + i, dy.get() + i, small.get() + 1 + i,
-                 std::min(kPiece, m - i), 1.6732632f, 1.0507009f);
+    SeluGradient(x.get() + i, dy.get() + i, small.get() + 1 + i, std::min(kPiece, m - i),
+                 1.6732632f, 1.0507009f);
   }
   EXPECT_TRUE(same(m, 1)) << "SeluGradient";
   // Row-wise on aligned rows.
@@ -743,25 +681,20 @@ TEST_P(KernelTargetTest, LargeGradientOutputsMatchSmallCalls) {
   // x stands in for y: the gradient formula does not need a real softmax.
   SoftmaxGradient(x.get(), dy.get(), big.get(), rows, d);
   for (size_t r = 0; r < rows; r += kRowsPerPiece) {
-    SoftmaxGradient(x.get() + r * d, dy.get() + r * d, small.get() + r * d,
-                    kRowsPerPiece, d);
+    SoftmaxGradient(x.get() + r * d, dy.get() + r * d, small.get() + r * d, kRowsPerPiece, d);
   }
   EXPECT_TRUE(same(n, 0)) << "SoftmaxGradient";
-  SeluSoftmaxGradientStrided(x.get(), dy.get(), big.get(), rows, d, 1,
-                             dy.get(), 1.6732632f, 1.0507009f);
+  SeluSoftmaxGradientStrided(x.get(), dy.get(), big.get(), rows, d, 1, dy.get(), 1.6732632f,
+                             1.0507009f);
   for (size_t r = 0; r < rows; r += kRowsPerPiece) {
-    SeluSoftmaxGradientStrided(x.get() + r * d, dy.get() + r * d,
-                               small.get() + r * d, kRowsPerPiece, d, 1,
-                               dy.get() + r * d, 1.6732632f, 1.0507009f);
+    SeluSoftmaxGradientStrided(x.get() + r * d, dy.get() + r * d, small.get() + r * d,
+                               kRowsPerPiece, d, 1, dy.get() + r * d, 1.6732632f, 1.0507009f);
   }
   EXPECT_TRUE(same(n, 0)) << "SeluSoftmaxGradientStrided";
 }
 
-INSTANTIATE_TEST_SUITE_P(AllTargets, KernelTargetTest,
-                         ::testing::ValuesIn(AvailableTargets()),
-                         [](const ::testing::TestParamInfo<std::string>& p) {
-                           return p.param;
-                         });
+INSTANTIATE_TEST_SUITE_P(AllTargets, KernelTargetTest, ::testing::ValuesIn(AvailableTargets()),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 }  // namespace
 }  // namespace kernels
