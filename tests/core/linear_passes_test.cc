@@ -20,6 +20,22 @@
 namespace opgraph {
 namespace {
 
+// Time and memory bounds are for optimized, uninstrumented builds. Under a
+// sanitizer (several times slower, with shadow memory) the same work runs
+// and is checked, but the bounds are not asserted.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define OPGRAPH_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define OPGRAPH_TEST_SANITIZED 1
+#endif
+#endif
+#ifdef OPGRAPH_TEST_SANITIZED
+constexpr bool kBoundsApply = false;
+#else
+constexpr bool kBoundsApply = true;
+#endif
+
 using ::opgraph::testing::MakeOp;
 using ::opgraph::testing::MakeTensor;
 using ::opgraph::testing::StatusIs;
@@ -76,7 +92,9 @@ TEST(LinearPassesTest, LongSeluSoftmaxChainThroughEveryPass) {
   RecordProperty("seconds_total", std::to_string(total));
   std::printf("optimize %.2f s, plan %.2f s, create %.2f s, run %.2f s (total %.2f s)\n",
               t_optimize, t_plan - t_optimize, t_create - t_plan, total - t_create, total);
-  EXPECT_LT(total, 30.0);
+  if (kBoundsApply) {
+    EXPECT_LT(total, 30.0);
+  }
 }
 
 // A blob written 100,000 times with neither in-place runs nor sharing: a
@@ -97,7 +115,9 @@ TEST(LinearPassesTest, MemoryPlannerNamesManyBuffersOfOneBlob) {
   const auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<MemoryPlan> plan = PlanMemory(net, inputs, options);
   ASSERT_TRUE(plan.ok()) << plan.status();
-  EXPECT_LT(SecondsSince(t0), 30.0);
+  if (kBoundsApply) {
+    EXPECT_LT(SecondsSince(t0), 30.0);
+  }
   std::set<std::string> outputs;
   for (const OperatorDef& op : plan->net.op()) outputs.insert(op.output(0));
   EXPECT_EQ(outputs.size(), static_cast<size_t>(kOps));
@@ -117,7 +137,9 @@ TEST(LinearPassesTest, ManyMissingInputsGiveAShortError) {
   Workspace ws;
   const auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<Net*> created = ws.CreateNet(net);
-  EXPECT_LT(SecondsSince(t0), 30.0);
+  if (kBoundsApply) {
+    EXPECT_LT(SecondsSince(t0), 30.0);
+  }
   EXPECT_THAT(created.status(),
               StatusIs(absl::StatusCode::kNotFound,
                        AllOf(HasSubstr("operator #0 Copy"), HasSubstr("'missing0'"),
