@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "cblas.h"
 #include "core/parallel.h"
+#include "core/tensor.h"
 #include "glog/logging.h"
 
 namespace opgraph {
@@ -183,6 +184,14 @@ absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int
         absl::StrCat("PackedMatrix::Pack: ", k, " x ", n, " elements overflow the address space"));
   }
   const int64_t bytes = k * n * static_cast<int64_t>(sizeof(T));
+  // The same single-allocation limit as a tensor's: an absurd size is refused
+  // before asking the allocator (which, under ASan, aborts instead of failing).
+  const int64_t max_bytes = TensorLimits().max_bytes;
+  if (bytes > max_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("PackedMatrix::Pack: ", k, " x ", n, " elements need ", bytes,
+                     " bytes, over the allocation limit of ", max_bytes, " bytes"));
+  }
   const int64_t rounded = std::max<int64_t>(kAlign, (bytes + kAlign - 1) / kAlign * kAlign);
   T* p = static_cast<T*>(std::aligned_alloc(kAlign, static_cast<size_t>(rounded)));
   if (p == nullptr) {
