@@ -677,7 +677,22 @@ class BitIdentityTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override { kernels::ForceTargetForTesting(""); }
 };
 
+// The fingerprints were recorded from the optimized (-O3) build; a sanitizer
+// build compiles at -O1, where the compiler contracts and orders some
+// floating-point operations differently, so its bits legitimately differ.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define OPGRAPH_BIT_IDENTITY_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define OPGRAPH_BIT_IDENTITY_SANITIZED 1
+#endif
+#endif
+
 TEST_P(BitIdentityTest, OutputsMatchRecordedFingerprints) {
+#ifdef OPGRAPH_BIT_IDENTITY_SANITIZED
+  GTEST_SKIP() << "fingerprints were recorded from the optimized build; a sanitizer build "
+                  "(-O1) may round differently";
+#endif
   const std::string target = GetParam();
   ASSERT_EQ(kernels::CurrentTarget(), target);
   std::map<std::string, uint64_t> expected;
