@@ -118,7 +118,7 @@ class GivenTensorFillOp final : public OperatorBase {
   absl::Status Init() override { return ReadFill<T>(def(), &dims_, &values_); }
 
   absl::Status RunOnDevice() override {
-    Fill(Output(kOutputY)->mutable_data<T>());
+    Fill(Output(kOutputY)->template mutable_data<T>());
     return absl::OkStatus();
   }
 
