@@ -17,7 +17,7 @@ if(NOT OPGRAPH_OPENBLAS_INCLUDE_DIR OR NOT OPGRAPH_OPENBLAS_LIBRARY)
   message(FATAL_ERROR "OpenBLAS (OpenMP build) not found under ${_opgraph_openblas_dir}; "
                       "run scripts/install_deps.sh (package libopenblas-openmp-dev)")
 endif()
-add_library(opgraph_openblas SHARED IMPORTED)
+add_library(opgraph_openblas SHARED IMPORTED GLOBAL)
 set_target_properties(opgraph_openblas PROPERTIES
   IMPORTED_LOCATION ${OPGRAPH_OPENBLAS_LIBRARY}
   IMPORTED_NO_SONAME FALSE
