@@ -40,6 +40,14 @@ def main():
              ws.fetch_blob("x")[0] == fetched[0]))
 
     n, r = args.number, args.repeat
+    shorter = np.ascontiguousarray(x[:-1])
+    shapes = [x, shorter]
+
+    def feed_other_shape():
+        # The blob changes shape every call: a new tensor each time.
+        shapes.reverse()
+        ws.feed_blob("y", shapes[0])
+
     rows = [
         ("np.copy(x)", best_us(lambda: np.copy(x), n, r)),
         ("ws.feed_blob('x', x)", best_us(lambda: ws.feed_blob("x", x), n, r)),
@@ -47,6 +55,7 @@ def main():
         ("Workspace._ws.feed_blob (no Python checks)",
          best_us(lambda: ws._ws.feed_blob("x", x), n, r)),
         ("Workspace._ws.fetch_blob", best_us(lambda: ws._ws.fetch_blob("x"), n, r)),
+        ("ws.feed_blob, shape changing every call", best_us(feed_other_shape, n, r)),
     ]
     copy_us = rows[0][1]
     print("%d float32 elements (%.1f MB), best of %d x %d calls"

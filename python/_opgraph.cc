@@ -201,29 +201,35 @@ class PyWorkspace {
   Workspace ws_;
 };
 
-// Feeding a blob that already has the array's dtype and shape (the steady
-// state of a feed-run-fetch loop) copies into the blob's own storage: one
-// copy and no allocation, where a fresh buffer per feed would also pay for
-// first-touch page faults (bench/python_feed_fetch.py, docs/PYTHON.md).
-// Anything else makes a new tensor and goes through Workspace::FeedBlob and
-// its checks.
+// Feeding a blob whose storage already fits the array (the steady state of
+// a feed-run-fetch loop, also when the last block of a stream is shorter)
+// copies into that storage: one copy and no allocation, where a fresh
+// buffer per feed also pays for first-touch page faults
+// (bench/python_feed_fetch.py, docs/PYTHON.md). The storage is reused only
+// when the array needs at least half of it, so that a small feed does not
+// keep a large buffer alive. Anything else makes a new tensor and goes
+// through Workspace::FeedBlob and its checks (the memory budget included;
+// reuse never grows the workspace).
 void FeedBlob(PyWorkspace& self, const std::string& name, const py::handle& value) {
   const std::string what = absl::StrCat("blob '", name, "'");
   DType dtype;
   py::array arr = ContiguousArray(value, what, &dtype);
   const std::vector<int64_t> dims(arr.shape(), arr.shape() + arr.ndim());
+  const size_t nbytes = static_cast<size_t>(arr.nbytes());
   const void* src = arr.data();
-  const bool copied = self.Locked([&](Workspace& ws) {
+  absl::StatusOr<bool> copied = self.Locked([&](Workspace& ws) -> absl::StatusOr<bool> {
     const Tensor* old = ws.GetBlob(name);
-    if (old == nullptr || !old->initialized() || old->dtype() != dtype ||
-        absl::MakeConstSpan(old->dims()) != absl::MakeConstSpan(dims) || old->nbytes() == 0) {
+    if (old == nullptr || !old->initialized() || nbytes == 0 || old->capacity() < nbytes ||
+        nbytes < old->capacity() / 2) {
       return false;
     }
     Tensor* blob = ws.GetMutableBlob(name);
-    std::memcpy(blob->raw_mutable_data(), src, blob->nbytes());
+    absl::Status s = blob->Resize(dtype, dims, ws.options().tensor);  // no allocation
+    if (!s.ok()) return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
+    std::memcpy(blob->raw_mutable_data(), src, nbytes);
     return true;
   });
-  if (copied) return;
+  if (ValueOrRaise(std::move(copied))) return;
   Tensor t = TensorFromArray(arr, what);
   RaiseIfError(self.Locked([&](Workspace& ws) { return ws.FeedBlob(name, std::move(t)); }));
 }
