@@ -6,7 +6,8 @@ weights from examples/digits).
 
 The input is generated on the workers and persisted before the clock
 starts; each timing is the best of --repeat runs of persisting the scores
-(every block scored, results kept on the workers, nothing gathered). The
+(every block scored, results kept on the workers, nothing gathered; each
+run on a new input, so that no result is reused). The
 first run on a fresh cluster also builds the model on each worker; it is a
 warm-up and not counted. For comparison, the same blocks scored one after
 another in this process with one thread.
@@ -39,23 +40,26 @@ def digits_example():
 
 def on_cluster(workers, predict, init, args):
     import dask.array as da
-    from dask.distributed import Client, LocalCluster, wait
+    from dask.distributed import Client, LocalCluster, futures_of, wait
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       host="127.0.0.1", dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        x = da.random.RandomState(1234).standard_normal(
-            (args.rows, args.features), chunks=(args.block_rows, args.features))
-        x = client.persist(x.astype(np.float32))
-        wait(x)
-        scores = opgraph.dask.predict(predict, init, x, input="X", output="P", num_threads=1)
         times = []
-        for _ in range(args.repeat + 1):
+        for run in range(args.repeat + 1):
+            # A new input (new keys) for every run, so no result is reused.
+            x = da.random.RandomState(1234 + run).standard_normal(
+                (args.rows, args.features), chunks=(args.block_rows, args.features))
+            x = client.persist(x.astype(np.float32))
+            wait(x)
+            scores = opgraph.dask.predict(predict, init, x, input="X", output="P",
+                                          num_threads=1)
             start = time.perf_counter()
             done = client.persist(scores)
             wait(done)
             times.append(time.perf_counter() - start)
-            del done
+            assert all(f.status == "finished" for f in futures_of(done))
+            del done, scores, x
         return min(times[1:])
 
 
@@ -90,8 +94,9 @@ def main():
             ws.fetch_blob("P")
         best = min(best, time.perf_counter() - start)
     rows = args.rows // args.block_rows * args.block_rows
-    print("%d rows x %d features, blocks of %d rows, MLP %d-128-10"
-          % (args.rows, args.features, args.block_rows, args.features))
+    print("%d rows x %d features, blocks of %d rows, MLP %d-128-10; %d CPUs, load average "
+          "%.1f" % (args.rows, args.features, args.block_rows, args.features, os.cpu_count(),
+                    os.getloadavg()[0]))
     print("in process, 1 thread : %8.3f s  %10.0f rows/s" % (best, rows / best))
     for workers in (1, 2):
         seconds = on_cluster(workers, predict, init, args)

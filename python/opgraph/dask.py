@@ -77,14 +77,29 @@ class _Model:
             return self.ws.fetch_blob(output)
 
 
+class _Nets:
+    """The serialized nets and plugin paths, as one object in the task graph
+    (not a tuple, which Dask's graph tools would read as a task)."""
+
+    __slots__ = ("predict", "init", "plugins")
+
+    def __init__(self, predict, init, plugins):
+        self.predict, self.init, self.plugins = predict, init, plugins
+
+    def __getstate__(self):
+        return (self.predict, self.init, self.plugins)
+
+    def __setstate__(self, state):
+        self.predict, self.init, self.plugins = state
+
+
 def _model(key, nets):
     with _MODELS_LOCK:
         model = _MODELS.get(key)
         if model is not None:
             _MODELS.move_to_end(key)
             return model
-        predict_bytes, init_bytes, plugins = nets
-        model = _Model(predict_bytes, init_bytes, plugins)
+        model = _Model(nets.predict, nets.init, nets.plugins)
         _MODELS[key] = model
         _LOADS[key] += 1
         while len(_MODELS) > MAX_CACHED_MODELS:
@@ -214,7 +229,7 @@ def predict(predict_net, init_net, data, input="X", output="Y", num_threads=None
                              "out_columns")
         out_dtype, columns = np.dtype(out_dtype), int(out_columns)
     # One graph key holding the bytes: each worker fetches it once.
-    shipped = dask.delayed(nets, name="opgraph-nets-" + key, pure=True)
+    shipped = dask.delayed(_Nets(*nets), name="opgraph-nets-" + key, traverse=False)
     # (map_blocks' own keywords are dtype, name, ...: the block function's
     # have other names.)
     return x.map_blocks(_score_block, shipped, model_key=key, in_blob=input, out_blob=output,
