@@ -201,11 +201,10 @@ def predict(predict_net, init_net, data, input="X", output="Y", num_threads=None
         a float64 DataFrame); None keeps the data's dtype.
     probe: score one row of zeros here first, to learn the output's dtype
         and columns and to report a bad net at once. With probe=False give
-        ``out_dtype`` and ``out_columns``; a bad net
-        then fails at the first block, and compute() raises its error.
+        ``out_dtype`` and ``out_columns``; a bad net then fails at the first
+        block, and compute() raises its error.
     """
     import dask
-    import dask.array as da
 
     x = _as_dask_array(data)
     if x.ndim != 2:
