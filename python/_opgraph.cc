@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "core/backward.h"
 #include "core/gradient_checker.h"
 #include "core/net_io.h"
@@ -116,23 +117,30 @@ py::dtype NumpyDType(DType dtype) {
   throw StatusError{absl::InternalError("tensor of undefined dtype")};
 }
 
-// A copy of `obj` (anything np.asarray accepts is made an array by the
-// Python side first) as a Tensor. Needs the GIL.
-Tensor TensorFromArray(const py::handle& obj, const std::string& what) {
+// `obj` as a C-contiguous, aligned, native-endian array (copied only when
+// it is not one already) and its DType. Needs the GIL.
+py::array ContiguousArray(const py::handle& obj, const std::string& what, DType* dtype) {
   if (!py::isinstance<py::array>(obj)) {
     throw py::type_error(absl::StrCat(what, ": expected a numpy.ndarray, got ",
                                       std::string(py::str(obj.get_type()))));
   }
   py::array given = py::reinterpret_borrow<py::array>(obj);
-  const DType dtype = DTypeOfArray(given.dtype());
+  *dtype = DTypeOfArray(given.dtype());
   if (given.dtype().attr("byteorder").cast<std::string>() == ">") {
     throw py::type_error(absl::StrCat(what,
                                       ": big-endian arrays are not supported; use "
                                       "arr.astype(arr.dtype.newbyteorder('='))"));
   }
-  // C-contiguous, aligned and native: a copy only when `given` is not.
   py::array arr = py::array::ensure(given, py::array::c_style);
   if (!arr) throw py::error_already_set();
+  return arr;
+}
+
+// A copy of `obj` (anything np.asarray accepts is made an array by the
+// Python side first) as a Tensor. Needs the GIL.
+Tensor TensorFromArray(const py::handle& obj, const std::string& what) {
+  DType dtype;
+  py::array arr = ContiguousArray(obj, what, &dtype);
   std::vector<int64_t> dims(arr.shape(), arr.shape() + arr.ndim());
   Tensor t;
   absl::Status s = t.Resize(dtype, dims);
@@ -193,8 +201,36 @@ class PyWorkspace {
   Workspace ws_;
 };
 
+// Feeding a blob whose storage already fits the array (the steady state of
+// a feed-run-fetch loop, also when the last block of a stream is shorter)
+// copies into that storage: one copy and no allocation, where a fresh
+// buffer per feed also pays for first-touch page faults
+// (bench/python_feed_fetch.py, docs/PYTHON.md). The storage is reused only
+// when the array needs at least half of it, so that a small feed does not
+// keep a large buffer alive. Anything else makes a new tensor and goes
+// through Workspace::FeedBlob and its checks (the memory budget included;
+// reuse never grows the workspace).
 void FeedBlob(PyWorkspace& self, const std::string& name, const py::handle& value) {
-  Tensor t = TensorFromArray(value, absl::StrCat("blob '", name, "'"));
+  const std::string what = absl::StrCat("blob '", name, "'");
+  DType dtype;
+  py::array arr = ContiguousArray(value, what, &dtype);
+  const std::vector<int64_t> dims(arr.shape(), arr.shape() + arr.ndim());
+  const size_t nbytes = static_cast<size_t>(arr.nbytes());
+  const void* src = arr.data();
+  absl::StatusOr<bool> copied = self.Locked([&](Workspace& ws) -> absl::StatusOr<bool> {
+    const Tensor* old = ws.GetBlob(name);
+    if (old == nullptr || !old->initialized() || nbytes == 0 || old->capacity() < nbytes ||
+        nbytes < old->capacity() / 2) {
+      return false;
+    }
+    Tensor* blob = ws.GetMutableBlob(name);
+    absl::Status s = blob->Resize(dtype, dims, ws.options().tensor);  // no allocation
+    if (!s.ok()) return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
+    std::memcpy(blob->raw_mutable_data(), src, nbytes);
+    return true;
+  });
+  if (ValueOrRaise(std::move(copied))) return;
+  Tensor t = TensorFromArray(arr, what);
   RaiseIfError(self.Locked([&](Workspace& ws) { return ws.FeedBlob(name, std::move(t)); }));
 }
 

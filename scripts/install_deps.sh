@@ -4,8 +4,9 @@
 #   --fuzz      clang and its runtimes, for libFuzzer targets and sanitizers
 #   --torch     python3-torch and python3-numpy, for bench/compare_torch
 #   --graphviz  Graphviz, to render `opgraph dot` output
-#   --dask      Dask's distributed scheduler and scikit-learn (its digits data set),
-#               for examples/dask_scoring and its test
+#   --dask      Dask's distributed scheduler, pandas (dask DataFrames), scikit-learn
+#               (its digits data set) and matplotlib, for opgraph.dask, examples/dask_scoring,
+#               examples/digits and their tests
 #   --bench-gemm  oneDNN (and the OpenCL packages its CMake config needs), for
 #               bench/gemm_bench, which compares it with OpenBLAS
 set -euo pipefail
@@ -20,7 +21,7 @@ for arg in "$@"; do
     --fuzz) packages+=(clang libclang-rt-14-dev llvm libomp-dev) ;;
     --torch) packages+=(python3-torch python3-numpy) ;;
     --graphviz) packages+=(graphviz) ;;
-    --dask) packages+=(python3-distributed python3-sklearn) ;;
+    --dask) packages+=(python3-distributed python3-pandas python3-sklearn python3-matplotlib) ;;
     --bench-gemm) packages+=(libdnnl-dev ocl-icd-opencl-dev opencl-c-headers) ;;
     *) echo "install_deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac

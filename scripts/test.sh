@@ -4,8 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache (when installed) then hits across checkouts in different directories.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
-# Graphviz lets the `opgraph dot` rendering test run; Dask and scikit-learn the
-# examples/dask_scoring test.
+# Graphviz lets the `opgraph dot` rendering test run; Dask, pandas, scikit-learn
+# and matplotlib the opgraph.dask, examples/dask_scoring and examples/digits tests.
 scripts/install_deps.sh --graphviz --dask
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"

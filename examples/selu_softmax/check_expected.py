@@ -21,16 +21,21 @@ def softmax(row):
     return [v / s for v in e]
 
 
-expected = [softmax([selu(v) for v in row]) for row in X]
-here = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(here, "expected_output.txt")) as f:
-    text = f.read()
-printed = [float(v) for v in re.findall(r"-?\d+\.\d+(?:e[-+]\d+)?", text.split("\n", 1)[1])]
-flat = [v for row in expected for v in row]
-assert len(printed) == len(flat), (printed, flat)
-worst = max(abs(a - b) for a, b in zip(printed, flat))
-for row in expected:
-    print(" ".join("%.12f" % v for v in row))
-print("max |printed - double reference| = %.3g" % worst)
-assert worst < 1e-6, worst
-print("OK")
+def main():
+    expected = [softmax([selu(v) for v in row]) for row in X]
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "expected_output.txt")) as f:
+        text = f.read()
+    printed = [float(v) for v in re.findall(r"-?\d+\.\d+(?:e[-+]\d+)?", text.split("\n", 1)[1])]
+    flat = [v for row in expected for v in row]
+    assert len(printed) == len(flat), (printed, flat)
+    worst = max(abs(a - b) for a, b in zip(printed, flat))
+    for row in expected:
+        print(" ".join("%.12f" % v for v in row))
+    print("max |printed - double reference| = %.3g" % worst)
+    assert worst < 1e-6, worst
+    print("OK")
+
+
+if __name__ == "__main__":
+    main()

@@ -47,6 +47,38 @@ def test_feed_and_fetch_copy():
     assert first.flags.writeable and first.flags.c_contiguous
 
 
+def test_feed_into_an_existing_blob_reuses_or_replaces_it_correctly():
+    # Feeds that fit the blob's storage are copied into it; others replace
+    # it. Either way the blob holds exactly what was fed.
+    ws = opgraph.Workspace()
+    rng = np.random.default_rng(5)
+    feeds = [rng.standard_normal((100, 8)).astype(np.float32),   # new blob
+             rng.standard_normal((100, 8)).astype(np.float32),   # same shape: reused
+             rng.standard_normal((90, 8)).astype(np.float32),    # shorter: reused
+             rng.integers(-9, 9, (100, 8)).astype(np.int32),     # other dtype, same bytes
+             rng.standard_normal((3, )).astype(np.float64),      # much smaller: replaced
+             rng.standard_normal((400, 8)).astype(np.float32),   # larger: replaced
+             np.zeros((0, 8), np.float32)]                        # empty: replaced
+    for value in feeds:
+        ws.feed_blob("x", value)
+        got = ws.fetch_blob("x")
+        assert got.dtype == value.dtype and got.shape == value.shape
+        np.testing.assert_array_equal(got, value)
+        if value.size:
+            value[...] = 0  # the blob kept its own copy
+            assert not np.array_equal(ws.fetch_blob("x"), value)
+    # A net created on the blob sees every fed block, also in place.
+    net = core.Net("copy")
+    net.Copy("a", "b")
+    ws.feed_blob("a", np.ones((4, 2), np.float32))
+    ws.create_net(net)
+    for rows in (4, 4, 3, 4):
+        block = np.arange(rows * 2, dtype=np.float32).reshape(rows, 2) + rows
+        ws.feed_blob("a", block)
+        ws.run_net(net)
+        np.testing.assert_array_equal(ws.fetch_blob("b"), block)
+
+
 def test_feed_accepts_views_scalars_lists_and_other_byte_orders():
     ws = opgraph.Workspace()
     base = np.arange(12, dtype=np.float64).reshape(3, 4)
