@@ -27,7 +27,7 @@ inline absl::Status ReadSeluArgs(const OperatorBase& op, double* alpha, double* 
   *scale = op.HasArgument("scale") ? op.Arg<float>("scale") : kSeluDefaultScale;
   if (!std::isfinite(*scale) || !(*scale > 1.0)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("argument 'scale' must be finite and greater than 1, got ", *scale));
+        absl::StrCat("argument 'scale' must be greater than 1 and finite, got ", *scale));
   }
   if (!std::isfinite(*alpha) || *alpha < 0) {
     return absl::InvalidArgumentError(
