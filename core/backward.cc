@@ -54,7 +54,7 @@ class BackwardBuilder {
     return absl::StrCat(blob, "_grad_autosplit_", split_counter_[blob]++);
   }
   absl::Status Differentiate(int i);
-  absl::Status CheckForwardReads(int i, const std::vector<OperatorDef>& gops,
+  absl::Status CheckForwardReads(int i, const GradientOpsMeta& meta,
                                  const std::vector<std::string>& g_out) const;
 
   const NetDef& net_;
@@ -138,13 +138,29 @@ absl::StatusOr<std::string> BackwardBuilder::Accumulate(const Value& v) {
   return name;
 }
 
-absl::Status BackwardBuilder::CheckForwardReads(int i, const std::vector<OperatorDef>& gops,
+absl::Status BackwardBuilder::CheckForwardReads(int i, const GradientOpsMeta& meta,
                                                 const std::vector<std::string>& g_out) const {
   const OperatorDef& op = net_.op(i);
+  const std::vector<OperatorDef>& gops = meta.ops;
   const std::set<std::string> grads(g_out.begin(), g_out.end());
   for (const OperatorDef& g : gops) {
     for (const std::string& name : g.input()) {
       if (grads.count(name)) continue;
+      // An input the operator overwrote in place: the blob holds the
+      // operator's output when the gradient runs, never the input the maker
+      // asked for (I(k)).
+      for (int k = 0; k < op.input_size(); ++k) {
+        if (op.input(k) != name || !meta.reads_input[k]) continue;
+        for (int o = 0; o < op.output_size(); ++o) {
+          if (op.output(o) != name) continue;
+          return absl::FailedPreconditionError(
+              absl::StrCat("cannot differentiate ", OpLabel(net_, i),
+                           ": it runs in place on blob '", name, "' (input ", k, " and output ", o,
+                           "), and its gradient ", g.type(), " reads input ", k, " '", name,
+                           "' as the operator saw it, which the operator overwrote; write output ",
+                           o, " to a new blob"));
+        }
+      }
       int needed = -1;
       for (int k = 0; k < op.output_size(); ++k) {
         if (op.output(k) == name) needed = out_ver_[i][k];
@@ -187,7 +203,7 @@ absl::Status BackwardBuilder::Differentiate(int i) {
                      ", which lies on a path to the loss: ", meta.status().message()));
   }
   std::vector<OperatorDef>& gops = meta->ops;
-  absl::Status s = CheckForwardReads(i, gops, g_out);
+  absl::Status s = CheckForwardReads(i, *meta, g_out);
   if (!s.ok()) return s;
 
   // Give each input gradient its final name and file it under the value

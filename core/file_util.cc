@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 
 namespace opgraph {
@@ -86,16 +87,20 @@ absl::Status WriteAll(int fd, absl::string_view bytes, const std::string& path) 
   return absl::OkStatus();
 }
 
-// Flushes and closes `fd`, renames `temp` over `path` and flushes the
-// directory. On failure removes `temp`.
-absl::Status Commit(int fd, const std::string& temp, const std::string& path) {
+// Flushes and closes `fd`. On failure removes `temp`.
+absl::Status FlushAndClose(int fd, const std::string& temp, const std::string& path) {
   absl::Status s;
   if (fsync(fd) != 0) s = ErrnoError(errno, path, "cannot flush to disk");
   if (close(fd) != 0 && s.ok()) s = ErrnoError(errno, path, "write error on close");
-  if (s.ok() && rename(temp.c_str(), path.c_str()) != 0) {
-    s = ErrnoError(errno, path, "cannot replace");
-  }
-  if (!s.ok()) {
+  if (!s.ok()) unlink(temp.c_str());
+  return s;
+}
+
+// Renames the flushed `temp` over `path` and flushes the directory. On
+// failure removes `temp`.
+absl::Status RenameOver(const std::string& temp, const std::string& path) {
+  if (rename(temp.c_str(), path.c_str()) != 0) {
+    absl::Status s = ErrnoError(errno, path, "cannot replace");
     unlink(temp.c_str());
     return s;
   }
@@ -108,9 +113,14 @@ absl::Status Commit(int fd, const std::string& temp, const std::string& path) {
   return absl::OkStatus();
 }
 
-}  // namespace
+absl::Status Commit(int fd, const std::string& temp, const std::string& path) {
+  absl::Status s = FlushAndClose(fd, temp, path);
+  if (!s.ok()) return s;
+  return RenameOver(temp, path);
+}
 
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view bytes) {
+// A complete, flushed temporary file beside `path` holding `bytes`.
+absl::StatusOr<std::string> WriteTemp(const std::string& path, absl::string_view bytes) {
   std::string temp;
   int fd = -1;
   absl::Status s = CreateTemp(path, &temp, &fd);
@@ -121,7 +131,17 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view byte
     unlink(temp.c_str());
     return s;
   }
-  return Commit(fd, temp, path);
+  s = FlushAndClose(fd, temp, path);
+  if (!s.ok()) return s;
+  return temp;
+}
+
+}  // namespace
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view bytes) {
+  absl::StatusOr<std::string> temp = WriteTemp(path, bytes);
+  if (!temp.ok()) return temp.status();
+  return RenameOver(*temp, path);
 }
 
 absl::Status WriteFileAtomicallyWith(
@@ -142,6 +162,27 @@ absl::Status WriteFileAtomicallyWith(
     return s;
   }
   return Commit(fd, temp, path);
+}
+
+StagedFiles::~StagedFiles() {
+  for (const Staged& f : staged_) unlink(f.temp.c_str());
+}
+
+absl::Status StagedFiles::Stage(const std::string& path, absl::string_view bytes) {
+  absl::StatusOr<std::string> temp = WriteTemp(path, bytes);
+  if (!temp.ok()) return temp.status();
+  staged_.push_back({*temp, path});
+  return absl::OkStatus();
+}
+
+absl::Status StagedFiles::CommitAll() {
+  absl::Status first;
+  for (const Staged& f : staged_) {
+    absl::Status s = RenameOver(f.temp, f.path);
+    if (first.ok()) first = s;
+  }
+  staged_.clear();
+  return first;
 }
 
 }  // namespace opgraph

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -35,6 +36,39 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view byte
 // and the temporary file removed.
 absl::Status WriteFileAtomicallyWith(
     const std::string& path, const std::function<absl::Status(const std::string& temp)>& write);
+
+// Several files replaced together, for a command whose outputs must all
+// change or none: each Stage writes a complete, flushed temporary file
+// beside its target and touches no target; CommitAll then renames them all
+// over their targets. Destroying a StagedFiles without CommitAll (an
+// error after some files were staged) removes its temporary files and
+// leaves every target as it was. CommitAll starts only when everything is
+// on disk, so it fails only when a rename does (the directory removed or
+// made read-only meanwhile); it still renames the others and returns the
+// first error.
+//
+// Thread safety: one StagedFiles is used by one thread at a time.
+class StagedFiles {
+ public:
+  StagedFiles() = default;
+  StagedFiles(const StagedFiles&) = delete;
+  StagedFiles& operator=(const StagedFiles&) = delete;
+  ~StagedFiles();
+
+  // Writes `bytes` for `path`, with the errors of WriteFileAtomically; on
+  // error nothing is left for `path`, and earlier stages stay staged.
+  absl::Status Stage(const std::string& path, absl::string_view bytes);
+  // Renames every staged file over its target, in the order staged.
+  absl::Status CommitAll();
+  size_t size() const { return staged_.size(); }
+
+ private:
+  struct Staged {
+    std::string temp;
+    std::string path;
+  };
+  std::vector<Staged> staged_;
+};
 
 }  // namespace opgraph
 

@@ -36,6 +36,8 @@ absl::StatusOr<GradientOpsMeta> GetGradientDefs(const OperatorDef& def,
   }
   GradientOpsMeta meta;
   meta.g_input.assign(def.input_size(), "");
+  meta.reads_input.assign(def.input_size(), false);
+  meta.reads_output.assign(def.output_size(), false);
   switch (found->first) {
     case GradientKind::kNoGradient:
       return meta;
@@ -73,6 +75,8 @@ absl::StatusOr<GradientOpsMeta> GetGradientDefs(const OperatorDef& def,
   }
   meta.ops = std::move(*ops);
   meta.g_input = maker->g_input();
+  meta.reads_input = maker->reads_input();
+  meta.reads_output = maker->reads_output();
   return meta;
 }
 

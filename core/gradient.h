@@ -24,7 +24,11 @@ class GradientMakerBase {
  public:
   // `g_output[i]` names the gradient of output i ("" where there is none).
   GradientMakerBase(const OperatorDef& def, std::vector<std::string> g_output)
-      : def_(def), g_output_(std::move(g_output)), g_input_(def.input_size()) {}
+      : def_(def),
+        g_output_(std::move(g_output)),
+        g_input_(def.input_size()),
+        reads_input_(def.input_size(), false),
+        reads_output_(def.output_size(), false) {}
   virtual ~GradientMakerBase() = default;
 
   // The gradient operators, before arguments are copied.
@@ -36,10 +40,25 @@ class GradientMakerBase {
   // After GetGradientDefs: the gradient blob of each input, "" for inputs
   // that receive none.
   const std::vector<std::string>& g_input() const { return g_input_; }
+  // After GetGradientDefs: which forward inputs and outputs the maker named
+  // with I(i) and O(i). The backward pass refuses an operator run in place
+  // (input i and an output share a blob) whose maker read I(i): when the
+  // gradient runs, that blob holds the output, not the input.
+  const std::vector<bool>& reads_input() const { return reads_input_; }
+  const std::vector<bool>& reads_output() const { return reads_output_; }
 
  protected:
-  const std::string& I(int i) const { return def_.input(i); }
-  const std::string& O(int i) const { return def_.output(i); }
+  // The forward input and output names. Makers name forward blobs their
+  // gradient operators read only through these (not through def()), so
+  // that the backward pass knows which value each read means.
+  const std::string& I(int i) const {
+    reads_input_[i] = true;
+    return def_.input(i);
+  }
+  const std::string& O(int i) const {
+    reads_output_[i] = true;
+    return def_.output(i);
+  }
   // Names the gradient of input i and records that it is produced.
   std::string GI(int i) {
     g_input_[i] = def_.input(i) + "_grad";
@@ -58,12 +77,18 @@ class GradientMakerBase {
   const OperatorDef& def_;
   std::vector<std::string> g_output_;
   std::vector<std::string> g_input_;
+  mutable std::vector<bool> reads_input_;
+  mutable std::vector<bool> reads_output_;
 };
 
 struct GradientOpsMeta {
   std::vector<OperatorDef> ops;
   // The gradient blob of each forward input, "" where none is produced.
   std::vector<std::string> g_input;
+  // Whether the maker named forward input / output i (I(i), O(i)); one
+  // entry per input / output.
+  std::vector<bool> reads_input;
+  std::vector<bool> reads_output;
 };
 
 // The gradient operators of `def` from the registered gradient maker, with

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -37,7 +38,10 @@ class TextErrors : public google::protobuf::io::ErrorCollector {
 // NetDef `bytes`, counting no further than `stop_after` + 1. Walks the wire
 // format without parsing or allocating; stops early, with the count so far,
 // at bytes that are not a valid message (the parser reports those).
-int64_t CountTopLevelOps(const std::string& bytes, int64_t stop_after) {
+// `*whole` tells whether the bytes were walked to their end (a
+// well-formed binary message as far as the wire format goes).
+int64_t CountTopLevelOps(const std::string& bytes, int64_t stop_after, bool* whole) {
+  *whole = false;
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) return 0;
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
                                             static_cast<int>(bytes.size()));
@@ -46,7 +50,10 @@ int64_t CountTopLevelOps(const std::string& bytes, int64_t stop_after) {
   int64_t ops = 0;
   while (ops <= stop_after) {
     const uint32_t tag = in.ReadTag();
-    if (tag == 0) break;
+    if (tag == 0) {
+      *whole = in.CurrentPosition() == static_cast<int>(bytes.size());
+      break;
+    }
     if (google::protobuf::internal::WireFormatLite::GetTagFieldNumber(tag) == kOpField &&
         google::protobuf::internal::WireFormatLite::GetTagWireType(tag) ==
             google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
@@ -57,11 +64,52 @@ int64_t CountTopLevelOps(const std::string& bytes, int64_t stop_after) {
   return ops;
 }
 
+// The number of `op` fields at the top level of the text-format NetDef
+// `bytes`, counting no further than `stop_after` + 1: the identifiers "op"
+// outside every message (braces or angle brackets), skipping strings and
+// comments. Reads the bytes once and allocates nothing; on bytes that are
+// not text format it counts something meaningless, which the parser then
+// refuses anyway.
+int64_t CountTopLevelTextOps(const std::string& b, int64_t stop_after) {
+  auto ident = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  const size_t n = b.size();
+  int64_t ops = 0;
+  int64_t depth = 0;
+  size_t i = 0;
+  while (i < n && ops <= stop_after) {
+    const char c = b[i];
+    if (c == '#') {
+      while (i < n && b[i] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {
+      for (++i; i < n && b[i] != c && b[i] != '\n'; ++i) {
+        if (b[i] == '\\') ++i;
+      }
+      ++i;
+    } else if (c == '{' || c == '<') {
+      ++depth;
+      ++i;
+    } else if (c == '}' || c == '>') {
+      if (depth > 0) --depth;
+      ++i;
+    } else if (ident(c)) {
+      size_t j = i;
+      while (j < n && ident(b[j])) ++j;
+      if (depth == 0 && j - i == 2 && b[i] == 'o' && b[i + 1] == 'p') ++ops;
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return ops;
+}
+
 }  // namespace
 
 bool IsTextProtoPath(const std::string& path) {
-  return absl::EndsWith(path, ".pbtxt") || absl::EndsWith(path, ".prototxt") ||
-         absl::EndsWith(path, ".txt");
+  return absl::EndsWithIgnoreCase(path, ".pbtxt") || absl::EndsWithIgnoreCase(path, ".prototxt") ||
+         absl::EndsWithIgnoreCase(path, ".txt");
 }
 
 absl::Status ParseProto(const std::string& bytes, const std::string& source, bool text_only,
@@ -126,7 +174,14 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path, const Prot
   // Reserve the file's size up front (when it has one within the limit), so
   // that the bytes are held once, not grown by doubling.
   struct stat st;
-  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 && st.st_size <= limit) {
+  const bool have_stat = fstat(fileno(f), &st) == 0;
+  if (have_stat && S_ISDIR(st.st_mode)) {
+    std::fclose(f);
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a file"));
+  }
+  // Anything else that is not a regular file (a pipe, a FIFO, a character
+  // device, /dev/stdin) is read as a stream up to the limit.
+  if (have_stat && S_ISREG(st.st_mode) && st.st_size >= 0 && st.st_size <= limit) {
     out.reserve(static_cast<size_t>(st.st_size) + 1);
   }
   size_t n;
@@ -160,8 +215,15 @@ absl::StatusOr<NetDef> ReadNetFile(const std::string& path, const ProtoLimits& l
   absl::StatusOr<std::string> bytes = ReadFileToString(path, limits);
   if (!bytes.ok()) return bytes.status();
   const bool text_only = IsTextProtoPath(path);
-  if (!text_only) {
-    const int64_t ops = CountTopLevelOps(*bytes, net_limits.max_ops);
+  // Operators are counted before parsing: in the wire format for a binary
+  // file, by a scan of the text otherwise (a text-only name, or bytes that
+  // are not a whole binary message, which ParseProto reads as text).
+  {
+    bool whole = false;
+    int64_t ops = text_only ? 0 : CountTopLevelOps(*bytes, net_limits.max_ops, &whole);
+    if (!whole && ops <= net_limits.max_ops) {
+      ops = CountTopLevelTextOps(*bytes, net_limits.max_ops);
+    }
     if (ops > net_limits.max_ops) {
       return absl::ResourceExhaustedError(absl::StrCat(
           path, ": the net has more than ", net_limits.max_ops,
@@ -188,7 +250,14 @@ std::string SerializeDeterministic(const google::protobuf::Message& msg) {
   return out;
 }
 
-absl::Status WriteProtoFile(const std::string& path, const google::protobuf::Message& msg) {
+absl::StatusOr<std::string> SerializeProtoFile(const std::string& path,
+                                               const google::protobuf::Message& msg) {
+  const size_t size = msg.ByteSizeLong();
+  if (size > size_t{std::numeric_limits<int32_t>::max()}) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(path, ": the ", msg.GetDescriptor()->name(), " is ", size,
+                     " bytes, over protobuf's message size limit of 2 GiB; it cannot be written"));
+  }
   std::string bytes;
   if (IsTextProtoPath(path)) {
     if (!google::protobuf::TextFormat::PrintToString(msg, &bytes)) {
@@ -197,7 +266,13 @@ absl::Status WriteProtoFile(const std::string& path, const google::protobuf::Mes
   } else {
     bytes = SerializeDeterministic(msg);
   }
-  return WriteStringToFile(path, bytes);
+  return bytes;
+}
+
+absl::Status WriteProtoFile(const std::string& path, const google::protobuf::Message& msg) {
+  absl::StatusOr<std::string> bytes = SerializeProtoFile(path, msg);
+  if (!bytes.ok()) return bytes.status();
+  return WriteStringToFile(path, *bytes);
 }
 
 }  // namespace opgraph

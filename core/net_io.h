@@ -1,7 +1,8 @@
 // Reading and writing NetDef files.
 //
 // A file is read as binary protobuf, and when that fails, as text format.
-// Names ending in ".pbtxt", ".prototxt" or ".txt" are read as text only.
+// Names ending in ".pbtxt", ".prototxt" or ".txt" (in any case) are read as
+// text only.
 //
 // Thread safety: every function here keeps no state and may be called
 // concurrently (on different messages). Limits are passed in; the defaults
@@ -45,7 +46,14 @@ absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* m
 absl::StatusOr<NetDef> ReadNetFile(const std::string& path, const ProtoLimits& limits = {},
                                    const NetLimits& net_limits = {});
 
-// Writes `msg` as text when IsTextProtoPath(path), else binary. Binary
+// The bytes WriteProtoFile writes for `msg`. ResourceExhausted naming
+// `path` and protobuf's 2 GiB message limit when the binary message would
+// be larger (checked before anything is serialized).
+absl::StatusOr<std::string> SerializeProtoFile(const std::string& path,
+                                               const google::protobuf::Message& msg);
+
+// Writes `msg` as text when IsTextProtoPath(path) (extension matched
+// ignoring case), else binary. Binary
 // output is deterministic (fields in number order), so a round trip is byte
 // stable. The file is replaced atomically (WriteStringToFile): on an I/O
 // failure, an error naming the path, and the old file is untouched.

@@ -2,6 +2,7 @@
 // core/tensor_io.h that reads and writes them; tensor_io.cc has TensorProto.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -357,6 +358,11 @@ absl::StatusOr<Tensor> ReadNpy(const std::string& path, const TensorLimits& limi
     if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
     return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(err)));
   }
+  struct stat st;
+  const bool have_stat = fstat(fileno(f.get()), &st) == 0;
+  if (have_stat && S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a file"));
+  }
   auto read_error = [&]() { return absl::InternalError(absl::StrCat(path, ": read error")); };
   // The preamble is at most 12 bytes; a shorter file is reported by
   // ParseNpyPreamble.
@@ -366,10 +372,14 @@ absl::StatusOr<Tensor> ReadNpy(const std::string& path, const TensorLimits& limi
   size_t preamble_len = 0;
   uint32_t header_len = 0;
   OPGRAPH_RETURN_IF_ERROR(ParseNpyPreamble(head, path, &preamble_len, &header_len));
-  // Bytes of the header already read with the preamble.
+  // Bytes of the header already read with the preamble, and of the data
+  // when the header is shorter than what was read (the file is then read
+  // on without seeking, so that a pipe or FIFO works like a file).
   std::string header = head.substr(preamble_len);
+  std::string data_head;
   const size_t have = header.size();
   if (have > header_len) {
+    data_head = header.substr(header_len);
     header.resize(header_len);
   } else {
     header.resize(header_len);
@@ -383,18 +393,19 @@ absl::StatusOr<Tensor> ReadNpy(const std::string& path, const TensorLimits& limi
   }
   OPGRAPH_ASSIGN_OR_RETURN(NpyHeader h, ParseNpyHeader(header, preamble_len, path, limits));
   // Check the size before allocating, when the file has one.
-  struct stat st;
-  if (fstat(fileno(f.get()), &st) == 0 && S_ISREG(st.st_mode)) {
+  if (have_stat && S_ISREG(st.st_mode)) {
     const uint64_t size = static_cast<uint64_t>(st.st_size);
     const uint64_t actual = size >= h.data_offset ? size - h.data_offset : 0;
     if (actual != h.data_bytes) return DataSizeError(path, h, actual);
   }
-  if (std::fseek(f.get(), static_cast<long>(h.data_offset), SEEK_SET) != 0) return read_error();
   Tensor t;
   OPGRAPH_RETURN_IF_ERROR(t.Resize(h.dtype, h.dims, limits));
-  const size_t got = std::fread(t.raw_mutable_data(), 1, h.data_bytes, f.get());
+  const size_t first = std::min<size_t>(data_head.size(), h.data_bytes);
+  if (first > 0) std::memcpy(t.raw_mutable_data(), data_head.data(), first);
+  const size_t got = first + std::fread(static_cast<char*>(t.raw_mutable_data()) + first, 1,
+                                        h.data_bytes - first, f.get());
   if (std::ferror(f.get())) return read_error();
-  uint64_t extra = 0;
+  uint64_t extra = data_head.size() - first;
   char buf[4096];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0) extra += n;

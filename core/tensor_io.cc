@@ -18,6 +18,7 @@
 #include "core/net_io.h"
 #include "core/status_macros.h"
 #include "core/tensor_io_internal.h"
+#include "google/protobuf/io/coded_stream.h"
 
 // Raw data in both formats is little-endian; copying it with memcpy is only
 // right on a little-endian host, which is all opgraph targets.
@@ -273,7 +274,7 @@ TensorProto TensorToProto(const Tensor& t, const std::string& name) {
 
 absl::StatusOr<Tensor> ReadTensorFile(const std::string& path, const ProtoLimits& proto_limits,
                                       const TensorLimits& tensor_limits) {
-  if (absl::EndsWith(path, ".npy")) return ReadNpy(path, tensor_limits);
+  if (IsNpyPath(path)) return ReadNpy(path, tensor_limits);
   TensorProto proto;
   OPGRAPH_RETURN_IF_ERROR(ReadProtoFile(path, &proto, proto_limits));
   absl::StatusOr<Tensor> t = TensorFromProto(proto, tensor_limits);
@@ -283,10 +284,77 @@ absl::StatusOr<Tensor> ReadTensorFile(const std::string& path, const ProtoLimits
   return t;
 }
 
+bool IsNpyPath(const std::string& path) { return absl::EndsWithIgnoreCase(path, ".npy"); }
+
+absl::StatusOr<int64_t> TensorProtoByteSize(const Tensor& t, const std::string& name) {
+  using google::protobuf::io::CodedOutputStream;
+  // Everything but the values, sized by protobuf itself.
+  TensorProto head;
+  head.set_name(name);
+  head.set_data_type(static_cast<TensorProto_DataType>(t.dtype()));
+  for (int64_t d : t.dims()) head.add_dims(d);
+  int64_t size = static_cast<int64_t>(head.ByteSizeLong());
+  // The values, in one packed field whose tag takes one byte: fixed width
+  // for floats, varints otherwise (read from the values; linear in the
+  // tensor).
+  const int64_t n = t.numel();
+  int64_t values = 0;
+  switch (t.dtype()) {
+    case DType::kFloat32:
+      values = 4 * n;
+      break;
+    case DType::kFloat64:
+      values = 8 * n;
+      break;
+    case DType::kInt32: {
+      const int32_t* v = t.data<int32_t>();
+      for (int64_t i = 0; i < n; ++i) values += CodedOutputStream::VarintSize32SignExtended(v[i]);
+      break;
+    }
+    case DType::kInt64: {
+      const int64_t* v = t.data<int64_t>();
+      for (int64_t i = 0; i < n; ++i) values += CodedOutputStream::VarintSize64(uint64_t(v[i]));
+      break;
+    }
+    case DType::kBool:
+    case DType::kUint8: {
+      const uint8_t* v = static_cast<const uint8_t*>(t.raw_data());
+      for (int64_t i = 0; i < n; ++i) values += v[i] < 128 ? 1 : 2;
+      break;
+    }
+    case DType::kUndefined:
+      break;
+  }
+  if (n > 0) size += 1 + CodedOutputStream::VarintSize64(uint64_t(values)) + values;
+  return size;
+}
+
+absl::Status CheckFitsTensorProto(const Tensor& t, const std::string& name) {
+  constexpr int64_t kMaxMessageBytes = std::numeric_limits<int32_t>::max();
+  // More elements than a repeated field can hold cannot fit either; this
+  // also keeps the size sums above far from overflow.
+  if (t.numel() <= kMaxMessageBytes) {
+    OPGRAPH_ASSIGN_OR_RETURN(const int64_t bytes, TensorProtoByteSize(t, name));
+    if (bytes <= kMaxMessageBytes) return absl::OkStatus();
+  }
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "tensor '", name, "' (", DTypeName(t.dtype()), DimsToString(t.dims()), ", ", t.nbytes(),
+      " bytes) does not fit in a TensorProto: protobuf messages are limited to 2 GiB; "
+      "write it as .npy instead"));
+}
+
+absl::StatusOr<std::string> SerializeTensorFile(const std::string& path, const Tensor& tensor,
+                                                const std::string& name) {
+  if (IsNpyPath(path)) return SerializeNpy(tensor);
+  absl::Status fits = CheckFitsTensorProto(tensor, name);
+  if (!fits.ok()) return absl::Status(fits.code(), absl::StrCat(path, ": ", fits.message()));
+  return SerializeProtoFile(path, TensorToProto(tensor, name));
+}
+
 absl::Status WriteTensorFile(const std::string& path, const Tensor& tensor,
                              const std::string& name) {
-  if (absl::EndsWith(path, ".npy")) return WriteNpy(path, tensor);
-  return WriteProtoFile(path, TensorToProto(tensor, name));
+  OPGRAPH_ASSIGN_OR_RETURN(const std::string bytes, SerializeTensorFile(path, tensor, name));
+  return WriteStringToFile(path, bytes);
 }
 
 }  // namespace opgraph

@@ -71,17 +71,36 @@ std::string SerializeNpy(const Tensor& tensor);
 // failure.
 absl::Status WriteNpy(const std::string& path, const Tensor& tensor);
 
-// Reads a tensor file by its name: ".npy" as NumPy; anything else (".pb",
-// ".pbtxt", ...) as a TensorProto, binary or text (see core/net_io.h
-// ParseProto; ".pbtxt"/".prototxt"/".txt" are text only). The errors of
-// ReadNpy, ReadProtoFile and TensorFromProto, each naming `path`, under
-// the limits given.
+// True when `path` ends in ".npy", ignoring case ("x.NPY" is NumPy too).
+bool IsNpyPath(const std::string& path);
+
+// Reads a tensor file by its name: IsNpyPath as NumPy; anything else
+// (".pb", ".pbtxt", ...) as a TensorProto, binary or text (see
+// core/net_io.h ParseProto; ".pbtxt"/".prototxt"/".txt" in any case are
+// text only). The errors of ReadNpy, ReadProtoFile and TensorFromProto,
+// each naming `path`, under the limits given.
 absl::StatusOr<Tensor> ReadTensorFile(const std::string& path, const ProtoLimits& proto_limits = {},
                                       const TensorLimits& tensor_limits = {});
 
-// Writes `tensor` by the name of `path`: ".npy" as NumPy, text-format names
-// as a text TensorProto, anything else as a binary TensorProto named
-// `name`. An error naming the path on I/O failure.
+// The size in bytes of TensorToProto(tensor, name) serialized, computed
+// without building it (reads the values of integer tensors, whose varints
+// vary in length). `tensor` must be initialized.
+absl::StatusOr<int64_t> TensorProtoByteSize(const Tensor& tensor, const std::string& name);
+
+// ResourceExhausted naming the tensor, its size, protobuf's 2 GiB message
+// limit and suggesting .npy when TensorToProto(tensor, name) would exceed
+// 2^31 - 1 bytes (or hold more than 2^31 - 1 values); OK otherwise.
+absl::Status CheckFitsTensorProto(const Tensor& tensor, const std::string& name);
+
+// The bytes WriteTensorFile writes: SerializeNpy for IsNpyPath, else the
+// TensorProto named `name`, text for text-format names and binary
+// otherwise, after CheckFitsTensorProto (its error prefixed by `path`).
+absl::StatusOr<std::string> SerializeTensorFile(const std::string& path, const Tensor& tensor,
+                                                const std::string& name);
+
+// Writes SerializeTensorFile(path, tensor, name) to `path` atomically; its
+// errors, or an error naming the path on I/O failure (the old file is then
+// untouched). A tensor too large for a TensorProto writes nothing.
 absl::Status WriteTensorFile(const std::string& path, const Tensor& tensor,
                              const std::string& name);
 

@@ -183,7 +183,7 @@ absl::Status Dot(const ValueFlag& output, const Invocation& inv, CliIO& io) {
     }
   }
   OPGRAPH_RETURN_IF_ERROR(LoadPlugins(inv.plugins));
-  OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadNetFile(path));
+  OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadCliNet(path));
   const std::string text = NetToDot(net);
   if (out.empty()) {
     io.out << text;

@@ -14,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/exceptions.h"
+#include "core/operator.h"
 #include "core/optimize.h"
 #include "core/registry.h"
 #include "core/status_macros.h"
@@ -85,6 +87,19 @@ std::string CheckOp(const OperatorDef& op, const std::vector<const InspectBlob*>
   const OpSchema* schema = OpRegistry::Global().FindSchema(op.type());
   if (schema == nullptr) return absl::StrCat("unknown operator type '", op.type(), "'");
   if (absl::Status s = schema->Verify(op); !s.ok()) return std::string(s.message());
+  // The argument-value checks of the kernel's Init, as `run` meets them
+  // when it creates the net. An operator with a schema but no CPU kernel
+  // (NotFound) has none to run.
+  absl::StatusOr<std::unique_ptr<OperatorBase>> created =
+      absl::InternalError("operator creation did not run");
+  absl::Status thrown = CallCatching("Init", [&] {
+    created = OpRegistry::Global().CreateOperator(op);
+    return absl::OkStatus();
+  });
+  if (!thrown.ok()) return std::string(thrown.message());
+  if (!created.ok() && !absl::IsNotFound(created.status())) {
+    return std::string(created.status().message());
+  }
   std::vector<TensorType> in_types;
   for (const InspectBlob* b : ins) {
     if (!b->known) return "";

@@ -2,6 +2,8 @@
 //
 // Runs the init net once, feeds the inputs, runs the net, and prints or
 // writes the outputs.
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/file_util.h"
 #include "core/status_macros.h"
 #include "core/tensor_io.h"
 #include "core/workspace.h"
@@ -37,14 +40,34 @@ std::vector<std::string> DefaultOutputs(const NetDef& net) {
   return {last.output().begin(), last.output().end()};
 }
 
+// `path` made absolute and normal, with symbolic links in the part that
+// exists resolved, so that "a.npy", "./a.npy" and "dir/../a.npy" compare
+// equal.
+std::string NormalPath(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  if (ec) return std::filesystem::path(path).lexically_normal().string();
+  std::filesystem::path p = std::filesystem::weakly_canonical(absolute, ec);
+  if (ec) p = absolute.lexically_normal();
+  return p.string();
+}
+
 absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
   // Usage errors first, before any file is read.
   std::vector<std::pair<std::string, std::string>> outputs;
+  std::map<std::string, std::string> written;  // normal path -> NAME=FILE
   for (const std::string& v : f.outputs) {
     OPGRAPH_ASSIGN_OR_RETURN(auto nf, SplitNameValue(v, "--output"));
     for (const auto& seen : outputs) {
       if (seen.first == nf.first) {
         return UsageError(absl::StrCat("--output names blob '", nf.first, "' more than once"));
+      }
+    }
+    if (nf.second != "-") {
+      auto [it, inserted] = written.emplace(NormalPath(nf.second), v);
+      if (!inserted) {
+        return UsageError(absl::StrCat("--output ", v, " and --output ", it->second,
+                                       " write the same file (", it->first, ")"));
       }
     }
     outputs.push_back(std::move(nf));
@@ -75,7 +98,11 @@ absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
   if (outputs.empty()) {
     for (const std::string& name : DefaultOutputs(net)) outputs.emplace_back(name, "-");
   }
-  bool first = true;
+  // Every output is found and every file serialized and staged before any
+  // is replaced or anything printed: a missing blob or a tensor that cannot
+  // be written leaves every --output file as it was.
+  std::vector<std::pair<std::string, const Tensor*>> printed;
+  StagedFiles files;
   for (const auto& out : outputs) {
     // Read in place: printing or writing needs no copy of the tensor.
     const Tensor* t = ws.GetBlob(out.first);
@@ -94,15 +121,25 @@ absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
                        net_path, " (blobs: ", JoinBounded({names.begin(), names.end()}), ")"));
     }
     if (out.second == "-") {
-      if (!first) io.out << "\n";
-      first = false;
-      PrintTensor(io.out, out.first, *t);
-    } else {
-      absl::Status w = WriteTensorFile(out.second, *t, out.first);
-      if (!w.ok()) {
-        return absl::Status(w.code(), absl::StrCat("--output ", out.first, ": ", w.message()));
-      }
+      printed.emplace_back(out.first, t);
+      continue;
     }
+    absl::Status w;
+    {
+      // One serialized file in memory at a time.
+      absl::StatusOr<std::string> bytes = SerializeTensorFile(out.second, *t, out.first);
+      w = bytes.ok() ? files.Stage(out.second, *bytes) : bytes.status();
+    }
+    if (!w.ok()) {
+      return absl::Status(w.code(), absl::StrCat("--output ", out.first, ": ", w.message()));
+    }
+  }
+  OPGRAPH_RETURN_IF_ERROR(files.CommitAll());
+  bool first = true;
+  for (const auto& [name, t] : printed) {
+    if (!first) io.out << "\n";
+    first = false;
+    PrintTensor(io.out, name, *t);
   }
   return absl::OkStatus();
 }
@@ -121,10 +158,15 @@ Command RunCommand() {
       "to be present, and the net runs once.\n"
       "\n"
       "FILE is a NumPy .npy file (float32, float64, int32, int64, bool, uint8; C order,\n"
-      "little-endian) or a TensorProto (.pb binary, .pbtxt text).\n"
+      "little-endian) or a TensorProto (.pb binary, .pbtxt text). --input NAME=- reads\n"
+      "a .npy tensor from standard input; a FIFO such as <(...) is read as a stream.\n"
       "\n"
-      "--output NAME=- prints blob NAME; --output NAME=FILE writes it (.npy, or a\n"
-      "TensorProto for other names). Without --output, every external_output of the\n"
+      "--output NAME=- prints blob NAME; --output NAME=FILE writes it (.npy in any case,\n"
+      "e.g. x.NPY, as NumPy; a TensorProto for other names, text for .pbtxt). Files are\n"
+      "replaced only when the run succeeded and every output was serialized; until\n"
+      "then no --output file changes. Two --output flags may not name the same file.\n"
+      "A TensorProto is limited to 2 GiB; write larger tensors as .npy.\n"
+      "Without --output, every external_output of the\n"
       "net is printed (or, when it declares none, the outputs of its last operator).\n"
       "Printed values carry enough digits to round trip (%.9g float32, %.17g float64);\n"
       "tensors over 1000 elements show the first and last 3 entries of each axis.\n"

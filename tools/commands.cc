@@ -79,7 +79,8 @@ std::string DescribeParseError(const CLI::ParseError& e, const CLI::App& app,
     }
   }
   const std::string what = e.what();
-  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr) {
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr ||
+      dynamic_cast<const CLI::ValidationError*>(&e) != nullptr) {
     for (const CLI::Option* opt : app.get_options()) {
       if (opt->get_positional() || opt->get_lnames().empty()) continue;
       const std::string label = FlagLabel(*opt);
@@ -87,7 +88,12 @@ std::string DescribeParseError(const CLI::ParseError& e, const CLI::App& app,
       if (absl::StartsWith(what, lname + " was given a disallowed flag override")) {
         return absl::StrCat("flag ", label, " takes no value");
       }
-      if (!absl::StartsWith(what, opt->get_name() + ": ")) continue;
+      // Parse errors start with the option's name; a check's (an empty
+      // value) with its long flag.
+      if (!absl::StartsWith(what, opt->get_name() + ": ") &&
+          !absl::StartsWith(what, "--" + lname + ": ")) {
+        continue;
+      }
       if (absl::StrContains(what, "At Most")) {
         return absl::StrCat("flag ", label, " is given more than once");
       }

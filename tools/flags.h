@@ -25,11 +25,18 @@ struct ValueFlag {
 
 // `names` is CLI11's "-o,--output" or "--init". `value_name` is shown in
 // help ("INIT_NET"); CommandHelp() reads it back from the option.
+// An empty value ("--init=", "-o=", "-o ''") is a usage error worded like a
+// missing one: no flag has a meaning for it.
+inline std::string RefuseEmptyValue(const std::string& value) {
+  return value.empty() ? std::string("value missing") : std::string();
+}
+
 inline CLI::Option* AddValueFlag(CLI::App& app, const std::string& names, ValueFlag* flag,
                                  const std::string& value_name, const std::string& help) {
   flag->option = app.add_option(names, flag->value, help)
                      ->type_name(value_name)
-                     ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+                     ->multi_option_policy(CLI::MultiOptionPolicy::Throw)
+                     ->check(RefuseEmptyValue);
   return flag->option;
 }
 
@@ -37,7 +44,10 @@ inline CLI::Option* AddRepeatedFlag(CLI::App& app, const std::string& names,
                                     std::vector<std::string>* values, const std::string& value_name,
                                     const std::string& help) {
   // One value per occurrence: "--input A=a NET" leaves NET positional.
-  return app.add_option(names, *values, help)->type_name(value_name)->allow_extra_args(false);
+  return app.add_option(names, *values, help)
+      ->type_name(value_name)
+      ->allow_extra_args(false)
+      ->check(RefuseEmptyValue);
 }
 
 inline CLI::Option* AddBoolFlag(CLI::App& app, const std::string& names, bool* value,

@@ -1,6 +1,7 @@
 #include "tools/session.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -78,6 +79,12 @@ absl::StatusOr<std::pair<std::string, TensorType>> ParseInputShape(const std::st
       type.dims.push_back(v);
     }
   }
+  // The limits a real tensor of this type would meet (core/tensor.h).
+  absl::StatusOr<int64_t> numel = CheckedNumElements(type.dims, type.dtype, TensorLimits());
+  if (!numel.ok()) {
+    return absl::Status(numel.status().code(),
+                        absl::StrCat(flag, " ", name, ": ", numel.status().message()));
+  }
   return std::make_pair(name, type);
 }
 
@@ -131,16 +138,33 @@ std::string NetLabel(const NetDef& net, const std::string& path) {
                             : absl::StrCat("net '", net.name(), "' (", path, ")");
 }
 
+absl::StatusOr<NetDef> ReadCliNet(const std::string& path) {
+  OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadNetFile(path));
+  if (net.op_size() == 0) {
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(path, ec);
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ec ? std::string() : absl::StrCat(" (", size, size == 1 ? " byte" : " bytes", ")"),
+        " parses as an empty net: no operators; is it a net file?"));
+  }
+  return net;
+}
+
 absl::StatusOr<std::unique_ptr<Session>> Session::Load(const SessionOptions& options) {
   // Usage errors first, before anything is loaded or read.
   OPGRAPH_ASSIGN_OR_RETURN(std::vector<NameValue> inputs,
                            ParseNameValues(options.inputs, "--input"));
   OPGRAPH_ASSIGN_OR_RETURN(TypeMap declared, ParseInputShapes(options.input_shapes));
+  int from_stdin = 0;
+  for (const NameValue& nv : inputs) from_stdin += nv.second == "-" ? 1 : 0;
+  if (from_stdin > 1) {
+    return UsageError("--input NAME=- reads standard input; only one --input may use it");
+  }
   OPGRAPH_RETURN_IF_ERROR(LoadPlugins(options.plugins));
 
   std::unique_ptr<Session> s(new Session());
   s->net_path_ = options.net_path;
-  OPGRAPH_ASSIGN_OR_RETURN(s->net_, ReadNetFile(options.net_path));
+  OPGRAPH_ASSIGN_OR_RETURN(s->net_, ReadCliNet(options.net_path));
   s->reads_ = NetReads(s->net_);
   WorkspaceOptions wo;
   wo.num_threads = options.threads;
@@ -166,7 +190,8 @@ absl::Status Session::ReadInputs(const std::vector<NameValue>& inputs) {
   for (const auto& [name, file] : inputs) {
     OPGRAPH_RETURN_IF_ERROR(
         CheckRead(reads_, net_, net_path_, absl::StrCat("--input ", name, "=", file), name));
-    absl::StatusOr<Tensor> t = ReadTensorFile(file);
+    // "-" is standard input, read as a stream in .npy format.
+    absl::StatusOr<Tensor> t = file == "-" ? ReadNpy("/dev/stdin") : ReadTensorFile(file);
     if (!t.ok()) return WithContext(t.status(), absl::StrCat("--input ", name));
     OPGRAPH_RETURN_IF_ERROR(
         WithContext(ws_->FeedBlob(name, *std::move(t)), absl::StrCat("--input ", name)));

@@ -7,10 +7,13 @@
 // subcommand that takes the flag):
 //   --plugin PATH: <why LoadPlugin failed>
 //   <NET>: no such file | <NET>: <parse error>         (core/net_io.h)
+//   <NET>: is a directory, not a file
+//   <NET> (N bytes) parses as an empty net: no operators; is it a net file?
 //   init net 'NAME' (<INIT_NET>): <why it failed>
 //   --input 'TEXT': expected NAME=VALUE ...            (usage error, exit 2)
 //   --input names blob 'X' more than once             (usage error, exit 2)
-//   --input X: <FILE>: no such file | <read error>
+//   --input X: <FILE>: no such file | <read error> | is a directory, not a file
+//   --input NAME=- reads standard input; only one ... (usage error, exit 2)
 //   --input X=FILE: net 'NAME' (<NET>) does not read a blob named 'X' (it reads: ...)
 //   net 'NAME' (<NET>) reads N blobs that no --init net produced and no --input gave: ...
 //   running <NET>: <why creating or running the net failed>
@@ -44,7 +47,8 @@ struct SessionOptions {
   std::string net_path;                   // NET
   std::string init_path;                  // --init; empty for none
   std::vector<std::string> plugins;       // --plugin PATH, in order
-  std::vector<std::string> inputs;        // --input NAME=FILE, in order
+  std::vector<std::string> inputs;        // --input NAME=FILE, in order; FILE "-"
+                                          // is standard input (.npy), once
   std::vector<std::string> input_shapes;  // --input-shape NAME=D0,D1,...[:dtype]
   int threads = 0;                        // --threads; 0 keeps the process default
   int64_t memory_budget = 0;              // --memory-budget; 0 keeps the default
@@ -77,6 +81,11 @@ absl::Status LoadPlugins(const std::vector<std::string>& paths);
 // The disabled pass names, checked against RegisteredPasses(): a usage
 // error (exit 2) naming every known pass for a name no pass has.
 absl::StatusOr<std::set<std::string>> ParseDisabledPasses(const std::vector<std::string>& names);
+
+// ReadNetFile(path), refusing a net with no operators (InvalidArgument
+// "PATH (N bytes) parses as an empty net: no operators; ..."): a file that
+// is not a net at all often parses as an empty one (two newlines do).
+absl::StatusOr<NetDef> ReadCliNet(const std::string& path);
 
 // "net 'NAME' (PATH)", or "net PATH" when the net has no name.
 std::string NetLabel(const NetDef& net, const std::string& path);
