@@ -13,6 +13,9 @@ set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libprotobuf-dev protobuf-compiler libabsl-dev
           libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev
           libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev
+          # ONNX models (onnx_import/): the generated onnx-ml.pb.h and libonnx_proto;
+          # python3-onnx writes test models and the ONNX backend node tests.
+          libonnx-dev python3-onnx
           # The Python API (python/) and its tests, for Debian's python3.
           pybind11-dev python3-dev python3-numpy python3-protobuf python3-pytest)
 for arg in "$@"; do
