@@ -7,6 +7,7 @@
 // subcommand that takes the flag):
 //   --plugin PATH: <why LoadPlugin failed>
 //   <NET>: no such file | <NET>: <parse error>         (core/net_io.h)
+//   <NET>: ONNX model: <why the import failed>         (tools/model_file.h)
 //   init net 'NAME' (<INIT_NET>): <why it failed>
 //   --input 'TEXT': expected NAME=VALUE ...            (usage error, exit 2)
 //   --input names blob 'X' more than once             (usage error, exit 2)
@@ -84,8 +85,10 @@ std::string NetLabel(const NetDef& net, const std::string& path);
 class Session {
  public:
   // Checks the syntax of every --input and --input-shape (usage errors,
-  // before any file is read), loads the plugins, reads NET, runs INIT_NET
-  // once in the session's workspace, then reads each --input file into its
+  // before any file is read), loads the plugins, reads NET (a NetDef or an
+  // ONNX model, tools/model_file.h; an ONNX model's constants are filled
+  // first, origin "from the ONNX model"), runs INIT_NET once in the
+  // session's workspace, then reads each --input file into its
   // blob (replacing what the init net left). Errors use the wordings listed
   // at the top of this file.
   static absl::StatusOr<std::unique_ptr<Session>> Load(const SessionOptions& options);
@@ -99,8 +102,8 @@ class Session {
   // The types of the blobs the net starts from: the workspace's blobs, then
   // --input-shape declarations on top.
   TypeMap StartTypes() const;
-  // Where a starting type came from: "from --init", "from --input" or
-  // "from --input-shape"; "" for a blob with none.
+  // Where a starting type came from: "from the ONNX model", "from --init",
+  // "from --input" or "from --input-shape"; "" for a blob with none.
   std::string Origin(const std::string& blob) const;
 
   // FailedPrecondition listing each blob the net reads that is not in the
