@@ -2,7 +2,8 @@
 # Installs the Debian packages opgraph needs, skipping those already present.
 # Usage: scripts/install_deps.sh [--fuzz] [--torch] [--graphviz] [--dask] [--bench-gemm]
 #   --fuzz      clang and its runtimes, for libFuzzer targets and sanitizers
-#   --torch     python3-torch and python3-numpy, for bench/compare_torch
+#   --torch     python3-torch and python3-numpy, for bench/compare_torch and the
+#               ONNX export test (tests/onnx/)
 #   --graphviz  Graphviz, to render `opgraph dot` output
 #   --dask      Dask's distributed scheduler and scikit-learn (its digits data set),
 #               for examples/dask_scoring and its test

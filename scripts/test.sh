@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 # ccache (when installed) then hits across checkouts in different directories.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 # Graphviz lets the `opgraph dot` rendering test run; Dask and scikit-learn the
-# examples/dask_scoring test.
-scripts/install_deps.sh --graphviz --dask
+# examples/dask_scoring test; PyTorch the ONNX export test (tests/onnx/).
+scripts/install_deps.sh --graphviz --dask --torch
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"
