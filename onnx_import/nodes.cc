@@ -108,6 +108,12 @@ absl::Status ConvertSelu(const NodeProto& node, NodeAttrs& attrs, ImportContext&
   return absl::OkStatus();
 }
 
+absl::Status ConvertRelu(const NodeProto& node, NodeAttrs& /*attrs*/, ImportContext& ctx) {
+  OPGRAPH_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
+  ctx.AddOp("Relu", {node.input(0)}, {node.output(0)}, node.name(), ctx.Rank(node.input(0)));
+  return absl::OkStatus();
+}
+
 absl::Status ConvertSoftmax(const NodeProto& node, NodeAttrs& attrs, ImportContext& ctx) {
   OPGRAPH_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
   const int rank = ctx.Rank(node.input(0));
@@ -179,7 +185,8 @@ const std::map<std::string, std::pair<int64_t, Converter>>& Converters() {
   static const auto* table = new std::map<std::string, std::pair<int64_t, Converter>>{
       {"Constant", {1, ConvertConstant}}, {"Dropout", {7, ConvertDropout}},
       {"Gemm", {7, ConvertGemm}},         {"Identity", {1, ConvertIdentity}},
-      {"Selu", {6, ConvertSelu}},         {"Softmax", {1, ConvertSoftmax}},
+      {"Relu", {6, ConvertRelu}},         {"Selu", {6, ConvertSelu}},
+      {"Softmax", {1, ConvertSoftmax}},
   };
   return *table;
 }

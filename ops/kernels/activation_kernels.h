@@ -1,4 +1,4 @@
-// SIMD math kernels for the Selu and Softmax operator families.
+// SIMD math kernels for the Relu, Selu and Softmax operator families.
 //
 // Every kernel is compiled for several instruction sets (Highway targets:
 // AVX3 = AVX-512, AVX2, SSE4, SSSE3 and a portable scalar fallback) and picks
@@ -56,6 +56,16 @@ namespace kernels {
 // y may alias x.
 void Selu(const float* x, float* y, int64_t n, float alpha, float scale);
 void Selu(const double* x, double* y, int64_t n, double alpha, double scale);
+
+// y[i] = 0 where x[i] < 0, else x[i] (exact). NaN -> NaN, -0 -> -0.
+// y may alias x.
+void Relu(const float* x, float* y, int64_t n);
+void Relu(const double* x, double* y, int64_t n);
+
+// Backward of Relu from its output: dx[i] = dy[i] where y[i] > 0, else 0
+// (exact). dx may alias dy (or y).
+void ReluGradient(const float* y, const float* dy, float* dx, int64_t n);
+void ReluGradient(const double* y, const double* dy, double* dx, int64_t n);
 
 // Backward of Selu written in terms of its output y = Selu(x):
 // dx[i] = scale * dy[i]                          if y[i] > 0

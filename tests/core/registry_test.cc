@@ -34,7 +34,9 @@ TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
                                               "Accuracy",
                                               "WeightedSum",
                                               "SeluSoftmax",
-                                              "SeluSoftmaxGradient"};
+                                              "SeluSoftmaxGradient",
+                                              "Relu",
+                                              "ReluGradient"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);

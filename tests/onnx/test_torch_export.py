@@ -30,6 +30,15 @@ def snn_mlp():
         torch.nn.Linear(32, 10), torch.nn.Softmax(dim=1)).eval()
 
 
+def relu_mlp():
+    """Linear-ReLU-Dropout-Linear-ReLU-Linear-Softmax."""
+    torch.manual_seed(1)
+    return torch.nn.Sequential(
+        torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Dropout(0.1),
+        torch.nn.Linear(32, 32), torch.nn.ReLU(),
+        torch.nn.Linear(32, 10), torch.nn.Softmax(dim=1)).eval()
+
+
 def export(model, path, opset, batch=5):
     x = torch.randn(batch, 16)
     torch.onnx.export(model, x, path, opset_version=opset, input_names=["x"],
@@ -55,14 +64,14 @@ def cli():
 
 
 @pytest.mark.parametrize("opset", [11, 12, 13, 14, 15, 16, 17])
-def test_snn_mlp_matches_pytorch(opset, tmp_path, cli):
-    model = snn_mlp()
-    path = str(tmp_path / "snn.onnx")
+@pytest.mark.parametrize("make,act", [(snn_mlp, "Selu"), (relu_mlp, "Relu")])
+def test_mlp_matches_pytorch(make, act, opset, tmp_path, cli):
+    model = make()
+    path = str(tmp_path / "mlp.onnx")
     graph = export(model, path, opset).graph
     # nn.Linear on a 2-D input is a Gemm with transB = 1; in eval mode the
     # exporter drops the dropout.
-    assert [n.op_type for n in graph.node] == ["Gemm", "Selu", "Gemm", "Selu", "Gemm",
-                                                "Softmax"]
+    assert [n.op_type for n in graph.node] == ["Gemm", act, "Gemm", act, "Gemm", "Softmax"]
     for n in graph.node:
         if n.op_type == "Gemm":
             attrs = {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}

@@ -287,6 +287,19 @@ TEST(OnnxImportTest, SeluAttributesBecomeArguments) {
   EXPECT_THAT(bad.Import(), StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("gamma = 0.5")));
 }
 
+TEST(OnnxImportTest, ReluMapsToRelu) {
+  OnnxModelBuilder b(14);
+  b.Input("x", {4}).Output("y");
+  b.Node("Relu", {"x"}, {"y"}, "r");
+  absl::StatusOr<ImportedModel> m = b.Import();
+  ASSERT_THAT(m, IsOk());
+  ASSERT_EQ(m->predict_net.op_size(), 1);
+  EXPECT_EQ(m->predict_net.op(0).type(), "Relu");
+  auto out = RunImported(*m, {{"x", MakeTensor<float>({4}, {-1.5f, 0, 2, -0.25f})}});
+  ASSERT_THAT(out, IsOk());
+  EXPECT_THAT(ToVector<float>(out->at("y")), ElementsAre(0, 0, 2, 0));
+}
+
 TEST(OnnxImportTest, IdentityDropoutAndConstant) {
   OnnxModelBuilder b(13);
   b.Input("x", {2}).Output("y").Output("k");
@@ -336,11 +349,11 @@ TEST(OnnxImportTest, UnsupportedNodeOpsetDomainAndAttributeAreNamed) {
     OnnxModelBuilder b(13);
     b.Input("x", {2}).Output("y");
     b.Node("Selu", {"x"}, {"s"}, "ok");
-    b.Node("Relu", {"s"}, {"y"}, "relu1");
+    b.Node("Tanh", {"s"}, {"y"}, "tanh1");
     EXPECT_THAT(b.Import(),
                 StatusIs(absl::StatusCode::kUnimplemented,
-                         AllOf(HasSubstr("node #1 'relu1' (op_type Relu, domain '', opset 13)"),
-                               HasSubstr("operator Relu is not supported"))));
+                         AllOf(HasSubstr("node #1 'tanh1' (op_type Tanh, domain '', opset 13)"),
+                               HasSubstr("operator Tanh is not supported"))));
   }
   for (int64_t opset : {6, 18}) {
     OnnxModelBuilder b(opset);

@@ -136,15 +136,15 @@ TEST(CliOnnxTest, InspectDotBenchAndGradReadOnnx) {
 TEST(CliOnnxTest, AnUnsupportedModelNamesFileAndNode) {
   OnnxModelBuilder b(13);
   b.Input("x", {2}).Output("y");
-  b.Node("Relu", {"x"}, {"y"}, "r");
-  const std::string model = WriteTestFile("relu.onnx", b.Bytes());
+  b.Node("Tanh", {"x"}, {"y"}, "t");
+  const std::string model = WriteTestFile("tanh.onnx", b.Bytes());
   testing::CliResult r = RunOpgraph({"run", model});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr(model + ": ONNX model: node #0 'r' (op_type Relu, domain '', "
-                                       "opset 13): operator Relu is not supported"));
+  EXPECT_THAT(r.err, HasSubstr(model + ": ONNX model: node #0 't' (op_type Tanh, domain '', "
+                                       "opset 13): operator Tanh is not supported"));
   r = RunOpgraph({"dot", model});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("op_type Relu"));
+  EXPECT_THAT(r.err, HasSubstr("op_type Tanh"));
 }
 
 }  // namespace

@@ -1,0 +1,43 @@
+// Relu forward and backward. Per-target code, included once per Highway
+// target from activation_kernels.cc (the guard toggles, as in selu-inl.h).
+#if defined(OPGRAPH_OPS_KERNELS_RELU_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef OPGRAPH_OPS_KERNELS_RELU_INL_H_
+#undef OPGRAPH_OPS_KERNELS_RELU_INL_H_
+#else
+#define OPGRAPH_OPS_KERNELS_RELU_INL_H_
+#endif
+
+#include "hwy/highway.h"
+#include "ops/kernels/selu-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace opgraph {
+namespace kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// relu(x): 0 where x < 0, else x. Selecting on x < 0 keeps NaN and the sign
+// of a zero (-0 -> -0), as max(x, 0) written "x < 0 ? 0 : x" does.
+struct ReluFn {
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V x) const {
+    return hn::IfThenZeroElse(hn::Lt(x, hn::Zero(d)), x);
+  }
+};
+
+// dx = dy where y > 0, else 0 (y is the forward output; the derivative at
+// 0 is taken as 0, as Caffe2 and PyTorch do). NaN in dy where y > 0 stays.
+struct ReluGradOp {
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V y, V dy) const {
+    return hn::IfThenElseZero(hn::Gt(y, hn::Zero(d)), dy);
+  }
+};
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace kernels
+}  // namespace opgraph
+HWY_AFTER_NAMESPACE();
+
+#endif  // OPGRAPH_OPS_KERNELS_RELU_INL_H_
