@@ -171,6 +171,12 @@ absl::StatusOr<ImportedModel> ImportOnnxModel(const std::string& bytes,
     }
     // Before IR version 4 initializers are listed among the inputs too.
     if (ctx.Constant(vi.name()) != nullptr) continue;
+    if (vi.has_type() && !vi.type().has_tensor_type()) {
+      return absl::UnimplementedError(
+          absl::StrCat("graph input '", vi.name(),
+                       "' is not a tensor (sequences, maps and optionals are not "
+                       "supported)"));
+    }
     OnnxValueInfo info = ValueInfoOf(vi);
     ctx.Define(vi.name(), RankOf(info));
     out.predict_net.add_external_input(vi.name());
@@ -209,6 +215,12 @@ absl::StatusOr<ImportedModel> ImportOnnxModel(const std::string& bytes,
     if (!ctx.Defined(vi.name())) {
       return absl::InvalidArgumentError(absl::StrCat(
           "graph output '", vi.name(), "' is not computed by any node, input or initializer"));
+    }
+    if (vi.has_type() && !vi.type().has_tensor_type()) {
+      return absl::UnimplementedError(
+          absl::StrCat("graph output '", vi.name(),
+                       "' is not a tensor (sequences, maps and optionals are not "
+                       "supported)"));
     }
     out.predict_net.add_external_output(vi.name());
     out.outputs.push_back(ValueInfoOf(vi));

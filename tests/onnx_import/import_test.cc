@@ -412,6 +412,20 @@ TEST(OnnxImportTest, MalformedGraphsAreRefused) {
     EXPECT_THAT(b.Import(),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("graph output 'missing'")));
   }
+  {
+    OnnxModelBuilder b(13);
+    b.Output("y");
+    onnx::ValueInfoProto* seq = b.model().mutable_graph()->add_input();
+    seq->set_name("s");
+    seq->mutable_type()
+        ->mutable_sequence_type()
+        ->mutable_elem_type()
+        ->mutable_tensor_type()
+        ->set_elem_type(onnx::TensorProto::FLOAT);
+    b.Node("Identity", {"s"}, {"y"}, "id");
+    EXPECT_THAT(b.Import(), StatusIs(absl::StatusCode::kUnimplemented,
+                                     HasSubstr("graph input 's' is not a tensor")));
+  }
   EXPECT_THAT(ImportOnnxModel("not a model"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an ONNX model")));
   onnx::ModelProto no_graph;
