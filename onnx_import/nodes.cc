@@ -125,19 +125,14 @@ absl::Status ConvertSoftmax(const NodeProto& node, NodeAttrs& attrs, ImportConte
     AddIntArg(op, "axis", axis);
     return absl::OkStatus();
   }
-  // From opset 13 it normalizes along the one dim `axis`. That is Caffe2's
-  // flattened Softmax only when `axis` is the last dim.
+  // From opset 13 it normalizes along the one dim `axis`: Caffe2's
+  // flattened Softmax only when `axis` is the last dim (kept as Softmax, which
+  // the Selu + Softmax fusion knows), else SoftmaxAlongAxis.
   OPGRAPH_ASSIGN_OR_RETURN(int64_t axis, attrs.Int("axis", -1));
   const bool last = axis == -1 || (rank > 0 && axis == rank - 1);
-  if (!last) {
-    return absl::UnimplementedError(absl::StrCat(
-        "softmax along axis ", axis, " of an input of ",
-        rank < 0 ? std::string("unknown rank") : absl::StrCat("rank ", rank),
-        ": only the last axis is supported (opset 13 normalizes along one axis, which equals "
-        "Caffe2's Softmax only for the last one)"));
-  }
-  OperatorDef* op = ctx.AddOp("Softmax", {node.input(0)}, {node.output(0)}, node.name(), rank);
-  AddIntArg(op, "axis", -1);
+  OperatorDef* op = ctx.AddOp(last ? "Softmax" : "SoftmaxAlongAxis", {node.input(0)},
+                              {node.output(0)}, node.name(), rank);
+  AddIntArg(op, "axis", last ? -1 : axis);
   return absl::OkStatus();
 }
 

@@ -36,7 +36,9 @@ TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
                                               "SeluSoftmax",
                                               "SeluSoftmaxGradient",
                                               "Relu",
-                                              "ReluGradient"};
+                                              "ReluGradient",
+                                              "SoftmaxAlongAxis",
+                                              "SoftmaxAlongAxisGradient"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);

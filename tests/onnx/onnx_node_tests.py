@@ -40,10 +40,6 @@ SUPPORTED = {"Constant", "Dropout", "Gemm", "Identity", "Relu", "Selu", "Softmax
 GEMM_B_INPUT = ("Gemm whose B is a graph input and needs transposing (transB = 0) or "
                 "scaling (alpha != 1): FC takes W as [N, K]; no general Gemm operator yet")
 EXCLUDED = {
-    # Softmax from opset 13 normalizes along one axis; only the last axis
-    # equals Caffe2's Softmax (no single-axis softmax operator yet).
-    "test_softmax_axis_0": "opset-13 Softmax along axis 0 of a rank-3 input",
-    "test_softmax_axis_1": "opset-13 Softmax along axis 1 of a rank-3 input",
     # Gemm maps to FC.
     "test_gemm_transposeA": "Gemm with transA = 1 (FC never transposes X)",
     "test_gemm_all_attributes": "Gemm with transA = 1 (FC never transposes X)",

@@ -240,16 +240,18 @@ TEST(OnnxImportTest, Opset11SoftmaxFlattensFromAxis) {
 }
 
 // Opset 13 Softmax normalizes along one axis: the last axis maps to
-// Softmax(axis=-1); another one is refused, never given Caffe2's meaning.
-TEST(OnnxImportTest, Opset13SoftmaxOnlyAlongTheLastAxis) {
+// Softmax(axis=-1), another one to SoftmaxAlongAxis, never to Caffe2's
+// flattened Softmax at that axis.
+TEST(OnnxImportTest, Opset13SoftmaxAlongOneAxis) {
+  Rng rng(6);
+  const std::vector<float> x = RandomValues(12, rng, -3, 3);
   {
     OnnxModelBuilder b(13);
     b.Input("x", {2, 2, 3}).Output("y");
     IntAttr(b.Node("Softmax", {"x"}, {"y"}, "sm"), "axis", 2);
     absl::StatusOr<ImportedModel> m = b.Import();
     ASSERT_THAT(m, IsOk());
-    Rng rng(6);
-    const std::vector<float> x = RandomValues(12, rng, -3, 3);
+    EXPECT_EQ(m->predict_net.op(0).type(), "Softmax");
     Matrix rows(4, std::vector<long double>(3));
     for (int i = 0; i < 12; ++i) rows[i / 3][i % 3] = x[i];
     SoftmaxRef(rows);
@@ -261,10 +263,26 @@ TEST(OnnxImportTest, Opset13SoftmaxOnlyAlongTheLastAxis) {
     OnnxModelBuilder b(13);
     b.Input("x", {2, 2, 3}).Output("y");
     IntAttr(b.Node("Softmax", {"x"}, {"y"}, "sm"), "axis", 1);
-    EXPECT_THAT(b.Import(),
-                StatusIs(absl::StatusCode::kUnimplemented,
-                         AllOf(HasSubstr("node #0 'sm' (op_type Softmax, domain '', opset 13)"),
-                               HasSubstr("axis 1 of an input of rank 3"))));
+    absl::StatusOr<ImportedModel> m = b.Import();
+    ASSERT_THAT(m, IsOk());
+    EXPECT_EQ(m->predict_net.op(0).type(), "SoftmaxAlongAxis");
+    // Rows along axis 1: x[i, :, k] for each (i, k).
+    Matrix rows(6, std::vector<long double>(2));
+    for (int i = 0; i < 2; ++i) {
+      for (int j = 0; j < 2; ++j) {
+        for (int k = 0; k < 3; ++k) rows[i * 3 + k][j] = x[(i * 2 + j) * 3 + k];
+      }
+    }
+    SoftmaxRef(rows);
+    std::vector<float> want(12);
+    for (int i = 0; i < 2; ++i) {
+      for (int j = 0; j < 2; ++j) {
+        for (int k = 0; k < 3; ++k) want[(i * 2 + j) * 3 + k] = rows[i * 3 + k][j];
+      }
+    }
+    auto out = RunImported(*m, {{"x", MakeTensor<float>({2, 2, 3}, x)}});
+    ASSERT_THAT(out, IsOk());
+    ExpectNear(out->at("y"), want, 1e-6f);
   }
 }
 
