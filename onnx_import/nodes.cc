@@ -108,9 +108,12 @@ absl::Status ConvertSelu(const NodeProto& node, NodeAttrs& attrs, ImportContext&
   return absl::OkStatus();
 }
 
-absl::Status ConvertRelu(const NodeProto& node, NodeAttrs& /*attrs*/, ImportContext& ctx) {
+// An element-wise node without attributes whose opgraph operator has the
+// same name and meaning (Relu, Sigmoid).
+absl::Status ConvertSameNameUnary(const NodeProto& node, NodeAttrs& /*attrs*/, ImportContext& ctx) {
   OPGRAPH_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
-  ctx.AddOp("Relu", {node.input(0)}, {node.output(0)}, node.name(), ctx.Rank(node.input(0)));
+  ctx.AddOp(node.op_type(), {node.input(0)}, {node.output(0)}, node.name(),
+            ctx.Rank(node.input(0)));
   return absl::OkStatus();
 }
 
@@ -178,10 +181,10 @@ absl::Status ConvertConstant(const NodeProto& node, NodeAttrs& attrs, ImportCont
 // The node's main registry: op_type -> first opset handled, converter.
 const std::map<std::string, std::pair<int64_t, Converter>>& Converters() {
   static const auto* table = new std::map<std::string, std::pair<int64_t, Converter>>{
-      {"Constant", {1, ConvertConstant}}, {"Dropout", {7, ConvertDropout}},
-      {"Gemm", {7, ConvertGemm}},         {"Identity", {1, ConvertIdentity}},
-      {"Relu", {6, ConvertRelu}},         {"Selu", {6, ConvertSelu}},
-      {"Softmax", {1, ConvertSoftmax}},
+      {"Constant", {1, ConvertConstant}},  {"Dropout", {7, ConvertDropout}},
+      {"Gemm", {7, ConvertGemm}},          {"Identity", {1, ConvertIdentity}},
+      {"Relu", {6, ConvertSameNameUnary}}, {"Sigmoid", {6, ConvertSameNameUnary}},
+      {"Selu", {6, ConvertSelu}},          {"Softmax", {1, ConvertSoftmax}},
   };
   return *table;
 }

@@ -1,7 +1,7 @@
 // Relu / Selu / Softmax kernels: the dispatch glue. The kernels themselves are in
 // the per-target headers exp-inl.h (exp, expm1), selu-inl.h (Selu, its
-// gradient, elementwise loops), relu-inl.h (Relu, its gradient) and softmax-inl.h (Softmax,
-// SeluSoftmax and their gradients).
+// gradient, elementwise loops), relu-inl.h (Relu, Sigmoid and their gradients) and softmax-inl.h
+// (Softmax, SeluSoftmax and their gradients).
 //
 // This file includes itself through hwy/foreach_target.h: the entry points
 // inside HWY_NAMESPACE are compiled once for every target; the dispatching
@@ -58,6 +58,18 @@ void ReluGradientF32(const float* y, const float* dy, float* dx, size_t n) {
 void ReluGradientF64(const double* y, const double* dy, double* dx, size_t n) {
   MapBinary(ReluGradOp(), y, dy, dx, n);
 }
+void SigmoidF32(const float* x, float* y, size_t n) {
+  ApplyFn(hn::ScalableTag<float>(), SigmoidFn<>(), x, y, n);
+}
+void SigmoidF64(const double* x, double* y, size_t n) {
+  ApplyFn(hn::ScalableTag<double>(), SigmoidFn<>(), x, y, n);
+}
+void SigmoidGradientF32(const float* y, const float* dy, float* dx, size_t n) {
+  MapBinary(SigmoidGradOp(), y, dy, dx, n);
+}
+void SigmoidGradientF64(const double* y, const double* dy, double* dx, size_t n) {
+  MapBinary(SigmoidGradOp(), y, dy, dx, n);
+}
 void SoftmaxF32(const float* x, float* y, size_t outer, size_t n, size_t inner) {
   SoftmaxStridedLoop(IdentityFn(), x, y, outer, n, inner);
 }
@@ -109,6 +121,10 @@ HWY_EXPORT(ReluF32);
 HWY_EXPORT(ReluF64);
 HWY_EXPORT(ReluGradientF32);
 HWY_EXPORT(ReluGradientF64);
+HWY_EXPORT(SigmoidF32);
+HWY_EXPORT(SigmoidF64);
+HWY_EXPORT(SigmoidGradientF32);
+HWY_EXPORT(SigmoidGradientF64);
 HWY_EXPORT(SoftmaxF32);
 HWY_EXPORT(SoftmaxF64);
 HWY_EXPORT(SeluSoftmaxF32);
@@ -144,6 +160,22 @@ void ReluGradient(const float* y, const float* dy, float* dx, int64_t n) {
 void ReluGradient(const double* y, const double* dy, double* dx, int64_t n) {
   if (Empty(n)) return;
   HWY_DYNAMIC_DISPATCH(ReluGradientF64)(y, dy, dx, U(n));
+}
+void Sigmoid(const float* x, float* y, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SigmoidF32)(x, y, U(n));
+}
+void Sigmoid(const double* x, double* y, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SigmoidF64)(x, y, U(n));
+}
+void SigmoidGradient(const float* y, const float* dy, float* dx, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SigmoidGradientF32)(y, dy, dx, U(n));
+}
+void SigmoidGradient(const double* y, const double* dy, double* dx, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SigmoidGradientF64)(y, dy, dx, U(n));
 }
 void Selu(const float* x, float* y, int64_t n, float alpha, float scale) {
   if (Empty(n)) return;

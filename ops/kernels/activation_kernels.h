@@ -1,4 +1,4 @@
-// SIMD math kernels for the Relu, Selu and Softmax operator families.
+// SIMD math kernels for the Relu, Sigmoid, Selu and Softmax operator families.
 //
 // Every kernel is compiled for several instruction sets (Highway targets:
 // AVX3 = AVX-512, AVX2, SSE4, SSSE3 and a portable scalar fallback) and picks
@@ -66,6 +66,19 @@ void Relu(const double* x, double* y, int64_t n);
 // (exact). dx may alias dy (or y).
 void ReluGradient(const float* y, const float* dy, float* dx, int64_t n);
 void ReluGradient(const double* y, const double* dy, double* dx, int64_t n);
+
+// y[i] = 1 / (1 + exp(-x[i])), computed from exp(-|x|) so that nothing
+// overflows; within 6 ULP (checked against long double on every target;
+// subnormal results in units of the smallest subnormal; largest seen: float
+// 4.81 ULP on AVX2 over [-100, 30], 1.71 on the others; double 1.64).
+// NaN -> NaN, +inf -> 1, -inf -> 0. y may alias x.
+void Sigmoid(const float* x, float* y, int64_t n);
+void Sigmoid(const double* x, double* y, int64_t n);
+
+// Backward of Sigmoid from its output: dx[i] = dy[i] * y[i] * (1 - y[i]).
+// dx may alias dy (or y).
+void SigmoidGradient(const float* y, const float* dy, float* dx, int64_t n);
+void SigmoidGradient(const double* y, const double* dy, double* dx, int64_t n);
 
 // Backward of Selu written in terms of its output y = Selu(x):
 // dx[i] = scale * dy[i]                          if y[i] > 0

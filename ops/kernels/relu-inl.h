@@ -1,4 +1,4 @@
-// Relu forward and backward. Per-target code, included once per Highway
+// Relu and Sigmoid, forward and backward. Per-target code, included once per Highway
 // target from activation_kernels.cc (the guard toggles, as in selu-inl.h).
 #if defined(OPGRAPH_OPS_KERNELS_RELU_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef OPGRAPH_OPS_KERNELS_RELU_INL_H_
@@ -8,6 +8,7 @@
 #endif
 
 #include "hwy/highway.h"
+#include "ops/kernels/exp-inl.h"
 #include "ops/kernels/selu-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -31,6 +32,28 @@ struct ReluGradOp {
   template <class D, class V>
   HWY_INLINE V operator()(D d, V y, V dy) const {
     return hn::IfThenElseZero(hn::Gt(y, hn::Zero(d)), dy);
+  }
+};
+
+// sigmoid(x) = 1 / (1 + exp(-x)), from s = exp(-|x|) <= 1, which never
+// overflows: 1 / (1 + s) for x >= 0, s / (1 + s) below. NaN -> NaN, +inf
+// -> 1, -inf -> 0. M supplies exp of a non-positive argument.
+template <class M = KernelExp>
+struct SigmoidFn {
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V x) const {
+    const V one = hn::Set(d, hn::TFromD<D>(1));
+    const V s = M::ExpNonPositive(d, hn::Neg(hn::Abs(x)));
+    const V den = hn::Add(one, s);
+    return hn::Div(hn::IfThenElse(hn::Lt(x, hn::Zero(d)), s, one), den);
+  }
+};
+
+// dx = dy * y * (1 - y), y the forward output.
+struct SigmoidGradOp {
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V y, V dy) const {
+    return hn::Mul(dy, hn::Mul(y, hn::Sub(hn::Set(d, hn::TFromD<D>(1)), y)));
   }
 };
 

@@ -38,7 +38,9 @@ TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
                                               "Relu",
                                               "ReluGradient",
                                               "SoftmaxAlongAxis",
-                                              "SoftmaxAlongAxisGradient"};
+                                              "SoftmaxAlongAxisGradient",
+                                              "Sigmoid",
+                                              "SigmoidGradient"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);

@@ -305,17 +305,23 @@ TEST(OnnxImportTest, SeluAttributesBecomeArguments) {
   EXPECT_THAT(bad.Import(), StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("gamma = 0.5")));
 }
 
-TEST(OnnxImportTest, ReluMapsToRelu) {
+TEST(OnnxImportTest, ReluAndSigmoidMapToTheirOperators) {
   OnnxModelBuilder b(14);
-  b.Input("x", {4}).Output("y");
+  b.Input("x", {4}).Output("y").Output("z");
   b.Node("Relu", {"x"}, {"y"}, "r");
+  b.Node("Sigmoid", {"x"}, {"z"}, "s");
   absl::StatusOr<ImportedModel> m = b.Import();
   ASSERT_THAT(m, IsOk());
-  ASSERT_EQ(m->predict_net.op_size(), 1);
+  ASSERT_EQ(m->predict_net.op_size(), 2);
   EXPECT_EQ(m->predict_net.op(0).type(), "Relu");
-  auto out = RunImported(*m, {{"x", MakeTensor<float>({4}, {-1.5f, 0, 2, -0.25f})}});
+  EXPECT_EQ(m->predict_net.op(1).type(), "Sigmoid");
+  const std::vector<float> x = {-1.5f, 0, 2, -0.25f};
+  auto out = RunImported(*m, {{"x", MakeTensor<float>({4}, x)}});
   ASSERT_THAT(out, IsOk());
   EXPECT_THAT(ToVector<float>(out->at("y")), ElementsAre(0, 0, 2, 0));
+  std::vector<float> want;
+  for (float v : x) want.push_back(static_cast<float>(1 / (1 + std::exp(-(long double)v))));
+  ExpectNear(out->at("z"), want, 1e-6f);
 }
 
 TEST(OnnxImportTest, IdentityDropoutAndConstant) {
