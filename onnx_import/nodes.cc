@@ -109,7 +109,7 @@ absl::Status ConvertSelu(const NodeProto& node, NodeAttrs& attrs, ImportContext&
 }
 
 // An element-wise node without attributes whose opgraph operator has the
-// same name and meaning (Relu, Sigmoid).
+// same name and meaning (Relu, Sigmoid, Tanh).
 absl::Status ConvertSameNameUnary(const NodeProto& node, NodeAttrs& /*attrs*/, ImportContext& ctx) {
   OPGRAPH_RETURN_IF_ERROR(CheckArity(node, 1, 1, 1, 1));
   ctx.AddOp(node.op_type(), {node.input(0)}, {node.output(0)}, node.name(),
@@ -184,7 +184,8 @@ const std::map<std::string, std::pair<int64_t, Converter>>& Converters() {
       {"Constant", {1, ConvertConstant}},  {"Dropout", {7, ConvertDropout}},
       {"Gemm", {7, ConvertGemm}},          {"Identity", {1, ConvertIdentity}},
       {"Relu", {6, ConvertSameNameUnary}}, {"Sigmoid", {6, ConvertSameNameUnary}},
-      {"Selu", {6, ConvertSelu}},          {"Softmax", {1, ConvertSoftmax}},
+      {"Tanh", {6, ConvertSameNameUnary}}, {"Selu", {6, ConvertSelu}},
+      {"Softmax", {1, ConvertSoftmax}},
   };
   return *table;
 }

@@ -1,7 +1,7 @@
 // Relu / Selu / Softmax kernels: the dispatch glue. The kernels themselves are in
 // the per-target headers exp-inl.h (exp, expm1), selu-inl.h (Selu, its
-// gradient, elementwise loops), relu-inl.h (Relu, Sigmoid and their gradients) and softmax-inl.h
-// (Softmax, SeluSoftmax and their gradients).
+// gradient, elementwise loops), relu-inl.h (Relu, Sigmoid, Tanh and their gradients) and
+// softmax-inl.h (Softmax, SeluSoftmax and their gradients).
 //
 // This file includes itself through hwy/foreach_target.h: the entry points
 // inside HWY_NAMESPACE are compiled once for every target; the dispatching
@@ -70,6 +70,18 @@ void SigmoidGradientF32(const float* y, const float* dy, float* dx, size_t n) {
 void SigmoidGradientF64(const double* y, const double* dy, double* dx, size_t n) {
   MapBinary(SigmoidGradOp(), y, dy, dx, n);
 }
+void TanhF32(const float* x, float* y, size_t n) {
+  ApplyFn(hn::ScalableTag<float>(), TanhFn<>(), x, y, n);
+}
+void TanhF64(const double* x, double* y, size_t n) {
+  ApplyFn(hn::ScalableTag<double>(), TanhFn<>(), x, y, n);
+}
+void TanhGradientF32(const float* y, const float* dy, float* dx, size_t n) {
+  MapBinary(TanhGradOp(), y, dy, dx, n);
+}
+void TanhGradientF64(const double* y, const double* dy, double* dx, size_t n) {
+  MapBinary(TanhGradOp(), y, dy, dx, n);
+}
 void SoftmaxF32(const float* x, float* y, size_t outer, size_t n, size_t inner) {
   SoftmaxStridedLoop(IdentityFn(), x, y, outer, n, inner);
 }
@@ -125,6 +137,10 @@ HWY_EXPORT(SigmoidF32);
 HWY_EXPORT(SigmoidF64);
 HWY_EXPORT(SigmoidGradientF32);
 HWY_EXPORT(SigmoidGradientF64);
+HWY_EXPORT(TanhF32);
+HWY_EXPORT(TanhF64);
+HWY_EXPORT(TanhGradientF32);
+HWY_EXPORT(TanhGradientF64);
 HWY_EXPORT(SoftmaxF32);
 HWY_EXPORT(SoftmaxF64);
 HWY_EXPORT(SeluSoftmaxF32);
@@ -176,6 +192,22 @@ void SigmoidGradient(const float* y, const float* dy, float* dx, int64_t n) {
 void SigmoidGradient(const double* y, const double* dy, double* dx, int64_t n) {
   if (Empty(n)) return;
   HWY_DYNAMIC_DISPATCH(SigmoidGradientF64)(y, dy, dx, U(n));
+}
+void Tanh(const float* x, float* y, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(TanhF32)(x, y, U(n));
+}
+void Tanh(const double* x, double* y, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(TanhF64)(x, y, U(n));
+}
+void TanhGradient(const float* y, const float* dy, float* dx, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(TanhGradientF32)(y, dy, dx, U(n));
+}
+void TanhGradient(const double* y, const double* dy, double* dx, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(TanhGradientF64)(y, dy, dx, U(n));
 }
 void Selu(const float* x, float* y, int64_t n, float alpha, float scale) {
   if (Empty(n)) return;

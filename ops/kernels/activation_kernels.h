@@ -1,4 +1,5 @@
-// SIMD math kernels for the Relu, Sigmoid, Selu and Softmax operator families.
+// SIMD math kernels for the Relu, Sigmoid, Tanh, Selu and Softmax operator
+// families.
 //
 // Every kernel is compiled for several instruction sets (Highway targets:
 // AVX3 = AVX-512, AVX2, SSE4, SSSE3 and a portable scalar fallback) and picks
@@ -79,6 +80,18 @@ void Sigmoid(const double* x, double* y, int64_t n);
 // dx may alias dy (or y).
 void SigmoidGradient(const float* y, const float* dy, float* dx, int64_t n);
 void SigmoidGradient(const double* y, const double* dy, double* dx, int64_t n);
+
+// y[i] = tanh(x[i]) = sign(x) * m / (2 - m), m = -expm1(-2|x|); within 6
+// ULP (checked against long double on every target; largest seen: float
+// 2.96 ULP on AVX2, 2.33 on the others; double 2.31). NaN -> NaN, +-inf ->
+// +-1, +-0 -> +-0. y may alias x.
+void Tanh(const float* x, float* y, int64_t n);
+void Tanh(const double* x, double* y, int64_t n);
+
+// Backward of Tanh from its output: dx[i] = dy[i] * (1 - y[i]^2). dx may
+// alias dy (or y).
+void TanhGradient(const float* y, const float* dy, float* dx, int64_t n);
+void TanhGradient(const double* y, const double* dy, double* dx, int64_t n);
 
 // Backward of Selu written in terms of its output y = Selu(x):
 // dx[i] = scale * dy[i]                          if y[i] > 0

@@ -1,4 +1,4 @@
-// Relu and Sigmoid, forward and backward. Per-target code, included once per Highway
+// Relu, Sigmoid and Tanh, forward and backward. Per-target code, included once per Highway
 // target from activation_kernels.cc (the guard toggles, as in selu-inl.h).
 #if defined(OPGRAPH_OPS_KERNELS_RELU_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef OPGRAPH_OPS_KERNELS_RELU_INL_H_
@@ -54,6 +54,31 @@ struct SigmoidGradOp {
   template <class D, class V>
   HWY_INLINE V operator()(D d, V y, V dy) const {
     return hn::Mul(dy, hn::Mul(y, hn::Sub(hn::Set(d, hn::TFromD<D>(1)), y)));
+  }
+};
+
+// tanh(x) = sign(x) * m / (m + 2) with m = -expm1(-2|x|) in [0, 1]:
+// expm1 keeps the relative accuracy where tanh(x) ~ x, and nothing
+// overflows. NaN -> NaN, +-inf -> +-1, +-0 -> +-0.
+template <class M = KernelExp>
+struct TanhFn {
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V x) const {
+    using T = hn::TFromD<D>;
+    const V ax = hn::Abs(x);
+    const V m = hn::Neg(M::Expm1NonPositive(d, hn::Mul(hn::Set(d, T(-2)), ax)));
+    const V y = hn::CopySign(hn::Div(m, hn::Sub(hn::Set(d, T(2)), m)), x);
+    // Expm1NonPositive clamps its argument from below, which turns NaN into
+    // a number; NaN is passed through here.
+    return hn::IfThenElse(hn::IsNaN(x), x, y);
+  }
+};
+
+// dx = dy * (1 - y^2), y the forward output.
+struct TanhGradOp {
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V y, V dy) const {
+    return hn::Mul(dy, hn::NegMulAdd(y, y, hn::Set(d, hn::TFromD<D>(1))));
   }
 };
 

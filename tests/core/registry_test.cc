@@ -40,7 +40,9 @@ TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
                                               "SoftmaxAlongAxis",
                                               "SoftmaxAlongAxisGradient",
                                               "Sigmoid",
-                                              "SigmoidGradient"};
+                                              "SigmoidGradient",
+                                              "Tanh",
+                                              "TanhGradient"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);

@@ -32,7 +32,7 @@ except ImportError as e:
     sys.exit(77)
 
 # The op_types onnx_import/nodes.cc and gemm_node.cc map (docs/ONNX.md).
-SUPPORTED = {"Constant", "Dropout", "Gemm", "Identity", "Relu", "Selu", "Sigmoid", "Softmax"}
+SUPPORTED = {"Constant", "Dropout", "Gemm", "Identity", "Relu", "Selu", "Sigmoid", "Softmax", "Tanh"}
 
 # Node tests of supported op_types that opgraph refuses on purpose, with why
 # (docs/ONNX.md lists the same). Each was seen to fail with the import's
