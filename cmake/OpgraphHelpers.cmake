@@ -15,6 +15,11 @@ function(opgraph_test source)
   if(dir MATCHES "^tools" AND TARGET opgraph_tools)
     target_link_libraries(${name} PRIVATE opgraph_tools)
   endif()
+  # Tests under tests/onnx_import/, and tests/*/*onnx*_test.cc, build ONNX
+  # models with Debian's onnx_proto.
+  if((dir MATCHES "^onnx_import" OR name MATCHES "onnx") AND TARGET opgraph_onnx)
+    target_link_libraries(${name} PRIVATE opgraph_onnx onnx_proto)
+  endif()
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES
     ENVIRONMENT "OPGRAPH_SOURCE_DIR=${PROJECT_SOURCE_DIR};OPGRAPH_BINARY_DIR=${PROJECT_BINARY_DIR}")

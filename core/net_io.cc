@@ -214,6 +214,12 @@ absl::StatusOr<NetDef> ReadNetFile(const std::string& path, const ProtoLimits& l
                                    const NetLimits& net_limits) {
   absl::StatusOr<std::string> bytes = ReadFileToString(path, limits);
   if (!bytes.ok()) return bytes.status();
+  return ParseNetBytes(*std::move(bytes), path, limits, net_limits);
+}
+
+absl::StatusOr<NetDef> ParseNetBytes(std::string file_bytes, const std::string& path,
+                                     const ProtoLimits& limits, const NetLimits& net_limits) {
+  std::string* bytes = &file_bytes;
   const bool text_only = IsTextProtoPath(path);
   // Operators are counted before parsing: in the wire format for a binary
   // file, by a scan of the text otherwise (a text-only name, or bytes that

@@ -45,6 +45,12 @@ absl::Status ReadProtoFile(const std::string& path, google::protobuf::Message* m
 // docs/SECURITY.md for measured figures).
 absl::StatusOr<NetDef> ReadNetFile(const std::string& path, const ProtoLimits& limits = {},
                                    const NetLimits& net_limits = {});
+// What ReadNetFile does once it has the file's bytes (read by the caller,
+// e.g. once from a FIFO to sniff its format): `path` names the source in
+// messages and decides text-only parsing by its extension.
+absl::StatusOr<NetDef> ParseNetBytes(std::string bytes, const std::string& path,
+                                     const ProtoLimits& limits = {},
+                                     const NetLimits& net_limits = {});
 
 // The bytes WriteProtoFile writes for `msg`. ResourceExhausted naming
 // `path` and protobuf's 2 GiB message limit when the binary message would

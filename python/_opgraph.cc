@@ -30,6 +30,7 @@
 #include "core/registry.h"
 #include "core/tensor.h"
 #include "core/workspace.h"
+#include "onnx_import/import.h"
 #include "ops/export_init_net.h"
 #include "proto/opgraph.pb.h"
 
@@ -467,6 +468,19 @@ PYBIND11_MODULE(_opgraph, m) {
         RaiseIfError(WriteProtoFile(path, Parse<NetDef>(net_bytes, "NetDef")));
       },
       "Writes a serialized NetDef as text (.pbtxt, ...) or binary by the path's name.");
+  m.def(
+      "import_onnx",
+      [](const py::bytes& model) {
+        const std::string bytes = model;
+        absl::StatusOr<ImportedModel> imported;
+        {
+          py::gil_scoped_release release;
+          imported = ImportOnnxModel(bytes);
+        }
+        const ImportedModel m = ValueOrRaise(std::move(imported));
+        return py::make_tuple(Serialize(m.init_net), Serialize(m.predict_net));
+      },
+      "A serialized ONNX ModelProto as (init_net, predict_net), serialized NetDefs.");
   m.def("load_plugin", [](const std::string& path) {
     py::gil_scoped_release release;
     RaiseIfError(LoadPlugin(path));

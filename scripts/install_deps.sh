@@ -2,7 +2,8 @@
 # Installs the Debian packages opgraph needs, skipping those already present.
 # Usage: scripts/install_deps.sh [--fuzz] [--torch] [--graphviz] [--dask] [--bench-gemm]
 #   --fuzz      clang and its runtimes, for libFuzzer targets and sanitizers
-#   --torch     python3-torch and python3-numpy, for bench/compare_torch
+#   --torch     python3-torch and python3-numpy, for bench/compare_torch and the
+#               ONNX export test (tests/onnx/)
 #   --graphviz  Graphviz, to render `opgraph dot` output
 #   --dask      Dask's distributed scheduler, pandas (dask DataFrames), scikit-learn
 #               (its digits data set) and matplotlib, for opgraph.dask, examples/dask_scoring,
@@ -14,6 +15,9 @@ set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libprotobuf-dev protobuf-compiler libabsl-dev
           libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev
           libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev
+          # ONNX models (onnx_import/): the generated onnx-ml.pb.h and libonnx_proto;
+          # python3-onnx writes test models and the ONNX backend node tests.
+          libonnx-dev python3-onnx
           # The Python API (python/) and its tests, for Debian's python3.
           pybind11-dev python3-dev python3-numpy python3-protobuf python3-pytest)
 for arg in "$@"; do

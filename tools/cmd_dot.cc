@@ -26,6 +26,7 @@
 #include "tools/cli_common.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
+#include "tools/model_file.h"
 #include "tools/session.h"
 
 extern char** environ;
@@ -183,8 +184,8 @@ absl::Status Dot(const ValueFlag& output, const Invocation& inv, CliIO& io) {
     }
   }
   OPGRAPH_RETURN_IF_ERROR(LoadPlugins(inv.plugins));
-  OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadCliNet(path));
-  const std::string text = NetToDot(net);
+  OPGRAPH_ASSIGN_OR_RETURN(ModelFile model, ReadCliModel(path));
+  const std::string text = NetToDot(model.net);
   if (out.empty()) {
     io.out << text;
     return absl::OkStatus();

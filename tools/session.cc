@@ -14,6 +14,7 @@
 #include "core/status_macros.h"
 #include "core/tensor_io.h"
 #include "tools/cli_common.h"
+#include "tools/model_file.h"
 
 namespace opgraph {
 namespace cli {
@@ -138,16 +139,16 @@ std::string NetLabel(const NetDef& net, const std::string& path) {
                             : absl::StrCat("net '", net.name(), "' (", path, ")");
 }
 
-absl::StatusOr<NetDef> ReadCliNet(const std::string& path) {
-  OPGRAPH_ASSIGN_OR_RETURN(NetDef net, ReadNetFile(path));
-  if (net.op_size() == 0) {
+absl::StatusOr<ModelFile> ReadCliModel(const std::string& path) {
+  OPGRAPH_ASSIGN_OR_RETURN(ModelFile model, ReadModelFile(path));
+  if (!model.onnx && model.net.op_size() == 0) {
     std::error_code ec;
     const uintmax_t size = std::filesystem::file_size(path, ec);
     return absl::InvalidArgumentError(absl::StrCat(
         path, ec ? std::string() : absl::StrCat(" (", size, size == 1 ? " byte" : " bytes", ")"),
         " parses as an empty net: no operators; is it a net file?"));
   }
-  return net;
+  return model;
 }
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Load(const SessionOptions& options) {
@@ -164,7 +165,9 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Load(const SessionOptions& opt
 
   std::unique_ptr<Session> s(new Session());
   s->net_path_ = options.net_path;
-  OPGRAPH_ASSIGN_OR_RETURN(s->net_, ReadCliNet(options.net_path));
+  // NET is a NetDef or an ONNX model (whose constants its own init net fills).
+  OPGRAPH_ASSIGN_OR_RETURN(ModelFile model, ReadCliModel(options.net_path));
+  s->net_ = std::move(model.net);
   s->reads_ = NetReads(s->net_);
   WorkspaceOptions wo;
   wo.num_threads = options.threads;
@@ -173,6 +176,12 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Load(const SessionOptions& opt
   for (const auto& [name, type] : declared) {
     OPGRAPH_RETURN_IF_ERROR(
         CheckRead(s->reads_, s->net_, s->net_path_, "--input-shape " + name, name));
+  }
+  if (model.onnx) {
+    OPGRAPH_RETURN_IF_ERROR(
+        WithContext(s->ws_->RunNetOnce(model.init),
+                    absl::StrCat(options.net_path, ": filling the ONNX model's constants")));
+    for (const std::string& blob : s->ws_->Blobs()) s->origin_[blob] = "from the ONNX model";
   }
   if (!options.init_path.empty()) {
     OPGRAPH_ASSIGN_OR_RETURN(NetDef init, ReadNetFile(options.init_path));

@@ -9,6 +9,7 @@
 //   <NET>: no such file | <NET>: <parse error>         (core/net_io.h)
 //   <NET>: is a directory, not a file
 //   <NET> (N bytes) parses as an empty net: no operators; is it a net file?
+//   <NET>: ONNX model: <why the import failed>         (tools/model_file.h)
 //   init net 'NAME' (<INIT_NET>): <why it failed>
 //   --input 'TEXT': expected NAME=VALUE ...            (usage error, exit 2)
 //   --input names blob 'X' more than once             (usage error, exit 2)
@@ -38,6 +39,7 @@
 #include "core/net.h"
 #include "core/workspace.h"
 #include "proto/opgraph.pb.h"
+#include "tools/model_file.h"
 
 namespace opgraph {
 namespace cli {
@@ -82,10 +84,11 @@ absl::Status LoadPlugins(const std::vector<std::string>& paths);
 // error (exit 2) naming every known pass for a name no pass has.
 absl::StatusOr<std::set<std::string>> ParseDisabledPasses(const std::vector<std::string>& names);
 
-// ReadNetFile(path), refusing a net with no operators (InvalidArgument
-// "PATH (N bytes) parses as an empty net: no operators; ..."): a file that
-// is not a net at all often parses as an empty one (two newlines do).
-absl::StatusOr<NetDef> ReadCliNet(const std::string& path);
+// ReadModelFile(path) (a NetDef or an ONNX model), refusing a NetDef with no
+// operators (InvalidArgument "PATH (N bytes) parses as an empty net: no
+// operators; ..."): a file that is not a net at all often parses as an empty
+// one (two newlines do).
+absl::StatusOr<ModelFile> ReadCliModel(const std::string& path);
 
 // "net 'NAME' (PATH)", or "net PATH" when the net has no name.
 std::string NetLabel(const NetDef& net, const std::string& path);
@@ -93,8 +96,10 @@ std::string NetLabel(const NetDef& net, const std::string& path);
 class Session {
  public:
   // Checks the syntax of every --input and --input-shape (usage errors,
-  // before any file is read), loads the plugins, reads NET, runs INIT_NET
-  // once in the session's workspace, then reads each --input file into its
+  // before any file is read), loads the plugins, reads NET (a NetDef or an
+  // ONNX model, tools/model_file.h; an ONNX model's constants are filled
+  // first, origin "from the ONNX model"), runs INIT_NET once in the
+  // session's workspace, then reads each --input file into its
   // blob (replacing what the init net left). Errors use the wordings listed
   // at the top of this file.
   static absl::StatusOr<std::unique_ptr<Session>> Load(const SessionOptions& options);
@@ -108,8 +113,8 @@ class Session {
   // The types of the blobs the net starts from: the workspace's blobs, then
   // --input-shape declarations on top.
   TypeMap StartTypes() const;
-  // Where a starting type came from: "from --init", "from --input" or
-  // "from --input-shape"; "" for a blob with none.
+  // Where a starting type came from: "from the ONNX model", "from --init",
+  // "from --input" or "from --input-shape"; "" for a blob with none.
   std::string Origin(const std::string& blob) const;
 
   // FailedPrecondition listing each blob the net reads that is not in the

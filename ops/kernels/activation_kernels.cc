@@ -1,7 +1,7 @@
-// Selu / Softmax kernels: the dispatch glue. The kernels themselves are in
+// Relu / Selu / Softmax kernels: the dispatch glue. The kernels themselves are in
 // the per-target headers exp-inl.h (exp, expm1), selu-inl.h (Selu, its
-// gradient, elementwise loops) and softmax-inl.h (Softmax, SeluSoftmax and
-// their gradients).
+// gradient, elementwise loops), relu-inl.h (Relu, Sigmoid, Tanh and their gradients) and
+// softmax-inl.h (Softmax, SeluSoftmax and their gradients).
 //
 // This file includes itself through hwy/foreach_target.h: the entry points
 // inside HWY_NAMESPACE are compiled once for every target; the dispatching
@@ -19,6 +19,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "ops/kernels/exp-inl.h"
+#include "ops/kernels/relu-inl.h"
 #include "ops/kernels/selu-inl.h"
 #include "ops/kernels/softmax-inl.h"
 
@@ -44,6 +45,42 @@ void SeluGradientF32(const float* y, const float* dy, float* dx, size_t n, float
 void SeluGradientF64(const double* y, const double* dy, double* dx, size_t n, double alpha,
                      double scale) {
   MapBinary(SeluGradOp<double>{scale, scale * alpha}, y, dy, dx, n);
+}
+void ReluF32(const float* x, float* y, size_t n) {
+  ApplyFn(hn::ScalableTag<float>(), ReluFn(), x, y, n);
+}
+void ReluF64(const double* x, double* y, size_t n) {
+  ApplyFn(hn::ScalableTag<double>(), ReluFn(), x, y, n);
+}
+void ReluGradientF32(const float* y, const float* dy, float* dx, size_t n) {
+  MapBinary(ReluGradOp(), y, dy, dx, n);
+}
+void ReluGradientF64(const double* y, const double* dy, double* dx, size_t n) {
+  MapBinary(ReluGradOp(), y, dy, dx, n);
+}
+void SigmoidF32(const float* x, float* y, size_t n) {
+  ApplyFn(hn::ScalableTag<float>(), SigmoidFn<>(), x, y, n);
+}
+void SigmoidF64(const double* x, double* y, size_t n) {
+  ApplyFn(hn::ScalableTag<double>(), SigmoidFn<>(), x, y, n);
+}
+void SigmoidGradientF32(const float* y, const float* dy, float* dx, size_t n) {
+  MapBinary(SigmoidGradOp(), y, dy, dx, n);
+}
+void SigmoidGradientF64(const double* y, const double* dy, double* dx, size_t n) {
+  MapBinary(SigmoidGradOp(), y, dy, dx, n);
+}
+void TanhF32(const float* x, float* y, size_t n) {
+  ApplyFn(hn::ScalableTag<float>(), TanhFn<>(), x, y, n);
+}
+void TanhF64(const double* x, double* y, size_t n) {
+  ApplyFn(hn::ScalableTag<double>(), TanhFn<>(), x, y, n);
+}
+void TanhGradientF32(const float* y, const float* dy, float* dx, size_t n) {
+  MapBinary(TanhGradOp(), y, dy, dx, n);
+}
+void TanhGradientF64(const double* y, const double* dy, double* dx, size_t n) {
+  MapBinary(TanhGradOp(), y, dy, dx, n);
 }
 void SoftmaxF32(const float* x, float* y, size_t outer, size_t n, size_t inner) {
   SoftmaxStridedLoop(IdentityFn(), x, y, outer, n, inner);
@@ -92,6 +129,18 @@ HWY_EXPORT(SeluF32);
 HWY_EXPORT(SeluF64);
 HWY_EXPORT(SeluGradientF32);
 HWY_EXPORT(SeluGradientF64);
+HWY_EXPORT(ReluF32);
+HWY_EXPORT(ReluF64);
+HWY_EXPORT(ReluGradientF32);
+HWY_EXPORT(ReluGradientF64);
+HWY_EXPORT(SigmoidF32);
+HWY_EXPORT(SigmoidF64);
+HWY_EXPORT(SigmoidGradientF32);
+HWY_EXPORT(SigmoidGradientF64);
+HWY_EXPORT(TanhF32);
+HWY_EXPORT(TanhF64);
+HWY_EXPORT(TanhGradientF32);
+HWY_EXPORT(TanhGradientF64);
 HWY_EXPORT(SoftmaxF32);
 HWY_EXPORT(SoftmaxF64);
 HWY_EXPORT(SeluSoftmaxF32);
@@ -112,6 +161,54 @@ size_t U(int64_t v) { return static_cast<size_t>(v); }
 
 }  // namespace
 
+void Relu(const float* x, float* y, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(ReluF32)(x, y, U(n));
+}
+void Relu(const double* x, double* y, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(ReluF64)(x, y, U(n));
+}
+void ReluGradient(const float* y, const float* dy, float* dx, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(ReluGradientF32)(y, dy, dx, U(n));
+}
+void ReluGradient(const double* y, const double* dy, double* dx, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(ReluGradientF64)(y, dy, dx, U(n));
+}
+void Sigmoid(const float* x, float* y, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SigmoidF32)(x, y, U(n));
+}
+void Sigmoid(const double* x, double* y, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SigmoidF64)(x, y, U(n));
+}
+void SigmoidGradient(const float* y, const float* dy, float* dx, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SigmoidGradientF32)(y, dy, dx, U(n));
+}
+void SigmoidGradient(const double* y, const double* dy, double* dx, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(SigmoidGradientF64)(y, dy, dx, U(n));
+}
+void Tanh(const float* x, float* y, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(TanhF32)(x, y, U(n));
+}
+void Tanh(const double* x, double* y, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(TanhF64)(x, y, U(n));
+}
+void TanhGradient(const float* y, const float* dy, float* dx, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(TanhGradientF32)(y, dy, dx, U(n));
+}
+void TanhGradient(const double* y, const double* dy, double* dx, int64_t n) {
+  if (Empty(n)) return;
+  HWY_DYNAMIC_DISPATCH(TanhGradientF64)(y, dy, dx, U(n));
+}
 void Selu(const float* x, float* y, int64_t n, float alpha, float scale) {
   if (Empty(n)) return;
   HWY_DYNAMIC_DISPATCH(SeluF32)(x, y, U(n), alpha, scale);

@@ -1,4 +1,5 @@
-// SIMD math kernels for the Selu and Softmax operator families.
+// SIMD math kernels for the Relu, Sigmoid, Tanh, Selu and Softmax operator
+// families.
 //
 // Every kernel is compiled for several instruction sets (Highway targets:
 // AVX3 = AVX-512, AVX2, SSE4, SSSE3 and a portable scalar fallback) and picks
@@ -56,6 +57,41 @@ namespace kernels {
 // y may alias x.
 void Selu(const float* x, float* y, int64_t n, float alpha, float scale);
 void Selu(const double* x, double* y, int64_t n, double alpha, double scale);
+
+// y[i] = 0 where x[i] < 0, else x[i] (exact). NaN -> NaN, -0 -> -0.
+// y may alias x.
+void Relu(const float* x, float* y, int64_t n);
+void Relu(const double* x, double* y, int64_t n);
+
+// Backward of Relu from its output: dx[i] = dy[i] where y[i] > 0, else 0
+// (exact). dx may alias dy (or y).
+void ReluGradient(const float* y, const float* dy, float* dx, int64_t n);
+void ReluGradient(const double* y, const double* dy, double* dx, int64_t n);
+
+// y[i] = 1 / (1 + exp(-x[i])), computed from exp(-|x|) so that nothing
+// overflows; within 6 ULP (checked against long double on every target;
+// subnormal results in units of the smallest subnormal; largest seen: float
+// 4.81 ULP on AVX2 over [-100, 30], 1.71 on the others; double 1.64).
+// NaN -> NaN, +inf -> 1, -inf -> 0. y may alias x.
+void Sigmoid(const float* x, float* y, int64_t n);
+void Sigmoid(const double* x, double* y, int64_t n);
+
+// Backward of Sigmoid from its output: dx[i] = dy[i] * y[i] * (1 - y[i]).
+// dx may alias dy (or y).
+void SigmoidGradient(const float* y, const float* dy, float* dx, int64_t n);
+void SigmoidGradient(const double* y, const double* dy, double* dx, int64_t n);
+
+// y[i] = tanh(x[i]) = sign(x) * m / (2 - m), m = -expm1(-2|x|); within 6
+// ULP (checked against long double on every target; largest seen: float
+// 2.96 ULP on AVX2, 2.33 on the others; double 2.31). NaN -> NaN, +-inf ->
+// +-1, +-0 -> +-0. y may alias x.
+void Tanh(const float* x, float* y, int64_t n);
+void Tanh(const double* x, double* y, int64_t n);
+
+// Backward of Tanh from its output: dx[i] = dy[i] * (1 - y[i]^2). dx may
+// alias dy (or y).
+void TanhGradient(const float* y, const float* dy, float* dx, int64_t n);
+void TanhGradient(const double* y, const double* dy, double* dx, int64_t n);
 
 // Backward of Selu written in terms of its output y = Selu(x):
 // dx[i] = scale * dy[i]                          if y[i] > 0

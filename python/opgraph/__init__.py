@@ -49,6 +49,26 @@ def operators():
     return _opgraph.operators()
 
 
+def import_onnx(model):
+    """An ONNX model as the NetDef pair (init_net, predict_net) that opgraph
+    runs (docs/ONNX.md): run init_net once in a workspace to fill the
+    model's weights, then predict_net reads the graph inputs by their ONNX
+    names. `model` is the serialized ModelProto (bytes), a path to a model
+    file, or an object with SerializeToString() (an onnx.ModelProto).
+    Raises UnimplementedError naming the node for what opgraph does not
+    support, InvalidArgumentError for a malformed model."""
+    import os
+    if hasattr(model, "SerializeToString"):
+        data = model.SerializeToString()
+    elif isinstance(model, (bytes, bytearray)):
+        data = bytes(model)
+    else:
+        with open(os.fspath(model), "rb") as f:
+            data = f.read()
+    init, predict = _opgraph.import_onnx(data)
+    return opgraph_pb2.NetDef.FromString(init), opgraph_pb2.NetDef.FromString(predict)
+
+
 def read_net(path):
     """The NetDef in a .pb or .pbtxt file (read by the C++ reader, with its
     limits and error messages)."""

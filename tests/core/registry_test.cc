@@ -34,7 +34,15 @@ TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
                                               "Accuracy",
                                               "WeightedSum",
                                               "SeluSoftmax",
-                                              "SeluSoftmaxGradient"};
+                                              "SeluSoftmaxGradient",
+                                              "Relu",
+                                              "ReluGradient",
+                                              "SoftmaxAlongAxis",
+                                              "SoftmaxAlongAxisGradient",
+                                              "Sigmoid",
+                                              "SigmoidGradient",
+                                              "Tanh",
+                                              "TanhGradient"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);
