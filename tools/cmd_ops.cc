@@ -106,6 +106,10 @@ std::string DefaultText(const ArgSpec& a, bool json) {
       return json ? JsonQuote("<net>") : "<net>";
     case ArgKind::kTensor:
       return json ? JsonQuote("<tensor>") : "<tensor>";
+    case ArgKind::kNumber:
+      return d.has_i() ? absl::StrCat(d.i()) : number(d.f());
+    case ArgKind::kNumbers:
+      return "[]";
   }
   return "";
 }
