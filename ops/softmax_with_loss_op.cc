@@ -225,7 +225,9 @@ class SoftmaxWithLossOp final : public OperatorBase {
             ce += static_cast<double>(prob[c]) * (lse - static_cast<double>(x[at(c)]));
           }
         } else {
-          ce = lse - static_cast<double>(x[at(label)]);
+          // In T, as before weights existed, so unweighted results keep
+          // their bits (tests/ops/bit_identity_test.cc).
+          ce = static_cast<double>(std::log(sum) - (x[at(label)] - mx));
         }
         loss += weight * ce;
         weight_sum += weight;
@@ -284,7 +286,9 @@ class SoftmaxWithLossGradientOp final : public OperatorBase {
       counted[static_cast<size_t>(row)] = 1;
       weight_sum += w != nullptr ? static_cast<double>(w[row]) : 1.0;
     }
-    const double factor = weight_sum != 0 ? scale_ / weight_sum * static_cast<double>(g) : 0.0;
+    // factor * P - factor at the label, in T: the unweighted result keeps
+    // the bits it had before weights existed (tests/ops/bit_identity_test.cc).
+    const T factor = weight_sum != 0 ? static_cast<T>(scale_ / weight_sum) * g : T(0);
     for (int64_t i = 0; i < v.n; ++i) {
       for (int64_t cell = 0; cell < v.s; ++cell) {
         const int64_t row = i * v.s + cell;
@@ -293,15 +297,13 @@ class SoftmaxWithLossGradientOp final : public OperatorBase {
           for (int64_t c = 0; c < v.d; ++c) dx[at(c)] = T(0);
           continue;
         }
-        const double rf = factor * (w != nullptr ? static_cast<double>(w[row]) : 1.0);
-        for (int64_t c = 0; c < v.d; ++c) {
-          double target = 0;
-          if (v.label_prob) {
-            target = static_cast<double>(Input(1).template data<T>()[row * v.d + c]);
-          } else {
-            target = c == Input(1).template data<int32_t>()[row] ? 1.0 : 0.0;
-          }
-          dx[at(c)] = static_cast<T>(rf * (static_cast<double>(p[at(c)]) - target));
+        const T rf = w != nullptr ? factor * w[row] : factor;
+        if (v.label_prob) {
+          const T* t = Input(1).template data<T>() + row * v.d;
+          for (int64_t c = 0; c < v.d; ++c) dx[at(c)] = rf * (p[at(c)] - t[c]);
+        } else {
+          for (int64_t c = 0; c < v.d; ++c) dx[at(c)] = rf * p[at(c)];
+          dx[at(Input(1).template data<int32_t>()[row])] -= rf;
         }
       }
     }
