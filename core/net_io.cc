@@ -6,14 +6,18 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/file_util.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/text_format.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "google/protobuf/wire_format_lite.h"
 
 namespace opgraph {
@@ -25,6 +29,14 @@ class TextErrors : public google::protobuf::io::ErrorCollector {
     if (first_.empty()) {
       // Protobuf counts from 0.
       first_ = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message);
+      // Caffe2 renamed DeviceOption field 2; old text nets still spell it
+      // the old way. The binary form carries only the number and reads.
+      for (const char* old_name : {"\"cuda_gpu_id\"", "\"hip_gpu_id\""}) {
+        if (absl::StrContains(message, old_name)) {
+          absl::StrAppend(&first_, " (Caffe2 renamed DeviceOption.", old_name,
+                          " to \"device_id\", the same field 2; write device_id instead)");
+        }
+      }
     }
   }
   void AddWarning(int, int, const std::string&) override {}
@@ -256,6 +268,38 @@ std::string SerializeDeterministic(const google::protobuf::Message& msg) {
   return out;
 }
 
+namespace {
+
+void CollectUnknownFields(const google::protobuf::Message& msg, const std::string& where,
+                          std::vector<std::string>* out) {
+  const google::protobuf::Reflection* r = msg.GetReflection();
+  const google::protobuf::UnknownFieldSet& unknown = r->GetUnknownFields(msg);
+  for (int i = 0; i < unknown.field_count() && out->size() < 8; ++i) {
+    out->push_back(absl::StrCat(where, msg.GetTypeName(), " field ", unknown.field(i).number()));
+  }
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  r->ListFields(msg, &fields);
+  for (const google::protobuf::FieldDescriptor* f : fields) {
+    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (f->is_repeated()) {
+      for (int j = 0; j < r->FieldSize(msg, f) && out->size() < 8; ++j) {
+        CollectUnknownFields(r->GetRepeatedMessage(msg, f, j),
+                             absl::StrCat(where, f->name(), "[", j, "]: "), out);
+      }
+    } else {
+      CollectUnknownFields(r->GetMessage(msg, f), absl::StrCat(where, f->name(), ": "), out);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> UnknownFields(const google::protobuf::Message& msg) {
+  std::vector<std::string> out;
+  CollectUnknownFields(msg, "", &out);
+  return out;
+}
+
 absl::StatusOr<std::string> SerializeProtoFile(const std::string& path,
                                                const google::protobuf::Message& msg) {
   const size_t size = msg.ByteSizeLong();
@@ -266,6 +310,17 @@ absl::StatusOr<std::string> SerializeProtoFile(const std::string& path,
   }
   std::string bytes;
   if (IsTextProtoPath(path)) {
+    // Text format would print unknown fields as bare numbers, which no text
+    // parser reads back; refuse instead of writing a file that cannot be
+    // read. Binary output keeps them byte for byte.
+    const std::vector<std::string> unknown = UnknownFields(msg);
+    if (!unknown.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": the ", msg.GetTypeName(), " holds fields that opgraph's format does not ",
+          "declare (", absl::StrJoin(unknown, ", "), unknown.size() >= 8 ? ", ..." : "",
+          "); text format cannot carry them so that they read back. Write binary (.pb) to keep "
+          "them."));
+    }
     if (!google::protobuf::TextFormat::PrintToString(msg, &bytes)) {
       return absl::InternalError(absl::StrCat(path, ": cannot print as text"));
     }

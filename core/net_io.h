@@ -11,6 +11,7 @@
 #define OPGRAPH_CORE_NET_IO_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/net.h"
@@ -52,6 +53,12 @@ absl::StatusOr<NetDef> ParseNetBytes(std::string bytes, const std::string& path,
                                      const ProtoLimits& limits = {},
                                      const NetLimits& net_limits = {});
 
+// "Type field N" (prefixed with the path of nested fields, "op[2]: ...")
+// for the fields of `msg` and its nested messages that its schema does not
+// declare (kept by protobuf as unknown fields); at most 8. Empty when every
+// field is declared.
+std::vector<std::string> UnknownFields(const google::protobuf::Message& msg);
+
 // The bytes WriteProtoFile writes for `msg`. ResourceExhausted naming
 // `path` and protobuf's 2 GiB message limit when the binary message would
 // be larger (checked before anything is serialized).
@@ -61,8 +68,10 @@ absl::StatusOr<std::string> SerializeProtoFile(const std::string& path,
 // Writes `msg` as text when IsTextProtoPath(path) (extension matched
 // ignoring case), else binary. Binary
 // output is deterministic (fields in number order), so a round trip is byte
-// stable. The file is replaced atomically (WriteStringToFile): on an I/O
-// failure, an error naming the path, and the old file is untouched.
+// stable. Text output of a message with unknown fields (UnknownFields) is
+// refused with InvalidArgument listing them: text format would write them
+// as bare numbers that no parser reads back. The file is replaced atomically (WriteStringToFile):
+// on an I/O failure, an error naming the path, and the old file is untouched.
 absl::Status WriteProtoFile(const std::string& path, const google::protobuf::Message& msg);
 
 // Serializes deterministically to binary.

@@ -36,7 +36,66 @@ std::string DescribeArgument(const Argument& a) {
   return absl::StrJoin(kinds, " and ");
 }
 
+// Levenshtein distance between two short names.
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+ArgSpec FrameworkArg(std::string name, ArgKind kind, std::string doc) {
+  ArgSpec spec;
+  spec.name = std::move(name);
+  spec.kind = kind;
+  spec.doc = std::move(doc);
+  return spec;
+}
+
 }  // namespace
+
+const std::vector<ArgSpec>& OpSchema::FrameworkArgs() {
+  static const std::vector<ArgSpec>* const kArgs = new std::vector<ArgSpec>{
+      FrameworkArg("order", ArgKind::kString,
+                   "Storage order, \"NCHW\" or \"NHWC\" (Caffe2 brew arg_scope). Operators "
+                   "whose result does not depend on layout accept either and ignore it."),
+      FrameworkArg("use_cudnn", ArgKind::kInt, "Caffe2 GPU engine choice; ignored on the CPU."),
+      FrameworkArg("cudnn_exhaustive_search", ArgKind::kInt,
+                   "Caffe2 cuDNN algorithm search; ignored on the CPU."),
+      FrameworkArg("exhaustive_search", ArgKind::kInt,
+                   "Caffe2 GPU algorithm search; ignored on the CPU."),
+      FrameworkArg("ws_nbytes_limit", ArgKind::kInt,
+                   "Caffe2 cuDNN workspace limit in bytes; ignored on the CPU."),
+  };
+  return *kArgs;
+}
+
+const ArgSpec* OpSchema::FindArgOrFramework(absl::string_view name) const {
+  if (const ArgSpec* own = FindArg(name)) return own;
+  for (const ArgSpec& a : FrameworkArgs()) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> OpSchema::UnknownArguments(const OperatorDef& def) const {
+  std::vector<std::string> out;
+  for (const Argument& a : def.arg()) {
+    if (FindArgOrFramework(a.name()) == nullptr &&
+        std::find(out.begin(), out.end(), a.name()) == out.end()) {
+      out.push_back(a.name());
+    }
+  }
+  return out;
+}
 
 const char* ArgKindName(ArgKind kind) {
   switch (kind) {
@@ -56,6 +115,10 @@ const char* ArgKindName(ArgKind kind) {
       return "net";
     case ArgKind::kTensor:
       return "tensor";
+    case ArgKind::kNumber:
+      return "float or int";
+    case ArgKind::kNumbers:
+      return "floats or ints";
   }
   return "invalid";
 }
@@ -81,6 +144,10 @@ bool ArgumentHasKind(const Argument& a, ArgKind kind) {
       return set == 0 || (a.ints_size() > 0 && set == 1);
     case ArgKind::kStrings:
       return set == 0 || (a.strings_size() > 0 && set == 1);
+    case ArgKind::kNumber:
+      return (a.has_f() || a.has_i()) && set == 1;
+    case ArgKind::kNumbers:
+      return set == 0 || ((a.floats_size() > 0 || a.ints_size() > 0) && set == 1);
   }
   return false;
 }
@@ -301,18 +368,37 @@ absl::Status OpSchema::Verify(const OperatorDef& def) const {
   }
   for (int k = 0; k < def.arg_size(); ++k) {
     const Argument& a = def.arg(k);
-    const ArgSpec* spec = FindArg(a.name());
+    const ArgSpec* spec = FindArgOrFramework(a.name());
     if (spec == nullptr) {
       std::vector<std::string> known;
       for (const ArgSpec& s : args_) known.push_back(s.name);
+      // Suggest the closest declared name when it is a plausible typo: at
+      // most two edits, and fewer edits than the name has characters.
+      std::string suggestion;
+      size_t best = 3;
+      for (const ArgSpec& s : args_) {
+        const size_t d = EditDistance(a.name(), s.name);
+        if (d < best && d < a.name().size()) {
+          best = d;
+          suggestion = s.name;
+        }
+      }
+      std::vector<std::string> framework;
+      for (const ArgSpec& s : FrameworkArgs()) framework.push_back(s.name);
       return absl::InvalidArgumentError(
-          absl::StrCat(who, " has no argument '", a.name(),
-                       "' (it takes: ", known.empty() ? "none" : absl::StrJoin(known, ", "), ")"));
+          absl::StrCat(who, " has no argument '", a.name(), "'",
+                       suggestion.empty() ? "" : absl::StrCat("; did you mean '", suggestion, "'?"),
+                       " (it takes: ", known.empty() ? "none" : absl::StrJoin(known, ", "),
+                       "; every operator also takes ", absl::StrJoin(framework, ", "), ")"));
     }
     if (!ArgumentHasKind(a, spec->kind)) {
       return absl::InvalidArgumentError(absl::StrCat(who, ": argument '", a.name(), "' must be a ",
                                                      ArgKindName(spec->kind), ", got ",
                                                      DescribeArgument(a)));
+    }
+    if (a.name() == "order" && a.s() != "NCHW" && a.s() != "NHWC") {
+      return absl::InvalidArgumentError(absl::StrCat(who, ": argument 'order' is \"", a.s(),
+                                                     "\"; expected \"NCHW\" or \"NHWC\""));
     }
     for (int j = 0; j < k; ++j) {
       if (def.arg(j).name() == a.name()) {

@@ -25,8 +25,22 @@
 
 namespace opgraph {
 
-// Which field of an Argument carries the value.
-enum class ArgKind { kFloat, kInt, kString, kFloats, kInts, kStrings, kNet, kTensor };
+// Which field of an Argument carries the value. kNumber is a scalar given
+// as either `f` or `i`, kNumbers a list given as either `floats` or `ints`
+// (Caffe2 Python writes a Python int as `i` and a float as `f`, so an
+// argument such as ConstantFill's `value` arrives in either field).
+enum class ArgKind {
+  kFloat,
+  kInt,
+  kString,
+  kFloats,
+  kInts,
+  kStrings,
+  kNet,
+  kTensor,
+  kNumber,
+  kNumbers
+};
 const char* ArgKindName(ArgKind kind);
 // True when `arg` carries exactly a value of `kind` and no other field.
 bool ArgumentHasKind(const Argument& arg, ArgKind kind);
@@ -94,6 +108,12 @@ class OpSchema {
   OpSchema& Input(int index, std::string name, std::string doc);
   OpSchema& Output(int index, std::string name, std::string doc);
   OpSchema& SetDoc(std::string doc);
+  // Runs `add(*this)`: declarations shared by a family of schemas (the fill
+  // operators' shape arguments) written once.
+  OpSchema& Apply(void (*add)(OpSchema&)) {
+    add(*this);
+    return *this;
+  }
 
   // Every output has the type and shape of input 0.
   OpSchema& IdenticalTypeAndShape();
@@ -115,8 +135,27 @@ class OpSchema {
   bool value_dependent() const { return static_cast<bool>(value_inference_); }
 
   // Checks arity, in-place pairs and arguments of `def` against the schema.
-  // InvalidArgument naming the operator and what is wrong.
+  // An argument is known when the schema declares it or when it is one of
+  // FrameworkArgs(). InvalidArgument naming the operator and what is wrong;
+  // an unknown argument's message suggests the closest known name when one
+  // is within a small edit distance ("did you mean 'axis'?").
   absl::Status Verify(const OperatorDef& def) const;
+
+  // Names of the arguments of `def` that are neither declared by the schema
+  // nor framework-wide, in order of appearance (each name once).
+  std::vector<std::string> UnknownArguments(const OperatorDef& def) const;
+
+  // Arguments that Caffe2 Python's brew arg_scope and model helpers write on
+  // every operator of a model (`order`, `use_cudnn`,
+  // `cudnn_exhaustive_search`, `ws_nbytes_limit`, `exhaustive_search`).
+  // Every operator accepts them; a schema that declares one of them itself
+  // (because it reads it) overrides the framework entry. They select GPU
+  // engines in Caffe2 and change nothing on the CPU, except that `order`
+  // must be "NCHW" or "NHWC" wherever it appears.
+  static const std::vector<ArgSpec>& FrameworkArgs();
+  // The schema's own argument named `name`, else the framework-wide one,
+  // else nullptr.
+  const ArgSpec* FindArgOrFramework(absl::string_view name) const;
 
   // Verify-independent: infers output types from input types, applying the
   // input checks declared above. InvalidArgument naming the problem.

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "core/status_macros.h"
 #include "core/tensor_io_internal.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/text_format.h"
 
 // Raw data in both formats is little-endian; copying it with memcpy is only
 // right on a little-endian host, which is all opgraph targets.
@@ -272,16 +274,106 @@ TensorProto TensorToProto(const Tensor& t, const std::string& name) {
   return p;
 }
 
+namespace {
+
+// Parses `bytes` as `msg`, binary or (text_only) text, and says whether
+// every field was declared.
+bool ParsesCleanly(const std::string& bytes, bool text_only, google::protobuf::Message* msg) {
+  msg->Clear();
+  const bool parsed = text_only ? google::protobuf::TextFormat::ParseFromString(bytes, msg)
+                                : msg->ParseFromString(bytes);
+  return parsed && UnknownFields(*msg).empty();
+}
+
+absl::StatusOr<NamedTensor> FromProto(const TensorProto& proto, std::string name,
+                                      const std::string& path, const TensorLimits& limits) {
+  absl::StatusOr<Tensor> t = TensorFromProto(proto, limits);
+  if (!t.ok()) {
+    return absl::Status(t.status().code(),
+                        absl::StrCat(path, name.empty() ? "" : absl::StrCat(" tensor '", name, "'"),
+                                     ": ", t.status().message()));
+  }
+  return NamedTensor{std::move(name), *std::move(t)};
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<NamedTensor>> ReadTensorsFile(const std::string& path,
+                                                         const ProtoLimits& proto_limits,
+                                                         const TensorLimits& tensor_limits) {
+  std::vector<NamedTensor> out;
+  if (IsNpyPath(path)) {
+    OPGRAPH_ASSIGN_OR_RETURN(Tensor t, ReadNpy(path, tensor_limits));
+    out.push_back(NamedTensor{"", std::move(t)});
+    return out;
+  }
+  OPGRAPH_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path, proto_limits));
+  const bool text_only = IsTextProtoPath(path);
+  // A text TensorProto is read first: its field names are unambiguous, and
+  // it is what opgraph itself writes.
+  if (text_only) {
+    TensorProto single;
+    if (ParsesCleanly(bytes, true, &single)) {
+      OPGRAPH_ASSIGN_OR_RETURN(NamedTensor t,
+                               FromProto(single, single.name(), path, tensor_limits));
+      out.push_back(std::move(t));
+      return out;
+    }
+  }
+  BlobProto blob;
+  // Caffe2 always writes the type ("Tensor" for a tensor); requiring it
+  // keeps a TensorProto (whose field 2 is a number) from reading as a blob.
+  if (ParsesCleanly(bytes, text_only, &blob) && blob.has_type()) {
+    if (blob.type() != "Tensor" || !blob.has_tensor()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": a BlobProto of type '", blob.type(),
+                       "', not a tensor; opgraph reads tensor blobs only"));
+    }
+    std::string name = blob.name().empty() ? blob.tensor().name() : blob.name();
+    OPGRAPH_ASSIGN_OR_RETURN(NamedTensor t,
+                             FromProto(blob.tensor(), std::move(name), path, tensor_limits));
+    out.push_back(std::move(t));
+    return out;
+  }
+  TensorProtos many;
+  if (ParsesCleanly(bytes, text_only, &many) && many.protos_size() > 0) {
+    for (int i = 0; i < many.protos_size(); ++i) {
+      const TensorProto& p = many.protos(i);
+      if (p.name().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": TensorProtos entry ", i, " has no name, so it cannot be fed to a blob"));
+      }
+      for (const NamedTensor& seen : out) {
+        if (seen.name == p.name()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(path, ": TensorProtos names tensor '", p.name(), "' more than once"));
+        }
+      }
+      OPGRAPH_ASSIGN_OR_RETURN(NamedTensor t, FromProto(p, p.name(), path, tensor_limits));
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+  // Otherwise a TensorProto, with the parser's own errors.
+  TensorProto proto;
+  OPGRAPH_RETURN_IF_ERROR(ParseProto(bytes, path, text_only, &proto, proto_limits));
+  std::string().swap(bytes);
+  OPGRAPH_ASSIGN_OR_RETURN(NamedTensor t, FromProto(proto, proto.name(), path, tensor_limits));
+  out.push_back(std::move(t));
+  return out;
+}
+
 absl::StatusOr<Tensor> ReadTensorFile(const std::string& path, const ProtoLimits& proto_limits,
                                       const TensorLimits& tensor_limits) {
-  if (IsNpyPath(path)) return ReadNpy(path, tensor_limits);
-  TensorProto proto;
-  OPGRAPH_RETURN_IF_ERROR(ReadProtoFile(path, &proto, proto_limits));
-  absl::StatusOr<Tensor> t = TensorFromProto(proto, tensor_limits);
-  if (!t.ok()) {
-    return absl::Status(t.status().code(), absl::StrCat(path, ": ", t.status().message()));
+  OPGRAPH_ASSIGN_OR_RETURN(std::vector<NamedTensor> all,
+                           ReadTensorsFile(path, proto_limits, tensor_limits));
+  if (all.size() != 1) {
+    std::vector<std::string> names;
+    for (const NamedTensor& t : all) names.push_back(t.name);
+    return absl::InvalidArgumentError(absl::StrCat(path, ": holds ", all.size(), " tensors (",
+                                                   absl::StrJoin(names, ", "), "); expected one"));
   }
-  return t;
+  return std::move(all[0].tensor);
 }
 
 bool IsNpyPath(const std::string& path) { return absl::EndsWithIgnoreCase(path, ".npy"); }

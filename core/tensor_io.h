@@ -8,6 +8,7 @@
 #define OPGRAPH_CORE_TENSOR_IO_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -74,13 +75,37 @@ absl::Status WriteNpy(const std::string& path, const Tensor& tensor);
 // True when `path` ends in ".npy", ignoring case ("x.NPY" is NumPy too).
 bool IsNpyPath(const std::string& path);
 
-// Reads a tensor file by its name: IsNpyPath as NumPy; anything else
-// (".pb", ".pbtxt", ...) as a TensorProto, binary or text (see
-// core/net_io.h ParseProto; ".pbtxt"/".prototxt"/".txt" in any case are
-// text only). The errors of ReadNpy, ReadProtoFile and TensorFromProto,
-// each naming `path`, under the limits given.
+// Reads a file of one tensor by its name: IsNpyPath as NumPy; anything else
+// (".pb", ".pbtxt", ...) as a TensorProto, a BlobProto holding a tensor, or
+// a TensorProtos of exactly one tensor (ReadTensorsFile), binary or text
+// (".pbtxt"/".prototxt"/".txt" are text only). The errors of ReadNpy,
+// ReadProtoFile and TensorFromProto, each naming `path`, under the limits
+// given; InvalidArgument when a TensorProtos holds several tensors.
 absl::StatusOr<Tensor> ReadTensorFile(const std::string& path, const ProtoLimits& proto_limits = {},
                                       const TensorLimits& tensor_limits = {});
+
+// One tensor of a tensor file and the name the file gives it ("" when it
+// gives none).
+struct NamedTensor {
+  std::string name;
+  Tensor tensor;
+};
+
+// Reads every tensor of a tensor file, in the formats Caffe2 writes:
+//   .npy (any case)          one tensor, no name;
+//   TensorProto              one tensor, its `name`;
+//   BlobProto of a tensor    one tensor (type "Tensor"), named by the
+//                            blob's name, else the tensor's;
+//   TensorProtos             each tensor, under its own `name`.
+// Text files (.pbtxt, .prototxt, .txt) are told apart by their field names.
+// A binary file is read as the first of BlobProto, TensorProtos and
+// TensorProto that parses with no undeclared fields (the three share field
+// numbers with other types, so an undeclared field means "not this one").
+// Errors as ReadTensorFile's, naming `path`; InvalidArgument for a
+// BlobProto that does not hold a tensor (its type is named).
+absl::StatusOr<std::vector<NamedTensor>> ReadTensorsFile(const std::string& path,
+                                                         const ProtoLimits& proto_limits = {},
+                                                         const TensorLimits& tensor_limits = {});
 
 // The size in bytes of TensorToProto(tensor, name) serialized, computed
 // without building it (reads the values of integer tensors, whose varints

@@ -16,9 +16,17 @@ absl::Status WithBlob(const absl::Status& s, const std::string& name) {
   return absl::Status(s.code(), absl::StrCat("blob '", name, "': ", s.message()));
 }
 
+// Caffe2's net types. Caffe2 (core/net.cc) remaps dag, prof_dag, async_dag
+// and async_polling to async_scheduling, and async_simple and rnn to
+// simple; `parallel` schedules the same dependency graph on a pool. Each
+// computes what running the operators in order computes, which is how
+// opgraph runs all of them (a net's operators split large tensors over
+// threads instead).
 bool IsKnownNetType(const std::string& type) {
-  static const std::set<std::string> kTypes = {"",          "simple",           "dag",
-                                               "async_dag", "async_scheduling", "async_simple"};
+  static const std::set<std::string> kTypes = {
+      "",          "simple",           "dag",           "prof_dag",
+      "async_dag", "async_scheduling", "async_polling", "async_simple",
+      "rnn",       "parallel"};
   return kTypes.count(type) > 0;
 }
 
@@ -172,7 +180,9 @@ absl::StatusOr<std::unique_ptr<Net>> Workspace::BuildNet(const NetDef& def) {
   if (!IsKnownNetType(def.type())) {
     return absl::UnimplementedError(absl::StrCat(
         label, " has type '", def.type(),
-        "'; opgraph runs simple, dag, async_dag, async_scheduling and async_simple nets"));
+        "'; opgraph runs Caffe2's simple, dag, prof_dag, async_dag, async_scheduling, "
+        "async_polling, async_simple, rnn and parallel nets (all in operator order); use "
+        "'simple'"));
   }
   if (def.has_device_option() && def.device_option().device_type() != 0) {
     return absl::UnimplementedError(absl::StrCat(label, " asks for device type ",
@@ -198,7 +208,16 @@ absl::StatusOr<std::unique_ptr<Net>> Workspace::BuildNet(const NetDef& def) {
           DescribeOperator(def, i, types->blobs), " asks for device type ",
           op.device_option().device_type(), "; opgraph runs on the CPU (device type 0) only"));
     }
-    absl::StatusOr<std::unique_ptr<OperatorBase>> created = OpRegistry::Global().CreateOperator(op);
+    // As in Caffe2, an operator without a device_option takes the net's (its
+    // random_seed seeds the random fills).
+    OperatorDef with_device;
+    const bool inherit = def.has_device_option() && !op.has_device_option();
+    if (inherit) {
+      with_device = op;
+      *with_device.mutable_device_option() = def.device_option();
+    }
+    absl::StatusOr<std::unique_ptr<OperatorBase>> created =
+        OpRegistry::Global().CreateOperator(inherit ? with_device : op);
     if (!created.ok()) {
       return absl::Status(
           created.status().code(),

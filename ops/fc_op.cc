@@ -222,6 +222,8 @@ absl::StatusOr<std::vector<TensorType>> InferFCGradient(const OperatorDef& def,
 
 constexpr char kAxisDoc[] = "X is flattened to a matrix at this axis (dims before it are rows).";
 constexpr char kAxisWDoc[] = "W is flattened to a matrix at this axis.";
+constexpr char kFloat16Doc[] =
+    "Caffe2's fp16 GPU compute switch (brew.fc writes it); ignored on the CPU.";
 
 }  // namespace
 
@@ -231,6 +233,7 @@ OPERATOR_SCHEMA(FC)
     .AllowedTypes({DType::kFloat32, DType::kFloat64})
     .Arg("axis", 1, kAxisDoc)
     .Arg("axis_w", 1, kAxisWDoc)
+    .Arg("float16_compute", 0, kFloat16Doc)
     .TensorInference(InferFC)
     .Input(0, "X", "Input, viewed as [M, K].")
     .Input(1, "W", "Weights, viewed as [N, K]; same dtype as X.")
@@ -246,6 +249,7 @@ OPERATOR_SCHEMA(FCGradient)
     .AllowedTypes({DType::kFloat32, DType::kFloat64})
     .Arg("axis", 1, kAxisDoc)
     .Arg("axis_w", 1, kAxisWDoc)
+    .Arg("float16_compute", 0, kFloat16Doc)
     .TensorInference(InferFCGradient)
     .Input(0, "X", "Forward input.")
     .Input(1, "W", "Forward weights.")

@@ -1,16 +1,26 @@
-// GivenTensor*Fill: a tensor whose shape and values are given as arguments.
+// GivenTensor*Fill: a tensor whose values are given as arguments, as
+// Caffe2's predictor exporters write initial weights.
 //
-//   GivenTensorFill        values: floats -> float32
-//   GivenTensorDoubleFill  values: floats -> float64 (Caffe2 also reads the
-//                          float field, so values are float-precise)
-//   GivenTensorIntFill     values: ints   -> int32 (each must fit in int32)
-//   GivenTensorInt64Fill   values: ints   -> int64
-//   GivenTensorBoolFill    values: ints   -> bool (each must be 0 or 1)
+//   GivenTensorFill                   values: floats -> float32
+//   GivenTensorDoubleFill             values: floats -> float64 (Caffe2 also
+//                                     reads the float field, so values are
+//                                     float-precise)
+//   GivenTensorIntFill                values: ints   -> int32 (each within int32)
+//   GivenTensorInt64Fill              values: ints   -> int64
+//   GivenTensorBoolFill               values: ints   -> bool (each 0 or 1)
+//   GivenTensorByteStringToUInt8Fill  values: one string of bytes -> uint8
+//                                     (mobile_exporter's encoding of a uint8
+//                                     array; `dtype`, if given, is STRING)
+//   GivenTensorStringFill             refused: opgraph tensors hold numbers,
+//                                     not strings
 //
-// No inputs. `shape` and `values` are required, and the element count of
-// `shape` must equal the number of values. Every check runs in shape
-// inference, so a bad fill is rejected when the net is created. Unlike
-// Caffe2, there is no input_as_shape, extra_shape or dtype argument.
+// The shape comes from `shape`, input 0, or input 0's values
+// (input_as_shape), followed by `extra_shape` (ops/fill_util.h); its element
+// count must equal the number of values. `dtype`, as in Caffe2, overrides
+// the operator's element type (FLOAT, DOUBLE, INT32, INT64 or BOOL), and
+// the values are then read from the field of that type (floats for FLOAT
+// and DOUBLE, ints for the others). Every check runs when the net is
+// created.
 #include <cstring>
 #include <limits>
 #include <string>
@@ -18,152 +28,255 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/dispatch.h"
 #include "core/registry.h"
+#include "ops/fill_util.h"
 
 namespace opgraph {
 namespace {
 
-template <typename T>
-struct FillTraits;
-template <>
-struct FillTraits<float> {
-  static constexpr ArgKind kValuesKind = ArgKind::kFloats;
-};
-template <>
-struct FillTraits<double> {
-  static constexpr ArgKind kValuesKind = ArgKind::kFloats;
-};
-template <>
-struct FillTraits<int32_t> {
-  static constexpr ArgKind kValuesKind = ArgKind::kInts;
-};
-template <>
-struct FillTraits<int64_t> {
-  static constexpr ArgKind kValuesKind = ArgKind::kInts;
-};
-template <>
-struct FillTraits<bool> {
-  static constexpr ArgKind kValuesKind = ArgKind::kInts;
-};
+bool IsFloatType(DType t) { return t == DType::kFloat32 || t == DType::kFloat64; }
 
-// Checks one given int value for the target type: InvalidArgument naming its
-// index when it does not fit.
-template <typename T>
-absl::Status CheckIntValue(int64_t v, int index) {
-  if constexpr (std::is_same_v<T, int32_t>) {
-    if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("argument 'values'[", index, "] = ", v, " does not fit in int32"));
-    }
-  } else if constexpr (std::is_same_v<T, bool>) {
-    if (v != 0 && v != 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("argument 'values'[", index, "] = ", v, " is not a bool (0 or 1)"));
-    }
+// Checks one given int value for the element type `t`: InvalidArgument
+// naming its index when it does not fit.
+absl::Status CheckIntValue(DType t, int64_t v, int index) {
+  if (t == DType::kInt32 &&
+      (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument 'values'[", index, "] = ", v, " does not fit in int32"));
+  }
+  if (t == DType::kBool && v != 0 && v != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument 'values'[", index, "] = ", v, " is not a bool (0 or 1)"));
   }
   return absl::OkStatus();
 }
 
-// Reads `shape` and `values` of `def` and checks them against each other.
-// On success fills *dims and *values (converted to T).
-template <typename T>
-absl::Status ReadFill(const OperatorDef& def, std::vector<int64_t>* dims, std::vector<T>* values) {
-  const Argument* shape = FindArgument(def, "shape");
-  const Argument* given = FindArgument(def, "values");
-  // Verify has already required both; this keeps a direct caller safe.
-  if (shape == nullptr || given == nullptr) {
-    return absl::InvalidArgumentError("arguments 'shape' and 'values' are required");
+// The element type: `dtype` when given, else the operator's own.
+absl::StatusOr<DType> GivenType(const OperatorDef& def, DType own) {
+  const Argument* dtype = FindArgument(def, "dtype");
+  if (dtype == nullptr) return own;
+  absl::StatusOr<DType> t = DTypeArgument(*dtype);
+  if (!t.ok()) return t.status();
+  if (*t == DType::kUint8) {
+    return absl::InvalidArgumentError(
+        "argument 'dtype' gives uint8, which GivenTensor*Fill does not make (Caffe2 neither); "
+        "use GivenTensorByteStringToUInt8Fill");
   }
-  dims->assign(shape->ints().begin(), shape->ints().end());
-  absl::StatusOr<int64_t> n = CheckedNumElements(*dims, DTypeOf<T>::value);
+  return t;
+}
+
+// Checks the shape source, the values and their count; returns the
+// output type.
+absl::StatusOr<TensorType> CheckGivenFill(DType own, const OperatorDef& def,
+                                          absl::Span<const TensorType> inputs,
+                                          absl::Span<const Tensor* const> values) {
+  TensorType out;
+  absl::StatusOr<DType> t = GivenType(def, own);
+  if (!t.ok()) return t.status();
+  out.dtype = *t;
+  absl::StatusOr<std::vector<int64_t>> dims = FillDims(def, inputs, values);
+  if (!dims.ok()) return dims.status();
+  out.dims = *std::move(dims);
+  absl::StatusOr<int64_t> n = CheckedNumElements(out.dims, out.dtype);
   if (!n.ok()) {
-    return absl::Status(n.status().code(), absl::StrCat("argument 'shape' ", DimsToString(*dims),
+    return absl::Status(n.status().code(), absl::StrCat("argument 'shape' ", DimsToString(out.dims),
                                                         ": ", n.status().message()));
   }
-  values->clear();
-  if constexpr (FillTraits<T>::kValuesKind == ArgKind::kFloats) {
-    for (float v : given->floats()) values->push_back(static_cast<T>(v));
-  } else {
-    for (int i = 0; i < given->ints_size(); ++i) {
-      absl::Status s = CheckIntValue<T>(given->ints(i), i);
-      if (!s.ok()) return s;
-      values->push_back(static_cast<T>(given->ints(i)));
+  const Argument* given = FindArgument(def, "values");
+  // Verify has already required it; this keeps a direct caller safe.
+  if (given == nullptr) return absl::InvalidArgumentError("argument 'values' is required");
+  int64_t count = 0;
+  if (IsFloatType(out.dtype)) {
+    if (given->ints_size() > 0) {
+      return absl::InvalidArgumentError(absl::StrCat("argument 'values' must be floats for ",
+                                                     DTypeName(out.dtype), ", got ints"));
     }
+    count = given->floats_size();
+  } else {
+    if (given->floats_size() > 0) {
+      return absl::InvalidArgumentError(absl::StrCat("argument 'values' must be ints for ",
+                                                     DTypeName(out.dtype), ", got floats"));
+    }
+    for (int i = 0; i < given->ints_size(); ++i) {
+      absl::Status s = CheckIntValue(out.dtype, given->ints(i), i);
+      if (!s.ok()) return s;
+    }
+    count = given->ints_size();
   }
-  if (static_cast<int64_t>(values->size()) != *n) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("argument 'shape' ", DimsToString(*dims), " holds ", *n,
-                     " elements but argument 'values' has ", values->size()));
+  if (count != *n) {
+    return absl::InvalidArgumentError(absl::StrCat("the output shape ", DimsToString(out.dims),
+                                                   " (argument 'shape') holds ", *n,
+                                                   " elements but argument 'values' has ", count));
   }
-  return absl::OkStatus();
+  return out;
 }
 
-template <typename T>
-absl::StatusOr<std::vector<TensorType>> InferFill(const OperatorDef& def,
-                                                  absl::Span<const TensorType>) {
-  TensorType out;
-  out.dtype = DTypeOf<T>::value;
-  std::vector<T> values;
-  absl::Status s = ReadFill<T>(def, &out.dims, &values);
-  if (!s.ok()) return s;
-  return std::vector<TensorType>{out};
+template <DType kOwn>
+absl::StatusOr<std::vector<TensorType>> InferGiven(const OperatorDef& def,
+                                                   absl::Span<const TensorType> inputs,
+                                                   absl::Span<const Tensor* const> values) {
+  absl::StatusOr<TensorType> t = CheckGivenFill(kOwn, def, inputs, values);
+  if (!t.ok()) return t.status();
+  return std::vector<TensorType>{*t};
 }
 
-template <typename T>
 class GivenTensorFillOp final : public OperatorBase {
  public:
   using OperatorBase::OperatorBase;
-  static constexpr int kOutputY = 0;
 
-  absl::Status Init() override { return ReadFill<T>(def(), &dims_, &values_); }
-
-  absl::Status RunOnDevice() override {
-    Fill(Output(kOutputY)->template mutable_data<T>());
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    dtype_ = ctx.output(0).dtype;
+    const Argument* given = FindArgument(def(), "values");
+    floats_.assign(given->floats().begin(), given->floats().end());
+    ints_.assign(given->ints().begin(), given->ints().end());
     return absl::OkStatus();
   }
 
- private:
-  void Fill(T* out) const {
-    for (size_t i = 0; i < values_.size(); ++i) out[i] = values_[i];
+  absl::Status RunOnDevice() override {
+    return DispatchDType<float, double, int32_t, int64_t, bool>(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T* out = Output(0)->template mutable_data<T>();
+      if constexpr (std::is_floating_point_v<T>) {
+        for (size_t i = 0; i < floats_.size(); ++i) out[i] = static_cast<T>(floats_[i]);
+      } else {
+        for (size_t i = 0; i < ints_.size(); ++i) out[i] = static_cast<T>(ints_[i]);
+      }
+      return absl::OkStatus();
+    });
   }
 
-  std::vector<int64_t> dims_;
-  std::vector<T> values_;  // converted and checked once, in Init
+ private:
+  DType dtype_ = DType::kUndefined;
+  std::vector<float> floats_;  // checked in inference
+  std::vector<int64_t> ints_;
 };
 
-constexpr char kShapeDoc[] = "Dims of the output; their product must equal the number of values.";
+absl::StatusOr<std::vector<TensorType>> InferByteString(const OperatorDef& def,
+                                                        absl::Span<const TensorType> inputs,
+                                                        absl::Span<const Tensor* const> values) {
+  if (const Argument* dtype = FindArgument(def, "dtype")) {
+    if (dtype->i() != TensorProto::STRING) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("argument 'dtype' is ", dtype->i(),
+                       "; GivenTensorByteStringToUInt8Fill takes only STRING (4), as in Caffe2"));
+    }
+  }
+  TensorType out;
+  out.dtype = DType::kUint8;
+  absl::StatusOr<std::vector<int64_t>> dims = FillDims(def, inputs, values);
+  if (!dims.ok()) return dims.status();
+  out.dims = *std::move(dims);
+  absl::StatusOr<int64_t> n = CheckedNumElements(out.dims, out.dtype);
+  if (!n.ok()) {
+    return absl::Status(n.status().code(), absl::StrCat("argument 'shape' ", DimsToString(out.dims),
+                                                        ": ", n.status().message()));
+  }
+  const Argument* given = FindArgument(def, "values");
+  if (given == nullptr || given->strings_size() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument 'values' must hold exactly one string (the bytes), got ",
+                     given == nullptr ? 0 : given->strings_size()));
+  }
+  if (static_cast<int64_t>(given->strings(0).size()) != *n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the output shape ", DimsToString(out.dims), " holds ", *n,
+                     " elements but the byte string has ", given->strings(0).size(), " bytes"));
+  }
+  return std::vector<TensorType>{out};
+}
+
+class GivenTensorByteStringToUInt8FillOp final : public OperatorBase {
+ public:
+  using OperatorBase::OperatorBase;
+  absl::Status RunOnDevice() override {
+    const std::string& bytes = FindArgument(def(), "values")->strings(0);
+    if (!bytes.empty()) std::memcpy(Output(0)->mutable_data<uint8_t>(), bytes.data(), bytes.size());
+    return absl::OkStatus();
+  }
+};
+
+constexpr char kNoStrings[] =
+    "opgraph tensors hold numbers (float32, float64, int32, int64, bool, uint8), not strings; "
+    "a Caffe2 string blob (GivenTensorStringFill, as mobile_exporter writes for an object "
+    "array) cannot be loaded. Drop the operator and the blob from the init net if no operator "
+    "of the predict net reads it.";
+
+absl::StatusOr<std::vector<TensorType>> InferStringFill(const OperatorDef&,
+                                                        absl::Span<const TensorType>) {
+  return absl::UnimplementedError(kNoStrings);
+}
+
+class GivenTensorStringFillOp final : public OperatorBase {
+ public:
+  using OperatorBase::OperatorBase;
+  absl::Status Init() override { return absl::UnimplementedError(kNoStrings); }
+  absl::Status RunOnDevice() override { return absl::UnimplementedError(kNoStrings); }
+};
+
+constexpr char kDtypeDoc[] =
+    "TensorProto.DataType overriding the element type (FLOAT, DOUBLE, INT32, INT64, BOOL); the "
+    "values are then read from floats (FLOAT, DOUBLE) or ints (the others).";
+
+void GivenFillArguments(OpSchema& s) {
+  s.NumInputs(0, 1)
+      .NumOutputs(1)
+      .AllowInplace({{0, 0}})
+      .Apply(FillShapeArguments)
+      .Input(0, "like",
+             "Optional: the tensor whose shape (or, with input_as_shape, values) gives the "
+             "output shape.")
+      .Output(0, "Y", "The filled tensor.");
+}
 
 }  // namespace
 
-#define OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(name, T, what)                                  \
-  OPERATOR_SCHEMA(name)                                                                   \
-      .NumInputs(0)                                                                       \
-      .NumOutputs(1)                                                                      \
-      .TensorInference(InferFill<T>)                                                      \
-      .RequiredArg("shape", ArgKind::kInts, kShapeDoc)                                    \
-      .RequiredArg("values", FillTraits<T>::kValuesKind, "The values, in C order, " what) \
-      .Output(0, "Y", "The filled tensor.")                                               \
+#define OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(name, own, what)                       \
+  OPERATOR_SCHEMA(name)                                                          \
+      .Apply(GivenFillArguments)                                                 \
+      .ValueDependentInference(InferGiven<own>)                                  \
+      .RequiredArg("values", ArgKind::kNumbers, "The values, in C order, " what) \
+      .Arg("dtype", ArgKind::kInt, kDtypeDoc)                                    \
       .SetDoc("A tensor of the given shape holding the given values, " what)
 
-OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(GivenTensorFill, float, "as float32.");
-OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(GivenTensorDoubleFill, double,
+OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(GivenTensorFill, DType::kFloat32, "as float32 (floats).");
+OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(GivenTensorDoubleFill, DType::kFloat64,
                                   "as float64 (given as floats, as in Caffe2).");
-OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(GivenTensorIntFill, int32_t,
+OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(GivenTensorIntFill, DType::kInt32,
                                   "as int32 (given as ints, each within int32).");
-OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(GivenTensorInt64Fill, int64_t, "as int64 (given as ints).");
-OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(GivenTensorBoolFill, bool,
+OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(GivenTensorInt64Fill, DType::kInt64, "as int64 (ints).");
+OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_(GivenTensorBoolFill, DType::kBool,
                                   "as bool (given as ints, each 0 or 1).");
 #undef OPGRAPH_GIVEN_TENSOR_FILL_SCHEMA_
 
-REGISTER_CPU_OPERATOR(GivenTensorFill, GivenTensorFillOp<float>);
-REGISTER_CPU_OPERATOR(GivenTensorDoubleFill, GivenTensorFillOp<double>);
-REGISTER_CPU_OPERATOR(GivenTensorIntFill, GivenTensorFillOp<int32_t>);
-REGISTER_CPU_OPERATOR(GivenTensorInt64Fill, GivenTensorFillOp<int64_t>);
-REGISTER_CPU_OPERATOR(GivenTensorBoolFill, GivenTensorFillOp<bool>);
+OPERATOR_SCHEMA(GivenTensorByteStringToUInt8Fill)
+    .Apply(GivenFillArguments)
+    .ValueDependentInference(InferByteString)
+    .RequiredArg("values", ArgKind::kStrings,
+                 "One string whose bytes are the uint8 values in C order.")
+    .Arg("dtype", ArgKind::kInt, "Optional; must be STRING (4), as Caffe2 requires.")
+    .SetDoc("A uint8 tensor from a byte string (Caffe2 mobile_exporter's uint8 encoding).");
+
+OPERATOR_SCHEMA(GivenTensorStringFill)
+    .Apply(GivenFillArguments)
+    .TensorInference(InferStringFill)
+    .Arg("values", ArgKind::kStrings, "The strings (not supported).")
+    .Arg("dtype", ArgKind::kInt, "Ignored.")
+    .SetDoc("Refused: opgraph tensors hold numbers, not strings.");
+
+REGISTER_CPU_OPERATOR(GivenTensorFill, GivenTensorFillOp);
+REGISTER_CPU_OPERATOR(GivenTensorDoubleFill, GivenTensorFillOp);
+REGISTER_CPU_OPERATOR(GivenTensorIntFill, GivenTensorFillOp);
+REGISTER_CPU_OPERATOR(GivenTensorInt64Fill, GivenTensorFillOp);
+REGISTER_CPU_OPERATOR(GivenTensorBoolFill, GivenTensorFillOp);
+REGISTER_CPU_OPERATOR(GivenTensorByteStringToUInt8Fill, GivenTensorByteStringToUInt8FillOp);
+REGISTER_CPU_OPERATOR(GivenTensorStringFill, GivenTensorStringFillOp);
 NO_GRADIENT(GivenTensorFill);
 NO_GRADIENT(GivenTensorDoubleFill);
 NO_GRADIENT(GivenTensorIntFill);
 NO_GRADIENT(GivenTensorInt64Fill);
 NO_GRADIENT(GivenTensorBoolFill);
+NO_GRADIENT(GivenTensorByteStringToUInt8Fill);
+NO_GRADIENT(GivenTensorStringFill);
 
 }  // namespace opgraph

@@ -106,6 +106,10 @@ std::string DefaultText(const ArgSpec& a, bool json) {
       return json ? JsonQuote("<net>") : "<net>";
     case ArgKind::kTensor:
       return json ? JsonQuote("<tensor>") : "<tensor>";
+    case ArgKind::kNumber:
+      return d.has_i() ? absl::StrCat(d.i()) : number(d.f());
+    case ArgKind::kNumbers:
+      return "[]";
   }
   return "";
 }
@@ -246,9 +250,17 @@ std::string Markdown(const std::vector<OpInfo>& ops) {
       "# Operator catalog\n\n"
       "Generated from the operator schemas by `opgraph ops --markdown > docs/OPERATORS.md`;\n"
       "do not edit by hand. `tests/tools/operators_doc_test.cc` fails when this file is out\n"
-      "of date.\n\n"
-      "| Operator | Inputs | Outputs | Gradient | Summary |\n"
-      "|---|---|---|---|---|\n";
+      "of date.\n\n";
+  absl::StrAppend(&out,
+                  "Every operator also takes these framework-wide arguments, which Caffe2 "
+                  "Python's brew arg_scope writes on all operators (docs/CAFFE2.md):\n\n"
+                  "| Name | Type | Description |\n|---|---|---|\n");
+  for (const ArgSpec& a : OpSchema::FrameworkArgs()) {
+    absl::StrAppend(&out, "| ", a.name, " | ", ArgKindName(a.kind), " | ", Cell(a.doc), " |\n");
+  }
+  absl::StrAppend(&out,
+                  "\n| Operator | Inputs | Outputs | Gradient | Summary |\n"
+                  "|---|---|---|---|---|\n");
   for (const OpInfo& op : ops) {
     absl::StrAppend(&out, "| [", op.type, "](#", Anchor(op.type), ") | ",
                     op.schema->InputArityString(), " | ", op.schema->OutputArityString(), " | ",

@@ -28,7 +28,7 @@ namespace {
 struct RunFlags {
   ValueFlag init, threads, memory_budget;
   std::vector<std::string> inputs, outputs, disabled_passes;
-  bool no_optimize = false, no_memory_plan = false;
+  bool no_optimize = false, no_memory_plan = false, lenient_args = false;
 };
 
 std::vector<std::string> DefaultOutputs(const NetDef& net) {
@@ -75,12 +75,14 @@ absl::Status Run(const RunFlags& f, const Invocation& inv, CliIO& io) {
   SessionOptions so{inv.positional[0], f.init.value, inv.plugins, f.inputs, {}, 0};
   OPGRAPH_ASSIGN_OR_RETURN(so.threads, ThreadsValue(f.threads));
   OPGRAPH_ASSIGN_OR_RETURN(so.memory_budget, MemoryBudgetValue(f.memory_budget));
+  so.lenient_args = f.lenient_args;
   RewriteOptions ro;
   OPGRAPH_ASSIGN_OR_RETURN(ro.disabled_passes, ParseDisabledPasses(f.disabled_passes));
   ro.optimize = !f.no_optimize;
   ro.plan_memory = !f.no_memory_plan;
 
   OPGRAPH_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Load(so));
+  for (const std::string& w : session->warnings()) io.err << "warning: " << w << "\n";
   OPGRAPH_RETURN_IF_ERROR(session->CheckInputsPresent());
   const NetDef& net = session->net();
   const std::string& net_path = session->net_path();
@@ -152,14 +154,18 @@ Command RunCommand() {
   c.summary = "Run a net on inputs from files and print or save its outputs.";
   c.usage = "NET [--init INIT_NET] [--input NAME=FILE]... [--output NAME=FILE]...";
   c.description =
-      "Runs NET (.pb binary or .pbtxt text NetDef). INIT_NET, when given, runs once first\n"
+      "Runs NET (.pb binary or .pbtxt text NetDef, or an ONNX model). INIT_NET, when given, runs "
+      "once first\n"
       "in the same workspace (typically it fills weights). Then each --input file is read\n"
       "into blob NAME (replacing a blob of that name), every blob the net reads is checked\n"
       "to be present, and the net runs once.\n"
       "\n"
       "FILE is a NumPy .npy file (float32, float64, int32, int64, bool, uint8; C order,\n"
-      "little-endian) or a TensorProto (.pb binary, .pbtxt text). --input NAME=- reads\n"
-      "a .npy tensor from standard input; a FIFO such as <(...) is read as a stream.\n"
+      "little-endian), a TensorProto, a Caffe2 BlobProto of a tensor, or a TensorProtos\n"
+      "(.pb binary, .pbtxt text); from a TensorProtos, NAME=FILE takes the tensor named\n"
+      "NAME. --input FILE (no NAME=) feeds every tensor of FILE under its own name.\n"
+      "--input NAME=- reads a .npy tensor from standard input; a FIFO such as <(...) is\n"
+      "read as a stream.\n"
       "\n"
       "--output NAME=- prints blob NAME; --output NAME=FILE writes it (.npy in any case,\n"
       "e.g. x.NPY, as NumPy; a TensorProto for other names, text for .pbtxt). Files are\n"
@@ -180,12 +186,16 @@ Command RunCommand() {
   c.define = [](CLI::App& app) -> Runner {
     auto f = std::make_shared<RunFlags>();
     AddValueFlag(app, "--init", &f->init, "INIT_NET", "Net run once before NET.");
-    AddRepeatedFlag(app, "--input", &f->inputs, "NAME=FILE", "Feed blob NAME from FILE.");
+    AddRepeatedFlag(app, "--input", &f->inputs, "[NAME=]FILE",
+                    "Feed blob NAME from FILE (without NAME=: every tensor of FILE by its name).");
     AddRepeatedFlag(app, "--output", &f->outputs, "NAME=FILE",
                     "Print (FILE '-') or write blob NAME after the run.");
     AddBoolFlag(app, "--no-memory-plan", &f->no_memory_plan,
                 "Run the net as written: no in-place rewrites or blob sharing "
                 "(core/memory_plan.h).");
+    AddBoolFlag(app, "--lenient-args", &f->lenient_args,
+                "Drop operator arguments no schema declares, with a warning listing them, "
+                "instead of refusing the net (for nets from unusual sources).");
     AddOptimizeFlags(app, &f->no_optimize, &f->disabled_passes);
     AddThreadsFlag(app, &f->threads);
     AddMemoryBudgetFlag(app, &f->memory_budget);

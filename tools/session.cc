@@ -11,6 +11,7 @@
 #include "core/net_io.h"
 #include "core/optimize.h"
 #include "core/plugin.h"
+#include "core/registry.h"
 #include "core/status_macros.h"
 #include "core/tensor_io.h"
 #include "tools/cli_common.h"
@@ -151,10 +152,40 @@ absl::StatusOr<ModelFile> ReadCliModel(const std::string& path) {
   return model;
 }
 
+// Removes from `net` every argument its operator's schema does not know,
+// appending one line per changed operator to *warnings. Operators of an
+// unknown type are left for net creation to refuse.
+void DropUnknownArguments(NetDef* net, const std::string& path,
+                          std::vector<std::string>* warnings) {
+  for (int i = 0; i < net->op_size(); ++i) {
+    OperatorDef* op = net->mutable_op(i);
+    const OpSchema* schema = OpRegistry::Global().FindSchema(op->type());
+    if (schema == nullptr) continue;
+    const std::vector<std::string> unknown = schema->UnknownArguments(*op);
+    if (unknown.empty()) continue;
+    auto* args = op->mutable_arg();
+    args->erase(std::remove_if(args->begin(), args->end(),
+                               [&](const Argument& a) {
+                                 return std::find(unknown.begin(), unknown.end(), a.name()) !=
+                                        unknown.end();
+                               }),
+                args->end());
+    warnings->push_back(absl::StrCat(path, " operator #", i, " ", op->type(), ": dropped '",
+                                     absl::StrJoin(unknown, "', '"), "'"));
+  }
+}
+
 absl::StatusOr<std::unique_ptr<Session>> Session::Load(const SessionOptions& options) {
   // Usage errors first, before anything is loaded or read.
-  OPGRAPH_ASSIGN_OR_RETURN(std::vector<NameValue> inputs,
-                           ParseNameValues(options.inputs, "--input"));
+  // --input FILE (no '='): every tensor of the file under its own name.
+  std::vector<std::string> named_inputs;
+  for (const std::string& v : options.inputs) {
+    if (v.find('=') != std::string::npos || v.empty()) named_inputs.push_back(v);
+  }
+  OPGRAPH_ASSIGN_OR_RETURN(std::vector<NameValue> inputs, ParseNameValues(named_inputs, "--input"));
+  for (const std::string& v : options.inputs) {
+    if (v.find('=') == std::string::npos && !v.empty()) inputs.emplace_back("", v);
+  }
   OPGRAPH_ASSIGN_OR_RETURN(TypeMap declared, ParseInputShapes(options.input_shapes));
   int from_stdin = 0;
   for (const NameValue& nv : inputs) from_stdin += nv.second == "-" ? 1 : 0;
@@ -168,6 +199,7 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Load(const SessionOptions& opt
   // NET is a NetDef or an ONNX model (whose constants its own init net fills).
   OPGRAPH_ASSIGN_OR_RETURN(ModelFile model, ReadCliModel(options.net_path));
   s->net_ = std::move(model.net);
+  if (options.lenient_args) DropUnknownArguments(&s->net_, options.net_path, &s->warnings_);
   s->reads_ = NetReads(s->net_);
   WorkspaceOptions wo;
   wo.num_threads = options.threads;
@@ -185,6 +217,7 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Load(const SessionOptions& opt
   }
   if (!options.init_path.empty()) {
     OPGRAPH_ASSIGN_OR_RETURN(NetDef init, ReadNetFile(options.init_path));
+    if (options.lenient_args) DropUnknownArguments(&init, options.init_path, &s->warnings_);
     OPGRAPH_RETURN_IF_ERROR(WithContext(s->ws_->RunNetOnce(init),
                                         absl::StrCat("init ", NetLabel(init, options.init_path))));
     for (const std::string& blob : s->ws_->Blobs()) s->origin_[blob] = "from --init";
@@ -197,14 +230,50 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Load(const SessionOptions& opt
 
 absl::Status Session::ReadInputs(const std::vector<NameValue>& inputs) {
   for (const auto& [name, file] : inputs) {
-    OPGRAPH_RETURN_IF_ERROR(
-        CheckRead(reads_, net_, net_path_, absl::StrCat("--input ", name, "=", file), name));
-    // "-" is standard input, read as a stream in .npy format.
-    absl::StatusOr<Tensor> t = file == "-" ? ReadNpy("/dev/stdin") : ReadTensorFile(file);
-    if (!t.ok()) return WithContext(t.status(), absl::StrCat("--input ", name));
-    OPGRAPH_RETURN_IF_ERROR(
-        WithContext(ws_->FeedBlob(name, *std::move(t)), absl::StrCat("--input ", name)));
-    origin_[name] = "from --input";
+    if (!name.empty()) {
+      OPGRAPH_RETURN_IF_ERROR(
+          CheckRead(reads_, net_, net_path_, absl::StrCat("--input ", name, "=", file), name));
+    }
+    const std::string context = name.empty() ? "--input " + file : "--input " + name;
+    absl::StatusOr<std::vector<NamedTensor>> all;
+    if (file == "-") {
+      // Standard input, read as a stream in .npy format.
+      absl::StatusOr<Tensor> t = ReadNpy("/dev/stdin");
+      if (!t.ok()) return WithContext(t.status(), context);
+      all.emplace();
+      all->push_back(NamedTensor{"", *std::move(t)});
+    } else {
+      all = ReadTensorsFile(file);
+    }
+    if (!all.ok()) return WithContext(all.status(), context);
+    std::vector<NamedTensor> feed;
+    if (name.empty()) {
+      // Every tensor under its own name.
+      for (NamedTensor& t : *all) {
+        if (t.name.empty()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              context, ": the file gives its tensor no name; use --input NAME=", file));
+        }
+        feed.push_back(std::move(t));
+      }
+    } else if (all->size() == 1) {
+      feed.push_back(NamedTensor{name, std::move((*all)[0].tensor)});
+    } else {
+      // A file of several tensors: the one of that name.
+      std::vector<std::string> names;
+      for (NamedTensor& t : *all) {
+        names.push_back(t.name);
+        if (t.name == name) feed.push_back(NamedTensor{name, std::move(t.tensor)});
+      }
+      if (feed.empty()) {
+        return absl::NotFoundError(absl::StrCat(context, ": ", file, " holds no tensor named '",
+                                                name, "' (it holds: ", JoinBounded(names), ")"));
+      }
+    }
+    for (NamedTensor& t : feed) {
+      OPGRAPH_RETURN_IF_ERROR(WithContext(ws_->FeedBlob(t.name, std::move(t.tensor)), context));
+      origin_[t.name] = "from --input";
+    }
   }
   return absl::OkStatus();
 }

@@ -54,6 +54,9 @@ struct SessionOptions {
   std::vector<std::string> input_shapes;  // --input-shape NAME=D0,D1,...[:dtype]
   int threads = 0;                        // --threads; 0 keeps the process default
   int64_t memory_budget = 0;              // --memory-budget; 0 keeps the default
+  // --lenient-args: arguments no schema declares are dropped from NET and
+  // INIT_NET (each listed in warnings()) instead of refusing the net.
+  bool lenient_args = false;
 };
 
 // How a net is rewritten before it runs (core/optimize.h,
@@ -109,6 +112,9 @@ class Session {
   Workspace& workspace() { return *ws_; }
   // The blobs NET reads before writing them (NetReads).
   const std::vector<std::string>& reads() const { return reads_; }
+  // With lenient_args: one line per operator whose unknown arguments were
+  // dropped ("<file> operator #3 FC: dropped 'foo', 'bar'").
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // The types of the blobs the net starts from: the workspace's blobs, then
   // --input-shape declarations on top.
@@ -137,6 +143,7 @@ class Session {
   std::unique_ptr<Workspace> ws_;
   TypeMap declared_;  // --input-shape
   std::map<std::string, std::string> origin_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace cli

@@ -50,6 +50,69 @@ TEST(OpSchemaTest, UndeclaredArgumentIsRejectedByName) {
   EXPECT_NE(st.message().find("TestOp"), std::string::npos) << st;
 }
 
+Argument StringArg(const std::string& name, const std::string& v) {
+  Argument a;
+  a.set_name(name);
+  a.set_s(v);
+  return a;
+}
+
+// brew's arg_scope writes these on every operator of a Caffe2 model.
+TEST(OpSchemaTest, FrameworkWideArgumentsAreAcceptedOnEveryOperator) {
+  OpSchema s = TestSchema();
+  const OperatorDef def =
+      MakeOp("TestOp", {"x"}, {"y"},
+             {IntsArg("dims", {1}), StringArg("order", "NHWC"), IntArg("use_cudnn", 1),
+              IntArg("cudnn_exhaustive_search", 0), IntArg("exhaustive_search", 0),
+              IntArg("ws_nbytes_limit", 67108864)});
+  EXPECT_TRUE(s.Verify(def).ok()) << s.Verify(def);
+  EXPECT_TRUE(s.UnknownArguments(def).empty());
+  EXPECT_EQ(OpSchema::FrameworkArgs().size(), 5u);
+  EXPECT_NE(s.FindArgOrFramework("ws_nbytes_limit"), nullptr);
+  EXPECT_EQ(s.FindArg("ws_nbytes_limit"), nullptr);
+}
+
+TEST(OpSchemaTest, FrameworkArgumentsAreKindAndValueChecked) {
+  OpSchema s = TestSchema();
+  absl::Status st =
+      s.Verify(MakeOp("TestOp", {"x"}, {"y"}, {IntsArg("dims", {1}), StringArg("order", "NCWH")}));
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("'order' is \"NCWH\"; expected \"NCHW\" or \"NHWC\""),
+            std::string::npos)
+      << st;
+  st = s.Verify(MakeOp("TestOp", {"x"}, {"y"}, {IntsArg("dims", {1}), FloatArg("use_cudnn", 1)}));
+  EXPECT_NE(st.message().find("'use_cudnn' must be a int, got float"), std::string::npos) << st;
+  st = s.Verify(MakeOp("TestOp", {"x"}, {"y"}, {IntsArg("dims", {1}), IntArg("order", 0)}));
+  EXPECT_NE(st.message().find("'order' must be a string, got int"), std::string::npos) << st;
+}
+
+TEST(OpSchemaTest, UnknownArgumentSuggestsTheClosestDeclaredName) {
+  OpSchema s = TestSchema();
+  absl::Status st =
+      s.Verify(MakeOp("TestOp", {"x"}, {"y"}, {IntsArg("dims", {1}), IntArg("axsi", 0)}));
+  EXPECT_NE(st.message().find("has no argument 'axsi'; did you mean 'axis'?"), std::string::npos)
+      << st;
+  st = s.Verify(MakeOp("TestOp", {"x"}, {"y"}, {IntsArg("dims", {1}), FloatArg("alpah", 0)}));
+  EXPECT_NE(st.message().find("did you mean 'alpha'?"), std::string::npos) << st;
+  // Nothing is close: no suggestion, but the declared and framework names are listed.
+  st = s.Verify(MakeOp("TestOp", {"x"}, {"y"}, {IntsArg("dims", {1}), IntArg("momentum", 0)}));
+  EXPECT_EQ(st.message().find("did you mean"), std::string::npos) << st;
+  EXPECT_NE(st.message().find("it takes: alpha, axis, dims; every operator also takes order"),
+            std::string::npos)
+      << st;
+  // A one-letter name is never "close" to anything.
+  st = s.Verify(MakeOp("TestOp", {"x"}, {"y"}, {IntsArg("dims", {1}), IntArg("a", 0)}));
+  EXPECT_EQ(st.message().find("did you mean"), std::string::npos) << st;
+}
+
+TEST(OpSchemaTest, UnknownArgumentsAreListedOnce) {
+  OpSchema s = TestSchema();
+  const OperatorDef def =
+      MakeOp("TestOp", {"x"}, {"y"},
+             {IntArg("foo", 1), IntsArg("dims", {1}), IntArg("bar", 2), IntArg("foo", 3)});
+  EXPECT_EQ(s.UnknownArguments(def), (std::vector<std::string>{"foo", "bar"}));
+}
+
 TEST(OpSchemaTest, ArgumentOfTheWrongKindIsRejected) {
   OpSchema s = TestSchema();
   absl::Status st =

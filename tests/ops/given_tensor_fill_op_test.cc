@@ -15,6 +15,7 @@ namespace {
 using testing::Contains;
 using testing::FloatArg;
 using testing::FloatsArg;
+using testing::IntArg;
 using testing::IntsArg;
 using testing::MakeOp;
 using testing::RunOp;
@@ -141,8 +142,10 @@ TEST(GivenTensorFillOpTest, RejectsBadShapes) {
 }
 
 TEST(GivenTensorFillOpTest, SchemaRejects) {
-  // Missing required arguments, named.
-  absl::Status s = CreateStatus(MakeOp("GivenTensorFill", {}, {"Y"}, {FloatsArg("values", {1})}));
+  // Without shape or input the output is a scalar (as in Caffe2), so two
+  // values do not fit; the message names 'shape'.
+  absl::Status s =
+      CreateStatus(MakeOp("GivenTensorFill", {}, {"Y"}, {FloatsArg("values", {1, 2})}));
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_TRUE(Contains(s, "'shape'")) << s;
   s = CreateStatus(MakeOp("GivenTensorIntFill", {}, {"Y"}, {IntsArg("shape", {1})}));
@@ -160,7 +163,7 @@ TEST(GivenTensorFillOpTest, SchemaRejects) {
                           {IntsArg("shape", {1}), FloatsArg("values", {1}), FloatArg("value", 1)}));
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_TRUE(Contains(s, "'value'")) << s;
-  // Inputs are not taken.
+  // 'shape' and an input together are refused.
   Workspace ws;
   ASSERT_TRUE(ws.FeedBlob("X", *Tensor::Zeros(DType::kFloat32, {1})).ok());
   NetDef net;
@@ -168,6 +171,81 @@ TEST(GivenTensorFillOpTest, SchemaRejects) {
   *net.add_op() =
       MakeOp("GivenTensorFill", {"X"}, {"Y"}, {IntsArg("shape", {1}), FloatsArg("values", {1})});
   EXPECT_EQ(ws.CreateNet(net).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+Argument StringsArg(const std::string& name, const std::vector<std::string>& v) {
+  Argument a;
+  a.set_name(name);
+  for (const std::string& x : v) a.add_strings(x);
+  return a;
+}
+
+// Caffe2's GivenTensorFill reads `dtype` and then the values field of that
+// type.
+TEST(GivenTensorFillOpTest, DtypeOverridesTheElementType) {
+  auto y = Fill("GivenTensorFill",
+                {IntsArg("shape", {2}), IntArg("dtype", 10), IntsArg("values", {-3, 1LL << 40})});
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->dtype(), DType::kInt64);
+  EXPECT_EQ(ToVector<int64_t>(*y), (std::vector<int64_t>{-3, int64_t{1} << 40}));
+  y = Fill("GivenTensorIntFill",
+           {IntsArg("shape", {1}), IntArg("dtype", 13), FloatsArg("values", {0.5f})});
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->dtype(), DType::kFloat64);
+  EXPECT_EQ(ToVector<double>(*y), std::vector<double>{0.5});
+  // The values field must match the type dtype asks for.
+  absl::Status s =
+      CreateStatus(MakeOp("GivenTensorFill", {}, {"Y"},
+                          {IntsArg("shape", {1}), IntArg("dtype", 2), FloatsArg("values", {1})}));
+  EXPECT_TRUE(Contains(s, "'values' must be ints for int32, got floats")) << s;
+  s = CreateStatus(
+      MakeOp("GivenTensorFill", {}, {"Y"},
+             {IntsArg("shape", {1}), IntArg("dtype", 4294967297LL), FloatsArg("values", {1})}));
+  EXPECT_TRUE(Contains(s, "not a TensorProto.DataType")) << s;
+}
+
+TEST(GivenTensorFillOpTest, ShapeFromAnInput) {
+  auto out = RunOp(MakeOp("GivenTensorInt64Fill", {"s"}, {"Y"},
+                          {IntArg("input_as_shape", 1), IntsArg("values", {1, 2, 3, 4})}),
+                   {testing::MakeTensor<int64_t>({2}, {2, 2})});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ((*out)[0].dims(), (std::vector<int64_t>{2, 2}));
+  out = RunOp(MakeOp("GivenTensorFill", {"x"}, {"Y"},
+                     {IntsArg("extra_shape", {2}), FloatsArg("values", {1, 2, 3, 4, 5, 6})}),
+              {testing::MakeTensor<float>({3}, {0, 0, 0})});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ((*out)[0].dims(), (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(ToVector<float>((*out)[0]), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+}
+
+// mobile_exporter writes a uint8 array as one string of its bytes.
+TEST(GivenTensorFillOpTest, ByteStringToUInt8) {
+  const std::string bytes("\x00\x7f\x80\xff\x01\x02", 6);
+  auto y = Fill("GivenTensorByteStringToUInt8Fill",
+                {IntsArg("shape", {2, 3}), StringsArg("values", {bytes})});
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->dtype(), DType::kUint8);
+  EXPECT_EQ(ToVector<uint8_t>(*y), (std::vector<uint8_t>{0, 127, 128, 255, 1, 2}));
+  y = Fill("GivenTensorByteStringToUInt8Fill",
+           {IntsArg("shape", {2}), IntArg("dtype", 4), StringsArg("values", {"ab"})});
+  ASSERT_TRUE(y.ok()) << y.status();
+  absl::Status s = CreateStatus(MakeOp("GivenTensorByteStringToUInt8Fill", {}, {"Y"},
+                                       {IntsArg("shape", {3}), StringsArg("values", {"ab"})}));
+  EXPECT_TRUE(Contains(s, "holds 3 elements but the byte string has 2 bytes")) << s;
+  s = CreateStatus(MakeOp("GivenTensorByteStringToUInt8Fill", {}, {"Y"},
+                          {IntsArg("shape", {1}), StringsArg("values", {"a", "b"})}));
+  EXPECT_TRUE(Contains(s, "exactly one string")) << s;
+  s = CreateStatus(
+      MakeOp("GivenTensorByteStringToUInt8Fill", {}, {"Y"},
+             {IntsArg("shape", {1}), IntArg("dtype", 2), StringsArg("values", {"a"})}));
+  EXPECT_TRUE(Contains(s, "only STRING (4)")) << s;
+}
+
+TEST(GivenTensorFillOpTest, StringFillIsRefusedWithTheReason) {
+  absl::Status s = CreateStatus(MakeOp("GivenTensorStringFill", {}, {"Y"},
+                                       {IntsArg("shape", {1}), StringsArg("values", {"cat"})}));
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnimplemented) << s;
+  EXPECT_TRUE(Contains(s, "not strings")) << s;
 }
 
 TEST(GivenTensorFillOpTest, HasNoGradient) {

@@ -27,7 +27,8 @@ def test_operators_lists_schemas_with_docs_and_arguments():
     assert args["alpha"]["default"] == pytest.approx(1.6732632, rel=1e-6)
     assert args["scale"]["doc"]
     fill = {a["name"]: a for a in ops["GivenTensorFill"]["args"]}
-    assert fill["shape"]["required"] and fill["shape"]["kind"] == "ints"
+    assert fill["values"]["required"] and fill["values"]["kind"] == "floats or ints"
+    assert not fill["shape"]["required"] and fill["shape"]["kind"] == "ints"
     assert fill["shape"]["default"] is None
     assert [i["name"] for i in ops["FC"]["inputs"]][:1] == ["X"]
     types = [o["type"] for o in opgraph.operators()]

@@ -289,7 +289,7 @@ TEST_F(BenchTest, UsageErrorsExitTwo) {
            {"bench", net_, "--progress", "-2"},
            {"bench", net_, "--nope"},
            {"bench", net_, "--json=yes"},
-           {"bench", net_, "--input", "x"},
+           {"bench", net_, "--input", "=x"},
            {"bench", net_, "--input", "x=" + x_, "--input", "x=" + x_},
        }) {
     Result r = Cli(args);

@@ -84,10 +84,13 @@ external_input: ["X", "Z"]
 }
 
 TEST(CliErrorsTest, BadInputSyntaxIsAUsageError) {
-  for (const char* bad : {"X", "=x.npy", "X="}) {
+  for (const char* bad : {"=x.npy", "X="}) {
     CliResult r = RunOpgraph({"run", PredictNet(), "--input", bad});
     ExpectFailure(r, 2, {"--input", "expected NAME=VALUE", "opgraph run --help"});
   }
+  // Without '=', the value is a file whose tensors are fed by their names.
+  ExpectFailure(RunOpgraph({"run", PredictNet(), "--input", "X"}), 1,
+                {"--input X: X: no such file"});
   ExpectFailure(RunOpgraph({"run", PredictNet(), "--input", "X=a.npy", "--input", "X=b.npy"}), 2,
                 {"more than once"});
   ExpectFailure(RunOpgraph({"run", PredictNet(), "--output", "Y"}), 2, {"--output"});

@@ -169,7 +169,7 @@ TEST(CliOpsTest, OneOperatorInFull) {
   // A required argument and a forbidden gradient.
   CliResult fill = RunOpgraph({"ops", "GivenTensorFill"});
   ASSERT_EQ(fill.exit_code, 0) << fill.err;
-  EXPECT_THAT(fill.out, HasSubstr("shape (ints, required)"));
+  EXPECT_THAT(fill.out, HasSubstr("values (floats or ints, required)"));
   EXPECT_THAT(fill.out, HasSubstr("gradient: no gradient"));
   CliResult grad = RunOpgraph({"ops", "SeluGradient"});
   EXPECT_THAT(grad.out, HasSubstr("gradient: forbidden"));

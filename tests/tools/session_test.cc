@@ -80,8 +80,13 @@ op { type: "GivenTensorFill" output: "X" arg { name: "shape" ints: 2 } arg { nam
 }
 
 TEST(SessionTest, BadInputSyntaxIsAUsageError) {
-  EXPECT_EQ(SameEverywhere(kWithInputs, PredictNet(), {"--input", "X"}, 2),
-            "--input 'X': expected NAME=VALUE with both sides non-empty, e.g. --input X=x.npy");
+  EXPECT_EQ(SameEverywhere(kWithInputs, PredictNet(), {"--input", "=x.npy"}, 2),
+            "--input '=x.npy': expected NAME=VALUE with both sides non-empty, e.g. --input "
+            "X=x.npy");
+  // Without NAME=, FILE is a tensor file whose tensors are fed by their names.
+  const std::string absent = TestPath("absent.pb");
+  EXPECT_EQ(SameEverywhere(kWithInputs, PredictNet(), {"--input", absent}, 1),
+            "--input " + absent + ": " + absent + ": no such file\n");
   EXPECT_EQ(SameEverywhere(kWithInputs, PredictNet(), {"--input", "X=a", "--input", "X=b"}, 2),
             "--input names blob 'X' more than once");
 }
