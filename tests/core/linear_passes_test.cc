@@ -93,7 +93,7 @@ TEST(LinearPassesTest, LongSeluSoftmaxChainThroughEveryPass) {
   std::printf("optimize %.2f s, plan %.2f s, create %.2f s, run %.2f s (total %.2f s)\n",
               t_optimize, t_plan - t_optimize, t_create - t_plan, total - t_create, total);
   if (kBoundsApply) {
-    EXPECT_LT(total, 30.0);
+    EXPECT_LT(total, 60.0);
   }
 }
 
@@ -116,7 +116,7 @@ TEST(LinearPassesTest, MemoryPlannerNamesManyBuffersOfOneBlob) {
   absl::StatusOr<MemoryPlan> plan = PlanMemory(net, inputs, options);
   ASSERT_TRUE(plan.ok()) << plan.status();
   if (kBoundsApply) {
-    EXPECT_LT(SecondsSince(t0), 30.0);
+    EXPECT_LT(SecondsSince(t0), 60.0);
   }
   std::set<std::string> outputs;
   for (const OperatorDef& op : plan->net.op()) outputs.insert(op.output(0));
@@ -138,7 +138,7 @@ TEST(LinearPassesTest, ManyMissingInputsGiveAShortError) {
   const auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<Net*> created = ws.CreateNet(net);
   if (kBoundsApply) {
-    EXPECT_LT(SecondsSince(t0), 30.0);
+    EXPECT_LT(SecondsSince(t0), 60.0);
   }
   EXPECT_THAT(created.status(),
               StatusIs(absl::StatusCode::kNotFound,
