@@ -7,7 +7,11 @@ opgraph: `opgraph bench` on a net this script writes, the weights and the
 input fed once from .npy files (so FC packs W in Prepare), --threads 1 and 2,
 optimized (FC+Selu fused into FCSelu) and with --no-optimize; plus one
 training step (forward, SoftmaxWithLoss, the backward net from
-`opgraph grad`, SGD by WeightedSum) at batch 256 and 16. PyTorch:
+`opgraph grad`, SGD by WeightedSum) at batch 256 and 16; and the same MLP
+exported by torch.onnx.export (opset 13), run by `opgraph bench MODEL.onnx`
+and by ONNX Runtime (bench/ort_bench.js, npm onnxruntime-node, one intra-op
+thread; skipped with its reason when `scripts/install_deps.sh --ort` has not
+installed it). PyTorch:
 torch.no_grad() forward and an autograd + torch.optim.SGD step, one thread
 (torch.set_num_threads(1); OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS=1 are
 set for every process this script starts). Every figure is a median.
@@ -16,6 +20,7 @@ OPENBLAS_L2_SIZE included); the script prints what they were.
 """
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -104,6 +109,56 @@ def fmt(s):
     return f"{s / 1e-9:.3g} ns"
 
 
+def export_onnx(torch, ps, path):
+    """The inference MLP as torch.nn modules with the same weights, exported
+    by torch.onnx.export at opset 13 with a dynamic batch dimension."""
+    layers = []
+    for i in range(1, len(SIZES)):
+        lin = torch.nn.Linear(SIZES[i - 1], SIZES[i])
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(ps[f"W{i}"]))
+            lin.bias.copy_(torch.from_numpy(ps[f"b{i}"]))
+        layers.append(lin)
+        layers.append(torch.nn.SELU() if i < len(SIZES) - 1 else torch.nn.Softmax(dim=1))
+    model = torch.nn.Sequential(*layers).eval()
+    torch.onnx.export(model, torch.zeros(1, SIZES[0]), path, input_names=["X"],
+                      output_names=["Y"], dynamic_axes={"X": {0: "batch"}, "Y": {0: "batch"}},
+                      opset_version=13)
+
+
+def ort_times(model, reps, threads=1):
+    """{batch: seconds per run} from ONNX Runtime, or a string saying why not."""
+    node = shutil.which("node")
+    ort_dir = os.environ.get("OPGRAPH_ORT_DIR", "/usr/local/lib/opgraph-ort")
+    if node is None:
+        return "skipped: no node on PATH (scripts/install_deps.sh --ort)"
+    if not os.path.isdir(os.path.join(ort_dir, "node_modules", "onnxruntime-node")):
+        return f"skipped: onnxruntime-node not in {ort_dir} (scripts/install_deps.sh --ort)"
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ort_bench.js")
+    r = subprocess.run([node, script, model, "X", str(SIZES[0]),
+                        ",".join(map(str, BATCHES)), str(reps), str(threads)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return f"failed: {r.stderr.strip()[-300:]}"
+    return {int(k): v for k, v in json.loads(r.stdout).items()}
+
+
+def read_bandwidth(build, nbytes, reps):
+    """Median bytes/s of one thread reading a warm nbytes buffer (fc_bench's
+    BM_ReadBandwidth), or None when fc_bench is not built."""
+    exe = os.path.join(build, "bench", "fc_bench")
+    if not os.path.exists(exe):
+        return None
+    out = subprocess.run([exe, f"--benchmark_filter=BM_ReadBandwidth/bytes:{nbytes}$",
+                          "--benchmark_format=json", f"--benchmark_repetitions={reps}",
+                          "--benchmark_report_aggregates_only=true"],
+                         check=True, capture_output=True, text=True).stdout
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") == "median":
+            return b["bytes_per_second"]
+    return None
+
+
 def main(argv):
     build = argv[0] if argv else os.path.join(os.path.dirname(__file__), "..", "build")
     reps = int(argv[1]) if len(argv) > 1 else 5
@@ -132,6 +187,15 @@ def main(argv):
         net = os.path.join(tmp, "mlp.pbtxt")
         write_net(net, "mlp", forward_ops(False), ["Y"])
         tw = {k: torch.from_numpy(v) for k, v in ps.items()}
+        onnx_model = os.path.join(tmp, "mlp.onnx")
+        export_onnx(torch, ps, onnx_model)
+        ort = ort_times(onnx_model, reps)
+        if isinstance(ort, str):
+            print(f"ONNX Runtime: {ort}")
+        else:
+            print("ONNX Runtime: onnxruntime-node " + json.load(open(os.path.join(
+                os.environ.get("OPGRAPH_ORT_DIR", "/usr/local/lib/opgraph-ort"), "node_modules",
+                "onnxruntime-node", "package.json")))["version"] + ", 1 intra-op thread")
         for batch in BATCHES:
             x = np.random.default_rng(batch).uniform(-1, 1, (batch, SIZES[0])).astype(np.float32)
             f = dict(feeds, X=os.path.join(tmp, f"X{batch}.npy"))
@@ -144,6 +208,11 @@ def main(argv):
                 meds = [og_bench(opgraph, net, f, extra, iters)["net_time"]["median_us"] * 1e-6
                         for _ in range(reps)]
                 res[label] = statistics.median(meds)
+            meds = [og_bench(opgraph, onnx_model, {"X": f["X"]}, ["--threads", "1"],
+                             iters)["net_time"]["median_us"] * 1e-6 for _ in range(reps)]
+            res["onnx"] = statistics.median(meds)
+            if not isinstance(ort, str):
+                res["ort"] = ort[batch]
             xt = torch.from_numpy(x)
 
             def fwd():
@@ -206,16 +275,30 @@ def main(argv):
             rows.append((f"training step, batch {batch}", res))
 
     print()
-    print("| case | opgraph (fused) | opgraph (--no-optimize) | opgraph 2 threads | PyTorch | "
-          "x vs PyTorch (fused) |")
-    print("|---|---|---|---|---|---|")
+    print("| case | opgraph (fused) | opgraph (--no-optimize) | opgraph 2 threads | "
+          "opgraph, ONNX model | PyTorch | ONNX Runtime | x vs PyTorch (fused) | "
+          "x vs ONNX Runtime (fused) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for case, r in rows:
-        two = fmt(r["fused 2 threads"]) if "fused 2 threads" in r else "-"
-        print(f"| {case} | {fmt(r['fused'])} | {fmt(r['unfused'])} | {two} | {fmt(r['torch'])} | "
-              f"{r['torch'] / r['fused']:.2f} |")
-    print("\nx = PyTorch time / opgraph time; > 1: opgraph faster. Medians of "
-          f"{reps} runs of `opgraph bench` (each a median over its iterations) and of "
-          f"{reps} PyTorch samples.")
+        def cell(key):
+            return fmt(r[key]) if key in r else "-"
+        x_ort = f"{r['ort'] / r['fused']:.2f}" if "ort" in r else "-"
+        print(f"| {case} | {fmt(r['fused'])} | {fmt(r['unfused'])} | {cell('fused 2 threads')} | "
+              f"{cell('onnx')} | {fmt(r['torch'])} | {cell('ort')} | "
+              f"{r['torch'] / r['fused']:.2f} | {x_ort} |")
+    print("\nx = peer time / opgraph time; > 1: opgraph faster. Medians of "
+          f"{reps} runs of `opgraph bench` (each a median over its iterations), of "
+          f"{reps} PyTorch samples and of {reps} ONNX Runtime samples.")
+    weight_bytes = 4 * sum(a * b + b for a, b in zip(SIZES[:-1], SIZES[1:]))
+    bw = read_bandwidth(build, weight_bytes, reps)
+    if bw is None:
+        print("weight-streaming bound: build fc_bench (cmake --build build --target fc_bench)")
+    else:
+        bound = weight_bytes / bw
+        one = rows[0][1]["fused"]
+        print(f"weight-streaming bound at batch 1: {weight_bytes} weight bytes / "
+              f"{bw / 1e9:.1f} GB/s (one thread reading them warm, fc_bench "
+              f"BM_ReadBandwidth) = {fmt(bound)}; opgraph batch 1 takes {one / bound:.2f}x it")
     print(f"load after: {open('/proc/loadavg').read().split()[:3]}")
     return 0
 

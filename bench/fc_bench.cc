@@ -10,7 +10,12 @@
 //   BM_GemmPackedBlocks    the product in blocks of `block` rows (what FC
 //                    would do with smaller row blocks)
 //   BM_FCGradient    FCGradient with all three outputs
+//   BM_ReadBandwidth one thread reading a warm buffer of `bytes` (the MLP's
+//                    2,678,824 weight and bias bytes: L3 here, L2 is 1 MiB): the
+//                    weight-streaming bound of a batch-1 forward pass is
+//                    weight bytes / this rate (bench/compare_torch_mlp.py)
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -135,6 +140,32 @@ void BM_FCGradient(benchmark::State& state) {
   SetFlops(state, 2 * m, n, k);
 }
 BENCHMARK(BM_FCGradient)->ArgNames({"M", "N", "K"})->Args({256, 512, 784})->Args({16, 512, 784});
+
+// XOR of every 64-bit word: an associative integer reduction the compiler
+// vectorizes (cloned for AVX-512, AVX2 and the baseline, picked at load
+// time), with two accumulators, so the loop is bound by the reads.
+__attribute__((target_clones("avx512f", "avx2", "default"))) uint64_t XorWords(const uint64_t* p,
+                                                                               int64_t n) {
+  uint64_t a = 0, b = 0;
+  int64_t i = 0;
+  for (; i + 1 < n; i += 2) {
+    a ^= p[i];
+    b ^= p[i + 1];
+  }
+  if (i < n) a ^= p[i];
+  return a ^ b;
+}
+
+void BM_ReadBandwidth(benchmark::State& state) {
+  const int64_t words = state.range(0) / 8;
+  std::vector<uint64_t> buf(static_cast<size_t>(words));
+  for (int64_t i = 0; i < words; ++i) buf[i] = static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(XorWords(buf.data(), words));
+  }
+  state.SetBytesProcessed(state.iterations() * words * 8);
+}
+BENCHMARK(BM_ReadBandwidth)->ArgName("bytes")->Arg(2678824)->Arg(512 << 10);
 
 }  // namespace
 }  // namespace bench

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages opgraph needs, skipping those already present.
-# Usage: scripts/install_deps.sh [--fuzz] [--torch] [--graphviz] [--dask] [--bench-gemm]
+# Usage: scripts/install_deps.sh [--fuzz] [--torch] [--graphviz] [--dask] [--bench-gemm] [--ort]
 #   --fuzz      clang and its runtimes, for libFuzzer targets and sanitizers
 #   --torch     python3-torch and python3-numpy, for bench/compare_torch and the
 #               ONNX export test (tests/onnx/)
@@ -10,7 +10,14 @@
 #               examples/digits and their tests
 #   --bench-gemm  oneDNN (and the OpenCL packages its CMake config needs), for
 #               bench/gemm_bench, which compares it with OpenBLAS
+#   --ort       ONNX Runtime for bench/compare_torch_mlp.py: Node.js (Debian's nodejs
+#               and npm unless a `node` is already on PATH) and the npm package
+#               onnxruntime-node (its prebuilt CPU library ships in the package; no
+#               install scripts run) in $OPGRAPH_ORT_DIR (default /usr/local/lib/opgraph-ort).
+#               Benchmarks only: nothing opgraph builds or tests links it.
 set -euo pipefail
+ort=0
+ORT_VERSION=1.30.0
 
 packages=(g++ cmake ninja-build pkg-config libprotobuf-dev protobuf-compiler libabsl-dev
           libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev
@@ -27,6 +34,12 @@ for arg in "$@"; do
     --graphviz) packages+=(graphviz) ;;
     --dask) packages+=(python3-distributed python3-pandas python3-sklearn python3-matplotlib) ;;
     --bench-gemm) packages+=(libdnnl-dev ocl-icd-opencl-dev opencl-c-headers) ;;
+    --ort)
+      ort=1
+      if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        packages+=(nodejs npm)
+      fi
+      ;;
     *) echo "install_deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -37,11 +50,22 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 fi
-echo "Installing: ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+if [ "$ort" = 1 ]; then
+  ort_dir="${OPGRAPH_ORT_DIR:-/usr/local/lib/opgraph-ort}"
+  if [ ! -f "$ort_dir/node_modules/onnxruntime-node/package.json" ] ||
+     ! grep -q "\"version\": \"$ORT_VERSION\"" "$ort_dir/node_modules/onnxruntime-node/package.json"; then
+    echo "Installing onnxruntime-node $ORT_VERSION into $ort_dir"
+    mkdir -p "$ort_dir"
+    npm install --prefix "$ort_dir" --ignore-scripts --no-audit --no-fund \
+      "onnxruntime-node@$ORT_VERSION" >/dev/null
+  fi
+fi

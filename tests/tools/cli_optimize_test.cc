@@ -148,7 +148,7 @@ TEST(CliOptimizeTest, UnknownPassIsAUsageErrorNamingTheKnownOnes) {
     EXPECT_EQ(r.exit_code, 2) << cmd;
     EXPECT_THAT(r.err, HasSubstr(std::string("opgraph ") + cmd +
                                  ": --disable-pass Fuse: no such pass (known passes: "
-                                 "FuseSeluSoftmax, FuseFCSelu)\n"));
+                                 "FuseSeluSoftmax, FuseFCSelu, DropUnreadOutputs)\n"));
     EXPECT_THAT(r.err, HasSubstr("--help"));
     EXPECT_EQ(r.out, "");
   }
