@@ -153,10 +153,10 @@ def read_bandwidth(build, nbytes, reps):
                           "--benchmark_format=json", f"--benchmark_repetitions={reps}",
                           "--benchmark_report_aggregates_only=true"],
                          check=True, capture_output=True, text=True).stdout
-    for b in json.loads(out)["benchmarks"]:
-        if b.get("aggregate_name") == "median":
-            return b["bytes_per_second"]
-    return None
+    runs = json.loads(out)["benchmarks"]
+    medians = [b for b in runs if b.get("aggregate_name") == "median"]
+    # One repetition reports no aggregates, only the run itself.
+    return (medians or runs)[0]["bytes_per_second"] if runs else None
 
 
 def main(argv):

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/gradient.h"
 #include "core/optimize.h"
 #include "core/registry.h"
@@ -184,18 +185,22 @@ TEST(FCFusionTest, SchemaInfersFCShapesAndRejectsBadSelu) {
 // rows: 2100 rows of 1024 floats, or 1100 of 1024 doubles, make two), both
 // thread counts, float and double.
 template <typename T>
-void CheckSameBits(int64_t m, int64_t k, int64_t n, int threads) {
-  SCOPED_TRACE(::testing::Message() << m << "x" << k << "x" << n << " threads " << threads);
+void CheckSameBits(int64_t m, int64_t k, int64_t n, int threads,
+                   const std::string& activation = "Selu") {
+  SCOPED_TRACE(::testing::Message()
+               << activation << " " << m << "x" << k << "x" << n << " threads " << threads);
   Rng rng(2025);
-  const NetDef net = Parse(R"(
+  const NetDef net = Parse(absl::StrCat(R"(
 op { type: "FC" input: "X" input: "W" input: "b" output: "H" }
-op { type: "Selu" input: "H" output: "Y" }
+op { type: ")",
+                                        activation, R"(" input: "H" output: "Y" }
 op { type: "FC" input: "Y" input: "W2" input: "b2" output: "H2" }
-op { type: "Selu" input: "H2" output: "H2" }
+op { type: ")",
+                                        activation, R"(" input: "H2" output: "H2" }
 external_input: "X" external_input: "W" external_input: "b"
 external_input: "W2" external_input: "b2"
 external_output: "H2"
-)");
+)"));
   const Tensor x = RandomTensor<T>({m, k}, rng, -2, 2);
   const Tensor w = RandomTensor<T>({n, k}, rng, -0.3, 0.3);
   const Tensor b = RandomTensor<T>({n}, rng, -1, 1);
@@ -207,7 +212,8 @@ external_output: "H2"
   options.disabled_passes = {"FuseSeluSoftmax"};
   absl::StatusOr<OptimizeResult> opt = OptimizeNet(net, options);
   ASSERT_THAT(opt, IsOk());
-  ASSERT_THAT(Types(opt->net), ElementsAre("FCSelu", "FCSelu"));
+  const std::string fused = "FC" + activation;
+  ASSERT_THAT(Types(opt->net), ElementsAre(fused, fused));
   std::vector<std::vector<T>> results;
   for (const NetDef& n : {net, opt->net}) {
     Workspace ws;
@@ -236,6 +242,45 @@ TEST(FCFusionTest, FusedAndUnfusedGiveIdenticalResultsDouble) {
     CheckSameBits<double>(3, 20, 9, threads);
     CheckSameBits<double>(1100, 16, 1024, threads);
   }
+}
+
+// Relu, Sigmoid and Tanh through FuseFCActivation: the same bits as the
+// unfused pairs, with an odd N so the kernels' vector tails fall mid-row.
+TEST(FCFusionTest, OtherActivationsGiveIdenticalResults) {
+  for (const char* activation : {"Relu", "Sigmoid", "Tanh"}) {
+    for (int threads : {1, 2}) {
+      CheckSameBits<float>(37, 50, 29, threads, activation);
+      CheckSameBits<float>(2100, 16, 1024, threads, activation);
+      CheckSameBits<double>(3, 20, 9, threads, activation);
+    }
+  }
+}
+
+TEST(FCFusionTest, FuseFCActivationNamesItsRewritesAndCanBeDisabled) {
+  absl::StatusOr<GraphPass> pass = OpRegistry::Global().FindPass("FuseFCActivation");
+  ASSERT_THAT(pass, IsOk());
+  EXPECT_TRUE(pass->enabled_by_default());
+  const NetDef net = Parse(R"(
+op { name: "f" type: "FC" input: "X" input: "W" input: "b" output: "H" }
+op { name: "t" type: "Tanh" input: "H" output: "Y" }
+external_output: "Y"
+)");
+  std::vector<Rewrite> rewrites;
+  PassContext ctx;
+  ctx.input_types = Inputs(4, 5, 3);
+  absl::StatusOr<NetDef> out = pass->function()(net, ctx, &rewrites);
+  ASSERT_THAT(out, IsOk());
+  ASSERT_EQ(out->op_size(), 1);
+  EXPECT_EQ(out->op(0).type(), "FCTanh");
+  EXPECT_EQ(out->op(0).name(), "f+t");
+  ASSERT_EQ(rewrites.size(), 1u);
+  EXPECT_EQ(rewrites[0].description, "fused FC #0 + Tanh #1 into FCTanh #0");
+  OptimizeOptions options;
+  options.input_types = Inputs(4, 5, 3);
+  options.disabled_passes = {"FuseFCActivation"};
+  absl::StatusOr<OptimizeResult> kept = OptimizeNet(net, options);
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_THAT(Types(kept->net), ElementsAre("FC", "Tanh"));
 }
 
 }  // namespace

@@ -146,9 +146,10 @@ TEST(CliOptimizeTest, UnknownPassIsAUsageErrorNamingTheKnownOnes) {
   for (const char* cmd : {"run", "bench", "inspect"}) {
     CliResult r = RunOpgraph({cmd, PredictNet(), "--init", InitNet(), "--disable-pass", "Fuse"});
     EXPECT_EQ(r.exit_code, 2) << cmd;
-    EXPECT_THAT(r.err, HasSubstr(std::string("opgraph ") + cmd +
-                                 ": --disable-pass Fuse: no such pass (known passes: "
-                                 "FuseSeluSoftmax, FuseFCSelu, DropUnreadOutputs)\n"));
+    EXPECT_THAT(r.err,
+                HasSubstr(std::string("opgraph ") + cmd +
+                          ": --disable-pass Fuse: no such pass (known passes: "
+                          "FuseSeluSoftmax, FuseFCSelu, FuseFCActivation, DropUnreadOutputs)\n"));
     EXPECT_THAT(r.err, HasSubstr("--help"));
     EXPECT_EQ(r.out, "");
   }
