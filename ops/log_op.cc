@@ -30,7 +30,7 @@ OPERATOR_SCHEMA(Log)
     .Input(0, "X", "Input tensor, float32 or float64.")
     .Output(0, "Y", "log(X), same type and shape as X.")
     .SetDoc(
-        "Y = log(X), elementwise (within 3 ULP), as numpy: +-0 -> -inf, X < 0 -> NaN, +inf -> "
+        "Y = log(X), elementwise (within 2 ULP), as numpy: +-0 -> -inf, X < 0 -> NaN, +inf -> "
         "+inf, NaN -> NaN; subnormal X is handled.");
 
 OPERATOR_SCHEMA(LogGradient)

@@ -17,10 +17,14 @@
 // target this CPU has:
 //   LeakyRelu, Negative, Abs, Sqrt      exact (correctly rounded).
 //   Exp   <= 2 ULP (Highway's exp; for finite results).
-//   Log   <= 3 ULP (Highway's log).
+//   Log   <= 2 ULP (Highway's log).
 //   Elu   <= 3 ULP (the project's expm1 of exp-inl.h times alpha).
 //   Gradients: one or two roundings of the formulas below (<= 1.5 ULP of
 //   the formula evaluated exactly on the given inputs).
+//   (Largest errors seen in the tests on AVX2, SSE4, SSSE3 and SCALAR: Exp
+//   float 0.92, double 0.94; Log float 0.74, double 0.74; Elu float 1.65
+//   on AVX2, whose float expm1 uses a table, 1.35 on the others, double
+//   1.44.)
 
 #ifndef OPGRAPH_OPS_KERNELS_UNARY_KERNELS_H_
 #define OPGRAPH_OPS_KERNELS_UNARY_KERNELS_H_
