@@ -41,8 +41,9 @@ OPERATOR_SCHEMA(AbsGradient)
     .Output(0, "dX", "Gradient with respect to X.")
     .SetDoc("dX = dY where X > 0, -dY where X < 0, 0 where X == 0, NaN where X is NaN.");
 
-REGISTER_CPU_OPERATOR(Abs, UnaryElementwiseOp<kernels::UnaryFn::kAbs>);
-REGISTER_CPU_OPERATOR(AbsGradient, UnaryElementwiseGradientOp<kernels::UnaryGradFn::kAbs>);
+REGISTER_CPU_OPERATOR(Abs, UnaryElementwiseOp<UnaryKernel<kernels::UnaryFn::kAbs>>);
+REGISTER_CPU_OPERATOR(AbsGradient,
+                      UnaryElementwiseGradientOp<UnaryGradKernel<kernels::UnaryGradFn::kAbs>>);
 REGISTER_GRADIENT(Abs, GetAbsGradient);
 SHOULD_NOT_DO_GRADIENT(AbsGradient);
 

@@ -53,8 +53,9 @@ OPERATOR_SCHEMA(EluGradient)
     .Output(0, "dX", "Gradient with respect to the forward input.")
     .SetDoc("dX = dY where Y > 0, else dY * (Y + alpha).");
 
-REGISTER_CPU_OPERATOR(Elu, UnaryElementwiseOp<kernels::UnaryFn::kElu>);
-REGISTER_CPU_OPERATOR(EluGradient, UnaryElementwiseGradientOp<kernels::UnaryGradFn::kElu>);
+REGISTER_CPU_OPERATOR(Elu, UnaryElementwiseOp<UnaryKernel<kernels::UnaryFn::kElu>>);
+REGISTER_CPU_OPERATOR(EluGradient,
+                      UnaryElementwiseGradientOp<UnaryGradKernel<kernels::UnaryGradFn::kElu>>);
 REGISTER_GRADIENT(Elu, GetEluGradient);
 SHOULD_NOT_DO_GRADIENT(EluGradient);
 

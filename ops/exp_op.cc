@@ -46,8 +46,9 @@ OPERATOR_SCHEMA(ExpGradient)
     .Output(0, "dX", "Gradient with respect to the forward input.")
     .SetDoc("dX = dY * Y.");
 
-REGISTER_CPU_OPERATOR(Exp, UnaryElementwiseOp<kernels::UnaryFn::kExp>);
-REGISTER_CPU_OPERATOR(ExpGradient, UnaryElementwiseGradientOp<kernels::UnaryGradFn::kExp>);
+REGISTER_CPU_OPERATOR(Exp, UnaryElementwiseOp<UnaryKernel<kernels::UnaryFn::kExp>>);
+REGISTER_CPU_OPERATOR(ExpGradient,
+                      UnaryElementwiseGradientOp<UnaryGradKernel<kernels::UnaryGradFn::kExp>>);
 REGISTER_GRADIENT(Exp, GetExpGradient);
 SHOULD_NOT_DO_GRADIENT(ExpGradient);
 

@@ -54,9 +54,10 @@ OPERATOR_SCHEMA(LeakyReluGradient)
     .Output(0, "dX", "Gradient with respect to the forward input.")
     .SetDoc("dX = dY where Y > 0, else alpha * dY.");
 
-REGISTER_CPU_OPERATOR(LeakyRelu, UnaryElementwiseOp<kernels::UnaryFn::kLeakyRelu>);
-REGISTER_CPU_OPERATOR(LeakyReluGradient,
-                      UnaryElementwiseGradientOp<kernels::UnaryGradFn::kLeakyRelu>);
+REGISTER_CPU_OPERATOR(LeakyRelu, UnaryElementwiseOp<UnaryKernel<kernels::UnaryFn::kLeakyRelu>>);
+REGISTER_CPU_OPERATOR(
+    LeakyReluGradient,
+    UnaryElementwiseGradientOp<UnaryGradKernel<kernels::UnaryGradFn::kLeakyRelu>>);
 REGISTER_GRADIENT(LeakyRelu, GetLeakyReluGradient);
 SHOULD_NOT_DO_GRADIENT(LeakyReluGradient);
 

@@ -45,8 +45,9 @@ OPERATOR_SCHEMA(LogGradient)
     .Output(0, "dX", "Gradient with respect to X.")
     .SetDoc("dX = dY / X.");
 
-REGISTER_CPU_OPERATOR(Log, UnaryElementwiseOp<kernels::UnaryFn::kLog>);
-REGISTER_CPU_OPERATOR(LogGradient, UnaryElementwiseGradientOp<kernels::UnaryGradFn::kLog>);
+REGISTER_CPU_OPERATOR(Log, UnaryElementwiseOp<UnaryKernel<kernels::UnaryFn::kLog>>);
+REGISTER_CPU_OPERATOR(LogGradient,
+                      UnaryElementwiseGradientOp<UnaryGradKernel<kernels::UnaryGradFn::kLog>>);
 REGISTER_GRADIENT(Log, GetLogGradient);
 SHOULD_NOT_DO_GRADIENT(LogGradient);
 

@@ -26,7 +26,7 @@ OPERATOR_SCHEMA(Negative)
     .Output(0, "Y", "-X, same type and shape as X.")
     .SetDoc("Y = -X, elementwise (the sign bit flipped: exact, 0 -> -0, NaN stays NaN).");
 
-REGISTER_CPU_OPERATOR(Negative, UnaryElementwiseOp<kernels::UnaryFn::kNegative>);
+REGISTER_CPU_OPERATOR(Negative, UnaryElementwiseOp<UnaryKernel<kernels::UnaryFn::kNegative>>);
 REGISTER_GRADIENT(Negative, GetNegativeGradient);
 
 }  // namespace opgraph

@@ -46,8 +46,9 @@ OPERATOR_SCHEMA(SqrtGradient)
     .Output(0, "dX", "Gradient with respect to the forward input.")
     .SetDoc("dX = (0.5 * dY) / Y.");
 
-REGISTER_CPU_OPERATOR(Sqrt, UnaryElementwiseOp<kernels::UnaryFn::kSqrt>);
-REGISTER_CPU_OPERATOR(SqrtGradient, UnaryElementwiseGradientOp<kernels::UnaryGradFn::kSqrt>);
+REGISTER_CPU_OPERATOR(Sqrt, UnaryElementwiseOp<UnaryKernel<kernels::UnaryFn::kSqrt>>);
+REGISTER_CPU_OPERATOR(SqrtGradient,
+                      UnaryElementwiseGradientOp<UnaryGradKernel<kernels::UnaryGradFn::kSqrt>>);
 REGISTER_GRADIENT(Sqrt, GetSqrtGradient);
 SHOULD_NOT_DO_GRADIENT(SqrtGradient);
 

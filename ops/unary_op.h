@@ -1,13 +1,21 @@
-// The operator classes shared by the element-wise unary operators (Exp,
-// Log, Sqrt, Negative, Abs, LeakyRelu, Elu) and their gradients. Each
-// family's file (ops/exp_op.cc, ...) holds its schema, doc and gradient
-// maker and registers these classes with its kernel function.
+// The operator classes shared by the element-wise unary operators (Relu,
+// Sigmoid, Tanh, Exp, Log, Sqrt, Negative, Abs, LeakyRelu, Elu) and their
+// gradients. Each family's file (ops/exp_op.cc, ...) holds its schema, doc
+// and gradient maker and registers these classes with its kernel.
 //
-//   UnaryElementwiseOp<fn>          Y = f(X)          inputs X; output Y
-//   UnaryElementwiseGradientOp<fn>  dX = g(A, dY)     inputs A, dY; output dX
+//   UnaryElementwiseOp<K>          Y = f(X)          inputs X; output Y
+//   UnaryElementwiseGradientOp<K>  dX = g(A, dY)     inputs A, dY; output dX
 //
-// where A is the forward output Y or the input X, as kernels::UnaryGradFn
-// says. Both run any float32 or float64 tensor; Prepare reads the type
+// where A is the forward output Y or the input X, as the family says. K
+// describes the kernel:
+//   static constexpr double kNsPerElement;  // single-thread cost per
+//                                           // float32 element (ParallelFor;
+//                                           // doubled for float64)
+//   static constexpr bool kHasAlpha;        // reads argument `alpha`
+//   template <typename T>
+//   static void Run(const T* x, T* y, int64_t n, T alpha);           // forward
+//   static void Run(const T* a, const T* dy, T* dx, int64_t n, T alpha);  // grad
+// Both classes run any float32 or float64 tensor; Prepare reads the type
 // once, RunOnDevice splits the elements over the workspace's threads (the
 // kernels are element-wise, so any split gives the same bits).
 #ifndef OPGRAPH_OPS_UNARY_OP_H_
@@ -24,33 +32,6 @@
 
 namespace opgraph {
 namespace unary_internal {
-
-// Single-thread cost per float32 element for ParallelFor (doubled for
-// float64): a load, a store and a few vector instructions for the cheap
-// ones, a polynomial (exp, log) or a divide or square root for the others.
-constexpr double NsPerElement(kernels::UnaryFn fn) {
-  switch (fn) {
-    case kernels::UnaryFn::kExp:
-    case kernels::UnaryFn::kElu:
-      return 0.15;
-    case kernels::UnaryFn::kLog:
-      return 0.2;
-    case kernels::UnaryFn::kSqrt:
-      return 0.1;
-    default:
-      return 0.05;
-  }
-}
-constexpr double NsPerElement(kernels::UnaryGradFn fn) {
-  return fn == kernels::UnaryGradFn::kLog || fn == kernels::UnaryGradFn::kSqrt ? 0.15 : 0.08;
-}
-
-constexpr bool HasAlpha(kernels::UnaryFn fn) {
-  return fn == kernels::UnaryFn::kLeakyRelu || fn == kernels::UnaryFn::kElu;
-}
-constexpr bool HasAlpha(kernels::UnaryGradFn fn) {
-  return fn == kernels::UnaryGradFn::kLeakyRelu || fn == kernels::UnaryGradFn::kElu;
-}
 
 // Split points a multiple of 16 elements keep each thread's output on its
 // own cache lines.
@@ -70,7 +51,37 @@ inline absl::Status ReadAlpha(const OperatorBase& op, float* alpha) {
 
 }  // namespace unary_internal
 
+// K for the kernels of ops/kernels/unary_kernels.h. Costs: a load, a store
+// and a few vector instructions for the cheap functions; a polynomial
+// (exp, expm1, log), a divide or a square root for the others.
 template <kernels::UnaryFn kFn>
+struct UnaryKernel {
+  static constexpr bool kHasAlpha =
+      kFn == kernels::UnaryFn::kLeakyRelu || kFn == kernels::UnaryFn::kElu;
+  static constexpr double kNsPerElement =
+      kFn == kernels::UnaryFn::kLog                                    ? 0.2
+      : kFn == kernels::UnaryFn::kExp || kFn == kernels::UnaryFn::kElu ? 0.15
+      : kFn == kernels::UnaryFn::kSqrt                                 ? 0.1
+                                                                       : 0.05;
+  template <typename T>
+  static void Run(const T* x, T* y, int64_t n, T alpha) {
+    kernels::Unary(kFn, x, y, n, alpha);
+  }
+};
+
+template <kernels::UnaryGradFn kFn>
+struct UnaryGradKernel {
+  static constexpr bool kHasAlpha =
+      kFn == kernels::UnaryGradFn::kLeakyRelu || kFn == kernels::UnaryGradFn::kElu;
+  static constexpr double kNsPerElement =
+      kFn == kernels::UnaryGradFn::kLog || kFn == kernels::UnaryGradFn::kSqrt ? 0.15 : 0.08;
+  template <typename T>
+  static void Run(const T* a, const T* dy, T* dx, int64_t n, T alpha) {
+    kernels::UnaryGradient(kFn, a, dy, dx, n, alpha);
+  }
+};
+
+template <class K>
 class UnaryElementwiseOp final : public OperatorBase {
  public:
   using OperatorBase::OperatorBase;
@@ -78,7 +89,7 @@ class UnaryElementwiseOp final : public OperatorBase {
   static constexpr int kOutputY = 0;
 
   absl::Status Init() override {
-    if constexpr (unary_internal::HasAlpha(kFn)) return unary_internal::ReadAlpha(*this, &alpha_);
+    if constexpr (K::kHasAlpha) return unary_internal::ReadAlpha(*this, &alpha_);
     return absl::OkStatus();
   }
 
@@ -95,10 +106,8 @@ class UnaryElementwiseOp final : public OperatorBase {
       T* out = Output(kOutputY)->template mutable_data<T>();
       const T alpha = static_cast<T>(alpha_);
       ParallelFor(
-          NumThreads(), x.numel(), unary_internal::NsPerElement(kFn) * (sizeof(T) / 4),
-          [&](int64_t begin, int64_t end) {
-            kernels::Unary(kFn, in + begin, out + begin, end - begin, alpha);
-          },
+          NumThreads(), x.numel(), K::kNsPerElement * (sizeof(T) / 4),
+          [&](int64_t begin, int64_t end) { K::Run(in + begin, out + begin, end - begin, alpha); },
           unary_internal::kElementsPerCacheLine);
     });
   }
@@ -108,7 +117,7 @@ class UnaryElementwiseOp final : public OperatorBase {
   DType dtype_ = DType::kUndefined;
 };
 
-template <kernels::UnaryGradFn kFn>
+template <class K>
 class UnaryElementwiseGradientOp final : public OperatorBase {
  public:
   using OperatorBase::OperatorBase;
@@ -117,7 +126,7 @@ class UnaryElementwiseGradientOp final : public OperatorBase {
   static constexpr int kOutputDX = 0;
 
   absl::Status Init() override {
-    if constexpr (unary_internal::HasAlpha(kFn)) return unary_internal::ReadAlpha(*this, &alpha_);
+    if constexpr (K::kHasAlpha) return unary_internal::ReadAlpha(*this, &alpha_);
     return absl::OkStatus();
   }
 
@@ -135,9 +144,9 @@ class UnaryElementwiseGradientOp final : public OperatorBase {
       T* out = Output(kOutputDX)->template mutable_data<T>();
       const T alpha = static_cast<T>(alpha_);
       ParallelFor(
-          NumThreads(), a.numel(), unary_internal::NsPerElement(kFn) * (sizeof(T) / 4),
+          NumThreads(), a.numel(), K::kNsPerElement * (sizeof(T) / 4),
           [&](int64_t begin, int64_t end) {
-            kernels::UnaryGradient(kFn, av + begin, g + begin, out + begin, end - begin, alpha);
+            K::Run(av + begin, g + begin, out + begin, end - begin, alpha);
           },
           unary_internal::kElementsPerCacheLine);
     });
