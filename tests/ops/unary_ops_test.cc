@@ -258,32 +258,67 @@ TEST(UnaryOpsTest, GradientsMatchClosedForm) {
                                                                 : x < 0 ? -dy
                                                                         : 0.0L; }},
   };
-  for (const G& g : grads) {
-    SCOPED_TRACE(g.op);
-    Rng rng(13);
-    const Tensor x = RandomTensor<float>({1000}, rng, 0.01, 20);
-    Tensor xs = RandomTensor<float>({1000}, rng, -20, 20);
-    const Tensor dy = RandomTensor<float>({1000}, rng, -3, 3);
-    const std::string op = g.op;
-    const Tensor& in = (op == "Log" || op == "Sqrt") ? x : xs;
-    std::vector<Argument> args;
-    if (op == "LeakyRelu" || op == "Elu") args.push_back(FloatArg("alpha", 0.25f));
-    auto fwd = RunOp(MakeOp(op, {"X"}, {"Y"}, args), {in});
-    ASSERT_TRUE(fwd.ok()) << fwd.status();
-    const Tensor& a = g.reads_output ? (*fwd)[0] : in;
-    auto back = RunOp(MakeOp(op + "Gradient", {"A", "dY"}, {"dX"}, args), {a, dy});
-    ASSERT_TRUE(back.ok()) << back.status();
-    const std::vector<float> dx = ToVector<float>((*back)[0]);
-    for (int64_t i = 0; i < 1000; ++i) {
-      const long double want = g.ref(a.data<float>()[i], dy.data<float>()[i]);
-      ASSERT_LE(Ulps<float>(dx[i], want), 1.5) << "a = " << a.data<float>()[i];
+  for (const std::string& target : kernels::AvailableTargets()) {
+    SCOPED_TRACE(target);
+    ASSERT_TRUE(kernels::ForceTargetForTesting(target));
+    for (const G& g : grads) {
+      SCOPED_TRACE(g.op);
+      Rng rng(13);
+      const Tensor x = RandomTensor<float>({1000}, rng, 0.01, 20);
+      Tensor xs = RandomTensor<float>({1000}, rng, -20, 20);
+      const Tensor dy = RandomTensor<float>({1000}, rng, -3, 3);
+      const std::string op = g.op;
+      const Tensor& in = (op == "Log" || op == "Sqrt") ? x : xs;
+      std::vector<Argument> args;
+      if (op == "LeakyRelu" || op == "Elu") args.push_back(FloatArg("alpha", 0.25f));
+      auto fwd = RunOp(MakeOp(op, {"X"}, {"Y"}, args), {in});
+      ASSERT_TRUE(fwd.ok()) << fwd.status();
+      const Tensor& a = g.reads_output ? (*fwd)[0] : in;
+      auto back = RunOp(MakeOp(op + "Gradient", {"A", "dY"}, {"dX"}, args), {a, dy});
+      ASSERT_TRUE(back.ok()) << back.status();
+      const std::vector<float> dx = ToVector<float>((*back)[0]);
+      for (int64_t i = 0; i < 1000; ++i) {
+        const long double want = g.ref(a.data<float>()[i], dy.data<float>()[i]);
+        ASSERT_LE(Ulps<float>(dx[i], want), 1.5) << "a = " << a.data<float>()[i];
+      }
     }
   }
+  kernels::ForceTargetForTesting("");
   // Negative's gradient is Negative of dY (Caffe2's).
   absl::StatusOr<GradientOpsMeta> meta = GetGradientDefs(MakeOp("Negative", {"X"}, {"Y"}));
   ASSERT_TRUE(meta.ok()) << meta.status();
   ASSERT_EQ(meta->ops.size(), 1u);
   EXPECT_EQ(meta->ops[0].type(), "Negative");
+}
+
+TEST(UnaryOpsTest, GradientSpecialValues) {
+  const float nan = std::nanf(""), inf = std::numeric_limits<float>::infinity();
+  const Tensor a = MakeTensor<float>({5}, {nan, 0.0f, -0.0f, 2, -2});
+  const Tensor dy = MakeTensor<float>({5}, {1, 1, 1, 3, 3});
+  auto run = [&](const char* op) {
+    auto out = RunOp(MakeOp(op, {"A", "dY"}, {"dX"}), {a, dy});
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? ToVector<float>((*out)[0]) : std::vector<float>(5);
+  };
+  // AbsGradient: NaN where X is NaN, 0 at +-0 (as Caffe2), sign(X) * dY.
+  const std::vector<float> abs = run("AbsGradient");
+  EXPECT_TRUE(std::isnan(abs[0]));
+  EXPECT_EQ(abs[1], 0.0f);
+  EXPECT_EQ(abs[2], 0.0f);
+  EXPECT_EQ(abs[3], 3.0f);
+  EXPECT_EQ(abs[4], -3.0f);
+  // LogGradient: dY / X, so +-inf at +-0.
+  const std::vector<float> log = run("LogGradient");
+  EXPECT_TRUE(std::isnan(log[0]));
+  EXPECT_EQ(log[1], inf);
+  EXPECT_EQ(log[2], -inf);
+  EXPECT_EQ(log[3], 1.5f);
+  // SqrtGradient: 0.5 * dY / Y.
+  EXPECT_EQ(run("SqrtGradient")[3], 0.75f);
+  // LeakyReluGradient at Y = 0 takes the slope alpha (0.01 as float).
+  EXPECT_EQ(run("LeakyReluGradient")[1], 0.01f);
+  // EluGradient at Y = -0 (x = 0 or alpha = 0 below zero): dY * (Y + alpha).
+  EXPECT_EQ(run("EluGradient")[2], 1.0f);
 }
 
 TEST(UnaryOpsTest, GradientMakersReadWhatTheirFormulaNeeds) {
