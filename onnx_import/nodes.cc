@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "onnx_import/import_context.h"
+#include "onnx_import/unary_nodes.h"
 
 namespace opgraph {
 namespace onnx_import {
@@ -181,11 +182,22 @@ absl::Status ConvertConstant(const NodeProto& node, NodeAttrs& attrs, ImportCont
 // The node's main registry: op_type -> first opset handled, converter.
 const std::map<std::string, std::pair<int64_t, Converter>>& Converters() {
   static const auto* table = new std::map<std::string, std::pair<int64_t, Converter>>{
-      {"Constant", {1, ConvertConstant}},  {"Dropout", {7, ConvertDropout}},
-      {"Gemm", {7, ConvertGemm}},          {"Identity", {1, ConvertIdentity}},
-      {"Relu", {6, ConvertSameNameUnary}}, {"Sigmoid", {6, ConvertSameNameUnary}},
-      {"Tanh", {6, ConvertSameNameUnary}}, {"Selu", {6, ConvertSelu}},
+      {"Constant", {1, ConvertConstant}},
+      {"Dropout", {7, ConvertDropout}},
+      {"Gemm", {7, ConvertGemm}},
+      {"Identity", {1, ConvertIdentity}},
+      {"Relu", {6, ConvertSameNameUnary}},
+      {"Sigmoid", {6, ConvertSameNameUnary}},
+      {"Tanh", {6, ConvertSameNameUnary}},
+      {"Selu", {6, ConvertSelu}},
       {"Softmax", {1, ConvertSoftmax}},
+      {"Abs", {6, ConvertPlainUnary}},
+      {"Elu", {6, ConvertElu}},
+      {"Exp", {6, ConvertPlainUnary}},
+      {"LeakyRelu", {6, ConvertLeakyRelu}},
+      {"Log", {6, ConvertPlainUnary}},
+      {"Neg", {6, ConvertPlainUnary}},
+      {"Sqrt", {6, ConvertPlainUnary}},
   };
   return *table;
 }

@@ -5,11 +5,9 @@
 //
 // The gradient reads the forward output, not the input, so Relu may run in
 // place (as Caffe2's Relu).
-#include "core/dispatch.h"
-#include "core/parallel.h"
 #include "core/registry.h"
-#include "core/workspace.h"
 #include "ops/kernels/activation_kernels.h"
+#include "ops/unary_op.h"
 
 namespace opgraph {
 namespace {
@@ -17,69 +15,22 @@ namespace {
 // Single-thread cost per float32 element for ParallelFor: a select bound by
 // memory bandwidth, about what Selu's gradient costs (ops/selu_op.cc);
 // doubled for float64.
-constexpr double kReluNsPerElement = 0.1;
-// Split points a multiple of 16 elements keep each thread's output on its
-// own cache lines.
-constexpr int64_t kElementsPerCacheLine = 16;
-
-class ReluOp final : public OperatorBase {
- public:
-  using OperatorBase::OperatorBase;
-  static constexpr int kInputX = 0;
-  static constexpr int kOutputY = 0;
-
-  absl::Status Prepare(const PrepareContext& ctx) override {
-    dtype_ = ctx.input(kInputX).dtype;
-    return absl::OkStatus();
+struct ReluKernel {
+  static constexpr bool kHasAlpha = false;
+  static constexpr double kNsPerElement = 0.1;
+  template <typename T>
+  static void Run(const T* x, T* y, int64_t n, T /*alpha*/) {
+    kernels::Relu(x, y, n);
   }
-
-  absl::Status RunOnDevice() override {
-    return DispatchFloat(dtype_, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      const Tensor& x = Input(kInputX);
-      const T* in = x.template data<T>();
-      T* out = Output(kOutputY)->template mutable_data<T>();
-      ParallelFor(
-          NumThreads(), x.numel(), kReluNsPerElement * (sizeof(T) / 4),
-          [&](int64_t begin, int64_t end) { kernels::Relu(in + begin, out + begin, end - begin); },
-          kElementsPerCacheLine);
-    });
-  }
-
- private:
-  DType dtype_ = DType::kUndefined;
 };
 
-class ReluGradientOp final : public OperatorBase {
- public:
-  using OperatorBase::OperatorBase;
-  static constexpr int kInputY = 0;
-  static constexpr int kInputDY = 1;
-  static constexpr int kOutputDX = 0;
-
-  absl::Status Prepare(const PrepareContext& ctx) override {
-    dtype_ = ctx.input(kInputY).dtype;
-    return absl::OkStatus();
+struct ReluGradKernel {
+  static constexpr bool kHasAlpha = false;
+  static constexpr double kNsPerElement = 0.1;
+  template <typename T>
+  static void Run(const T* y, const T* dy, T* dx, int64_t n, T /*alpha*/) {
+    kernels::ReluGradient(y, dy, dx, n);
   }
-
-  absl::Status RunOnDevice() override {
-    return DispatchFloat(dtype_, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      const Tensor& y = Input(kInputY);
-      const T* yv = y.template data<T>();
-      const T* g = Input(kInputDY).template data<T>();
-      T* out = Output(kOutputDX)->template mutable_data<T>();
-      ParallelFor(
-          NumThreads(), y.numel(), kReluNsPerElement * (sizeof(T) / 4),
-          [&](int64_t begin, int64_t end) {
-            kernels::ReluGradient(yv + begin, g + begin, out + begin, end - begin);
-          },
-          kElementsPerCacheLine);
-    });
-  }
-
- private:
-  DType dtype_ = DType::kUndefined;
 };
 
 class GetReluGradient final : public GradientMakerBase {
@@ -114,8 +65,8 @@ OPERATOR_SCHEMA(ReluGradient)
     .Output(0, "dX", "Gradient with respect to the forward input.")
     .SetDoc("dX = dY where Y > 0, else 0.");
 
-REGISTER_CPU_OPERATOR(Relu, ReluOp);
-REGISTER_CPU_OPERATOR(ReluGradient, ReluGradientOp);
+REGISTER_CPU_OPERATOR(Relu, UnaryElementwiseOp<ReluKernel>);
+REGISTER_CPU_OPERATOR(ReluGradient, UnaryElementwiseGradientOp<ReluGradKernel>);
 REGISTER_GRADIENT(Relu, GetReluGradient);
 SHOULD_NOT_DO_GRADIENT(ReluGradient);
 

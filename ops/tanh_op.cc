@@ -6,81 +6,31 @@
 // The gradient reads the forward output, not the input, so Tanh may run in
 // place (as Caffe2's Tanh). The kernel's accuracy is stated in
 // ops/kernels/activation_kernels.h.
-#include "core/dispatch.h"
-#include "core/parallel.h"
 #include "core/registry.h"
-#include "core/workspace.h"
 #include "ops/kernels/activation_kernels.h"
+#include "ops/unary_op.h"
 
 namespace opgraph {
 namespace {
 
 // Single-thread cost per float32 element for ParallelFor: an expm1 and a
 // division, about what Selu costs (ops/selu_op.cc); doubled for float64.
-constexpr double kTanhNsPerElement = 0.15;
-constexpr double kTanhGradientNsPerElement = 0.1;
-// Split points a multiple of 16 elements keep each thread's output on its
-// own cache lines.
-constexpr int64_t kElementsPerCacheLine = 16;
-
-class TanhOp final : public OperatorBase {
- public:
-  using OperatorBase::OperatorBase;
-  static constexpr int kInputX = 0;
-  static constexpr int kOutputY = 0;
-
-  absl::Status Prepare(const PrepareContext& ctx) override {
-    dtype_ = ctx.input(kInputX).dtype;
-    return absl::OkStatus();
+struct TanhKernel {
+  static constexpr bool kHasAlpha = false;
+  static constexpr double kNsPerElement = 0.15;
+  template <typename T>
+  static void Run(const T* x, T* y, int64_t n, T /*alpha*/) {
+    kernels::Tanh(x, y, n);
   }
-
-  absl::Status RunOnDevice() override {
-    return DispatchFloat(dtype_, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      const Tensor& x = Input(kInputX);
-      const T* in = x.template data<T>();
-      T* out = Output(kOutputY)->template mutable_data<T>();
-      ParallelFor(
-          NumThreads(), x.numel(), kTanhNsPerElement * (sizeof(T) / 4),
-          [&](int64_t begin, int64_t end) { kernels::Tanh(in + begin, out + begin, end - begin); },
-          kElementsPerCacheLine);
-    });
-  }
-
- private:
-  DType dtype_ = DType::kUndefined;
 };
 
-class TanhGradientOp final : public OperatorBase {
- public:
-  using OperatorBase::OperatorBase;
-  static constexpr int kInputY = 0;
-  static constexpr int kInputDY = 1;
-  static constexpr int kOutputDX = 0;
-
-  absl::Status Prepare(const PrepareContext& ctx) override {
-    dtype_ = ctx.input(kInputY).dtype;
-    return absl::OkStatus();
+struct TanhGradKernel {
+  static constexpr bool kHasAlpha = false;
+  static constexpr double kNsPerElement = 0.1;
+  template <typename T>
+  static void Run(const T* y, const T* dy, T* dx, int64_t n, T /*alpha*/) {
+    kernels::TanhGradient(y, dy, dx, n);
   }
-
-  absl::Status RunOnDevice() override {
-    return DispatchFloat(dtype_, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      const Tensor& y = Input(kInputY);
-      const T* yv = y.template data<T>();
-      const T* g = Input(kInputDY).template data<T>();
-      T* out = Output(kOutputDX)->template mutable_data<T>();
-      ParallelFor(
-          NumThreads(), y.numel(), kTanhGradientNsPerElement * (sizeof(T) / 4),
-          [&](int64_t begin, int64_t end) {
-            kernels::TanhGradient(yv + begin, g + begin, out + begin, end - begin);
-          },
-          kElementsPerCacheLine);
-    });
-  }
-
- private:
-  DType dtype_ = DType::kUndefined;
 };
 
 class GetTanhGradient final : public GradientMakerBase {
@@ -115,8 +65,8 @@ OPERATOR_SCHEMA(TanhGradient)
     .Output(0, "dX", "Gradient with respect to the forward input.")
     .SetDoc("dX = dY * (1 - Y^2).");
 
-REGISTER_CPU_OPERATOR(Tanh, TanhOp);
-REGISTER_CPU_OPERATOR(TanhGradient, TanhGradientOp);
+REGISTER_CPU_OPERATOR(Tanh, UnaryElementwiseOp<TanhKernel>);
+REGISTER_CPU_OPERATOR(TanhGradient, UnaryElementwiseGradientOp<TanhGradKernel>);
 REGISTER_GRADIENT(Tanh, GetTanhGradient);
 SHOULD_NOT_DO_GRADIENT(TanhGradient);
 

@@ -46,7 +46,20 @@ TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
                                               "Sigmoid",
                                               "SigmoidGradient",
                                               "Tanh",
-                                              "TanhGradient"};
+                                              "TanhGradient",
+                                              "LeakyRelu",
+                                              "LeakyReluGradient",
+                                              "Elu",
+                                              "EluGradient",
+                                              "Exp",
+                                              "ExpGradient",
+                                              "Log",
+                                              "LogGradient",
+                                              "Sqrt",
+                                              "SqrtGradient",
+                                              "Negative",
+                                              "Abs",
+                                              "AbsGradient"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);

@@ -33,6 +33,8 @@ except ImportError as e:
 
 # The op_types onnx_import/nodes.cc and gemm_node.cc map (docs/ONNX.md).
 SUPPORTED = {"Constant", "Dropout", "Gemm", "Identity", "Relu", "Selu", "Sigmoid", "Softmax", "Tanh"}
+# Element-wise unary nodes (onnx_import/unary_nodes.cc).
+SUPPORTED |= {"Abs", "Elu", "Exp", "LeakyRelu", "Log", "Neg", "Sqrt"}
 
 # Node tests of supported op_types that opgraph refuses on purpose, with why
 # (docs/ONNX.md lists the same). Each was seen to fail with the import's
