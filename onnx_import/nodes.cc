@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "onnx_import/binary_nodes.h"
 #include "onnx_import/import_context.h"
 
 namespace opgraph {
@@ -181,11 +182,19 @@ absl::Status ConvertConstant(const NodeProto& node, NodeAttrs& attrs, ImportCont
 // The node's main registry: op_type -> first opset handled, converter.
 const std::map<std::string, std::pair<int64_t, Converter>>& Converters() {
   static const auto* table = new std::map<std::string, std::pair<int64_t, Converter>>{
-      {"Constant", {1, ConvertConstant}},  {"Dropout", {7, ConvertDropout}},
-      {"Gemm", {7, ConvertGemm}},          {"Identity", {1, ConvertIdentity}},
-      {"Relu", {6, ConvertSameNameUnary}}, {"Sigmoid", {6, ConvertSameNameUnary}},
-      {"Tanh", {6, ConvertSameNameUnary}}, {"Selu", {6, ConvertSelu}},
+      {"Constant", {1, ConvertConstant}},
+      {"Dropout", {7, ConvertDropout}},
+      {"Gemm", {7, ConvertGemm}},
+      {"Identity", {1, ConvertIdentity}},
+      {"Relu", {6, ConvertSameNameUnary}},
+      {"Sigmoid", {6, ConvertSameNameUnary}},
+      {"Tanh", {6, ConvertSameNameUnary}},
+      {"Selu", {6, ConvertSelu}},
       {"Softmax", {1, ConvertSoftmax}},
+      {"Add", {7, ConvertBinaryArithmetic}},
+      {"Sub", {7, ConvertBinaryArithmetic}},
+      {"Mul", {7, ConvertBinaryArithmetic}},
+      {"Div", {7, ConvertBinaryArithmetic}},
   };
   return *table;
 }
