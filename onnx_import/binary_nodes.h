@@ -13,6 +13,10 @@ namespace onnx_import {
 absl::Status ConvertBinaryArithmetic(const onnx::NodeProto& node, NodeAttrs& attrs,
                                      ImportContext& ctx);
 
+// MatMul (opset 1 on: numpy's matmul) to BatchMatMul with broadcast = 1 and
+// dot_as_scalar = 1.
+absl::Status ConvertMatMul(const onnx::NodeProto& node, NodeAttrs& attrs, ImportContext& ctx);
+
 }  // namespace onnx_import
 }  // namespace opgraph
 

@@ -191,10 +191,12 @@ const std::map<std::string, std::pair<int64_t, Converter>>& Converters() {
       {"Tanh", {6, ConvertSameNameUnary}},
       {"Selu", {6, ConvertSelu}},
       {"Softmax", {1, ConvertSoftmax}},
+      // binary_nodes.cc
       {"Add", {7, ConvertBinaryArithmetic}},
       {"Sub", {7, ConvertBinaryArithmetic}},
       {"Mul", {7, ConvertBinaryArithmetic}},
       {"Div", {7, ConvertBinaryArithmetic}},
+      {"MatMul", {1, ConvertMatMul}},
   };
   return *table;
 }

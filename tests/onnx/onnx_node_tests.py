@@ -34,7 +34,7 @@ except ImportError as e:
 # The op_types onnx_import/nodes.cc and gemm_node.cc map (docs/ONNX.md).
 SUPPORTED = {"Constant", "Dropout", "Gemm", "Identity", "Relu", "Selu", "Sigmoid", "Softmax", "Tanh"}
 # The broadcasting binary operators (onnx_import/binary_nodes.cc).
-SUPPORTED |= {"Add", "Div", "Mul", "Sub"}
+SUPPORTED |= {"Add", "Div", "MatMul", "Mul", "Sub"}
 
 # Node tests of supported op_types that opgraph refuses on purpose, with why
 # (docs/ONNX.md lists the same). Each was seen to fail with the import's
