@@ -182,34 +182,30 @@ class BinaryOpImpl final : public OperatorBase {
 };
 
 // Add and Sub's gradients read only the inputs' shapes; Mul's reads A and
-// B; Div's reads B and C (dB = -dC * C / B), as Caffe2's.
-class GetAddGradient final : public GradientMakerBase {
+// B; Div's reads B and C (dB = -dC * C / B), as Caffe2's. When A and B are
+// one blob (Mul(X, X)), its gradient is the sum of both parts: the
+// gradient operator writes the B part to a blob of its own and a Sum adds
+// it in.
+template <BinaryOp kOp>
+class GetBinaryGradient final : public GradientMakerBase {
  public:
   using GradientMakerBase::GradientMakerBase;
   absl::StatusOr<std::vector<OperatorDef>> GetGradientDefs() override {
-    return SingleGradientDef("AddGradient", "", {GO(0), I(0), I(1)}, {GI(0), GI(1)});
+    static constexpr const char* kNames[] = {"AddGradient", "SubGradient", "MulGradient",
+                                             "DivGradient"};
+    const std::string type = kNames[static_cast<int>(kOp)];
+    std::vector<std::string> ins = {GO(0), I(0), I(1)};
+    if (kOp == BinaryOp::kDiv) ins.push_back(O(0));
+    const std::string ga = GI(0), gb = GI(1);
+    std::vector<OperatorDef> ops =
+        SingleGradientDef(type, "", ins, {ga, ga == gb ? gb + "_" + type + "_b" : gb});
+    for (const Argument& arg : def().arg()) *ops[0].add_arg() = arg;
+    if (ga == gb) {
+      ops.push_back(SingleGradientDef("Sum", "", {ga, ops[0].output(1)}, {ga})[0]);
+    }
+    return ops;
   }
-};
-class GetSubGradient final : public GradientMakerBase {
- public:
-  using GradientMakerBase::GradientMakerBase;
-  absl::StatusOr<std::vector<OperatorDef>> GetGradientDefs() override {
-    return SingleGradientDef("SubGradient", "", {GO(0), I(0), I(1)}, {GI(0), GI(1)});
-  }
-};
-class GetMulGradient final : public GradientMakerBase {
- public:
-  using GradientMakerBase::GradientMakerBase;
-  absl::StatusOr<std::vector<OperatorDef>> GetGradientDefs() override {
-    return SingleGradientDef("MulGradient", "", {GO(0), I(0), I(1)}, {GI(0), GI(1)});
-  }
-};
-class GetDivGradient final : public GradientMakerBase {
- public:
-  using GradientMakerBase::GradientMakerBase;
-  absl::StatusOr<std::vector<OperatorDef>> GetGradientDefs() override {
-    return SingleGradientDef("DivGradient", "", {GO(0), I(0), I(1), O(0)}, {GI(0), GI(1)});
-  }
+  bool CopyArguments() const override { return false; }
 };
 
 constexpr char kBroadcastDoc[] =
@@ -260,9 +256,9 @@ REGISTER_CPU_OPERATOR(Add, BinaryOpImpl<BinaryOp::kAdd>);
 REGISTER_CPU_OPERATOR(Sub, BinaryOpImpl<BinaryOp::kSub>);
 REGISTER_CPU_OPERATOR(Mul, BinaryOpImpl<BinaryOp::kMul>);
 REGISTER_CPU_OPERATOR(Div, BinaryOpImpl<BinaryOp::kDiv>);
-REGISTER_GRADIENT(Add, GetAddGradient);
-REGISTER_GRADIENT(Sub, GetSubGradient);
-REGISTER_GRADIENT(Mul, GetMulGradient);
-REGISTER_GRADIENT(Div, GetDivGradient);
+REGISTER_GRADIENT(Add, GetBinaryGradient<BinaryOp::kAdd>);
+REGISTER_GRADIENT(Sub, GetBinaryGradient<BinaryOp::kSub>);
+REGISTER_GRADIENT(Mul, GetBinaryGradient<BinaryOp::kMul>);
+REGISTER_GRADIENT(Div, GetBinaryGradient<BinaryOp::kDiv>);
 
 }  // namespace opgraph

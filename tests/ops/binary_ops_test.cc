@@ -18,6 +18,7 @@
 #include "core/gradient.h"
 #include "core/gradient_checker.h"
 #include "core/registry.h"
+#include "core/workspace.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 
@@ -339,6 +340,33 @@ TEST(BinaryOpsTest, GradientMakers) {
       EXPECT_EQ(g.input(3), "C");
     }
     ASSERT_EQ(g.output_size(), 2);
+  }
+}
+
+// Add(X, X), Sub(X, X), Mul(X, X), Div(X, X): the one input's gradient
+// sums both parts. Golden values by hand with dC = [1, -2] at x = [3, 0.5]:
+// Add 2 dC; Sub 0; Mul 2 x dC; Div dC / x - dC x / x^2 = 0.
+TEST(BinaryOpsTest, GradientOfOneBlobUsedTwice) {
+  const Tensor x = MakeTensor<double>({2}, {3, 0.5});
+  const Tensor dc = MakeTensor<double>({2}, {1, -2});
+  const std::vector<std::pair<std::string, std::vector<double>>> cases = {
+      {"Add", {2, -4}}, {"Sub", {0, 0}}, {"Mul", {6, -2}}, {"Div", {0, 0}}};
+  for (const auto& [op, want] : cases) {
+    SCOPED_TRACE(op);
+    const OperatorDef fwd = MakeOp(op, {"X", "X"}, {"C"});
+    absl::StatusOr<GradientOpsMeta> meta = GetGradientDefs(fwd);
+    ASSERT_TRUE(meta.ok()) << meta.status();
+    NetDef net;
+    *net.add_op() = fwd;
+    for (const OperatorDef& g : meta->ops) *net.add_op() = g;
+    Workspace ws;
+    ASSERT_TRUE(ws.FeedBlob("X", x).ok());
+    ASSERT_TRUE(ws.FeedBlob("C_grad", dc).ok());
+    const absl::Status run = ws.RunNetOnce(net);
+    ASSERT_TRUE(run.ok()) << run;
+    absl::StatusOr<Tensor> dx = ws.FetchBlob("X_grad");
+    ASSERT_TRUE(dx.ok()) << dx.status();
+    EXPECT_EQ(ToVector<double>(*dx), want);
   }
 }
 
