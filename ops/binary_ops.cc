@@ -15,7 +15,8 @@
 // written past that point's check: the divisor is checked before any
 // division).
 //
-// C may be A's blob (or B's) when C has that input's shape, as in Caffe2.
+// C may be A's blob (or B's) when that input is not broadcast (it has C's
+// element count), as in Caffe2.
 //
 // Fast paths (float and double on SIMD kernels, ops/kernels/
 // binary_kernels.h): same shapes, one operand a scalar, one operand a row
@@ -92,11 +93,16 @@ class BinaryOpImpl final : public OperatorBase {
     absl::StatusOr<BroadcastPlan> plan = MakeBroadcastPlan(def(), a.dims, b.dims);
     if (!plan.ok()) return plan.status();
     plan_ = *std::move(plan);
+    // In place, C's element i must be the input's element i: the input
+    // is not broadcast, so it has C's element count (its dims may differ
+    // by dimensions of size 1, e.g. [6] against C's [1, 6]).
     for (int i : {kInputA, kInputB}) {
-      if (def().input(i) == def().output(kOutputC) && ctx.input(i).dims != plan_.out_dims) {
+      const TensorType& in = ctx.input(i);
+      if (def().input(i) == def().output(kOutputC) &&
+          DimsProduct(in.dims, 0, static_cast<int>(in.dims.size())) != plan_.numel) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "C would overwrite input ", i, " (", ctx.input(i).ToString(),
-            ") in place, but C's shape differs: [", absl::StrJoin(plan_.out_dims, ", "), "]"));
+            "C would overwrite input ", i, " (", in.ToString(), ") in place, but C has ",
+            plan_.numel, " elements: [", absl::StrJoin(plan_.out_dims, ", "), "]"));
       }
     }
     dtype_ = a.dtype;

@@ -282,6 +282,12 @@ TEST(BinaryOpsTest, InPlaceWhenShapesAllow) {
             {MakeTensor<float>({2}, {10, 20}), MakeTensor<float>({2, 2}, {1, 2, 3, 4})});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(ToVector<float>((*r)[0]), (std::vector<float>{9, 18, 7, 16}));
+  // C over A when A differs from C only by a leading 1: allowed.
+  r = RunOp(MakeOp("Mul", {"A", "B"}, {"A"}),
+            {MakeTensor<float>({2}, {3, 4}), MakeTensor<float>({1, 2}, {10, 100})});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)[0].dims(), (Dims{1, 2}));
+  EXPECT_EQ(ToVector<float>((*r)[0]), (std::vector<float>{30, 400}));
   // C over A when A is the smaller one: refused.
   const absl::Status s =
       CreateStatus(MakeOp("Mul", {"A", "B"}, {"A"}),
