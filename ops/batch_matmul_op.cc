@@ -19,9 +19,10 @@
 // each element is a sum of K products accumulated in T, within
 // (K + 2) eps sum |a b|.
 //
-// Gradient (broadcast = 0, as Caffe2, which has none for broadcast = 1):
-// two BatchMatMuls, dA = dY op(B)^T and dB = op(A)^T dY arranged for the
-// transposes.
+// Gradient: with broadcast = 0, two BatchMatMuls as Caffe2's, dA = dY
+// op(B)^T and dB = op(A)^T dY arranged for the transposes; with
+// broadcast = 1 (for which Caffe2 has none) BatchMatMulGradient, which also
+// sums over the batches an input was broadcast to.
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -154,13 +155,90 @@ class BatchMatMulOp final : public OperatorBase {
   DType dtype_ = DType::kUndefined;
 };
 
+// BatchMatMulGradient(A, B, dY) -> dA, dB for broadcast = 1: per output
+// batch, dA's batch += dY op(B)^T and dB's batch += op(A)^T dY (arranged
+// for the transposes), so batches that were broadcast add up. A 1-D A is
+// the row [1, K] and a 1-D B the column [K, 1], which are the same memory.
+class BatchMatMulGradientOp final : public OperatorBase {
+ public:
+  using OperatorBase::OperatorBase;
+
+  absl::Status Prepare(const PrepareContext& ctx) override {
+    absl::StatusOr<MatMulShape> s = ComputeMatMulShape(def(), ctx.input(0), ctx.input(1));
+    if (!s.ok()) return s.status();
+    s_ = *std::move(s);
+    if (ctx.input(2).dims != s_.out_dims || ctx.input(2).dtype != ctx.input(0).dtype) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("dY is ", ctx.input(2).ToString(), ", expected ",
+                       TensorType{ctx.input(0).dtype, s_.out_dims}.ToString()));
+    }
+    dtype_ = ctx.input(0).dtype;
+    return absl::OkStatus();
+  }
+
+  absl::Status RunOnDevice() override {
+    return DispatchFloat(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* a = Input(0).template data<T>();
+      const T* b = Input(1).template data<T>();
+      const T* dy = Input(2).template data<T>();
+      T* da = Output(0)->template mutable_data<T>();
+      T* db = Output(1)->template mutable_data<T>();
+      std::fill(da, da + Output(0)->numel(), T(0));
+      std::fill(db, db + Output(1)->numel(), T(0));
+      const bool ta = s_.trans_a, tb = s_.trans_b;
+      const int64_t m = s_.m, n = s_.n, k = s_.k;
+      const int threads = NumThreads();
+      auto ld = [](int64_t v) { return std::max<int64_t>(1, v); };
+      ForEachRun(s_.batch, 0, OuterRows(s_.batch),
+                 [&](int64_t yo, int64_t ao, int64_t bo, int64_t as, int64_t bs, int64_t len) {
+                   for (int64_t j = 0; j < len; ++j) {
+                     const T* aj = a + (ao + j * as) * m * k;
+                     const T* bj = b + (bo + j * bs) * k * n;
+                     const T* gj = dy + (yo + j) * m * n;
+                     T* daj = da + (ao + j * as) * m * k;
+                     T* dbj = db + (bo + j * bs) * k * n;
+                     if (!ta) {  // dA [M, K] += dY op(B)^T
+                       kernels::Gemm<T>(false, !tb, m, k, n, T(1), gj, ld(n), bj, ld(tb ? k : n),
+                                        T(1), daj, ld(k), threads);
+                     } else {  // dA [K, M] += op(B) dY^T
+                       kernels::Gemm<T>(tb, true, k, m, n, T(1), bj, ld(tb ? k : n), gj, ld(n),
+                                        T(1), daj, ld(m), threads);
+                     }
+                     if (!tb) {  // dB [K, N] += op(A)^T dY
+                       kernels::Gemm<T>(!ta, false, k, n, m, T(1), aj, ld(ta ? m : k), gj, ld(n),
+                                        T(1), dbj, ld(n), threads);
+                     } else {  // dB [N, K] += dY^T op(A)
+                       kernels::Gemm<T>(true, ta, n, k, m, T(1), gj, ld(n), aj, ld(ta ? m : k),
+                                        T(1), dbj, ld(k), threads);
+                     }
+                   }
+                 });
+    });
+  }
+
+ private:
+  MatMulShape s_;
+  DType dtype_ = DType::kUndefined;
+};
+
+absl::StatusOr<std::vector<TensorType>> InferBatchMatMulGradient(const OperatorDef& def,
+                                                                 absl::Span<const TensorType> in) {
+  absl::StatusOr<MatMulShape> s = ComputeMatMulShape(def, in[0], in[1]);
+  if (!s.ok()) return s.status();
+  return std::vector<TensorType>{in[0], in[1]};
+}
+
 class GetBatchMatMulGradient final : public GradientMakerBase {
  public:
   using GradientMakerBase::GradientMakerBase;
   absl::StatusOr<std::vector<OperatorDef>> GetGradientDefs() override {
     if (IntArgOr(def(), "broadcast", 0) != 0) {
-      return absl::UnimplementedError(
-          "BatchMatMul has no gradient with broadcast=1 (as in Caffe2); use broadcast=0");
+      // Caffe2 has none; opgraph sums over broadcast batches.
+      std::vector<OperatorDef> ops =
+          SingleGradientDef("BatchMatMulGradient", "", {I(0), I(1), GO(0)}, {GI(0), GI(1)});
+      for (const Argument& arg : def().arg()) *ops[0].add_arg() = arg;
+      return ops;
     }
     const bool ta = IntArgOr(def(), "trans_a", 0) != 0;
     const bool tb = IntArgOr(def(), "trans_b", 0) != 0;
@@ -220,9 +298,27 @@ OPERATOR_SCHEMA(BatchMatMul)
     .Output(0, "Y", "op(A) op(B) per batch: batch dims + [M, N].")
     .SetDoc(
         "Batched matrix product (Caffe2 BatchMatMul); with broadcast=1 numpy's matmul, as "
-        "ONNX's MatMul. Runs on OpenBLAS. Gradient only with broadcast=0.");
+        "ONNX's MatMul. Runs on OpenBLAS.");
+
+OPERATOR_SCHEMA(BatchMatMulGradient)
+    .NumInputs(3)
+    .NumOutputs(2)
+    .AllowedTypes({DType::kFloat32, DType::kFloat64})
+    .Arg("trans_a", 0, "The forward operator's trans_a.")
+    .Arg("trans_b", 0, "The forward operator's trans_b.")
+    .Arg("broadcast", 1, "The forward operator's broadcast.")
+    .Arg("dot_as_scalar", 0, "The forward operator's dot_as_scalar.")
+    .TensorInference(InferBatchMatMulGradient)
+    .Input(0, "A", "Forward input A.")
+    .Input(1, "B", "Forward input B.")
+    .Input(2, "dY", "Gradient of Y.")
+    .Output(0, "dA", "Gradient of A (summed over the batches A was broadcast to).")
+    .Output(1, "dB", "Gradient of B (summed over the batches B was broadcast to).")
+    .SetDoc("Gradient of BatchMatMul with broadcast=1 (numpy matmul).");
 
 REGISTER_CPU_OPERATOR(BatchMatMul, BatchMatMulOp);
+REGISTER_CPU_OPERATOR(BatchMatMulGradient, BatchMatMulGradientOp);
+SHOULD_NOT_DO_GRADIENT(BatchMatMulGradient);
 REGISTER_GRADIENT(BatchMatMul, GetBatchMatMulGradient);
 
 }  // namespace opgraph

@@ -204,11 +204,30 @@ TEST(BatchMatMulOpTest, GradientsAgainstFiniteDifferences) {
   }
 }
 
-TEST(BatchMatMulOpTest, NoGradientWithBroadcast) {
-  absl::StatusOr<GradientOpsMeta> meta =
-      GetGradientDefs(MakeOp("BatchMatMul", {"A", "B"}, {"Y"}, {IntArg("broadcast", 1)}));
-  ASSERT_FALSE(meta.ok());
-  EXPECT_TRUE(Contains(meta.status(), "broadcast=1")) << meta.status();
+TEST(BatchMatMulOpTest, BroadcastGradientsAgainstFiniteDifferences) {
+  Rng rng(25);
+  struct Case {
+    Dims a, b;
+    bool ta, tb;
+  };
+  for (const Case& c : std::vector<Case>{{{3, 4}, {4}, false, false},
+                                         {{4}, {4, 5}, false, false},
+                                         {{4}, {4}, false, false},
+                                         {{4}, {2, 4, 5}, false, false},
+                                         {{2, 1, 3, 4}, {5, 4, 2}, false, false},
+                                         {{3, 4}, {2, 4, 5}, false, false},
+                                         {{2, 4, 3}, {1, 6, 4}, true, true},
+                                         {{1, 4, 3}, {2, 4, 2}, true, false},
+                                         {{2, 3, 4}, {2, 1, 4}, false, true}}) {
+    SCOPED_TRACE(::testing::Message() << ::testing::PrintToString(c.a) << " x "
+                                      << ::testing::PrintToString(c.b) << " " << c.ta << c.tb);
+    absl::StatusOr<GradientCheckResult> r = CheckGradient(
+        MakeOp("BatchMatMul", {"A", "B"}, {"Y"},
+               {IntArg("broadcast", 1), IntArg("trans_a", c.ta), IntArg("trans_b", c.tb)}),
+        {RandomTensor<double>(c.a, rng, -1, 1), RandomTensor<double>(c.b, rng, -1, 1)});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_TRUE(GradientWithinTolerance(*r).ok()) << r->Summary();
+  }
 }
 
 }  // namespace
