@@ -1,4 +1,5 @@
-// ONNX Gemm, Y = alpha * A' B' + beta * C, as Caffe2's FC, Y = X W^T + b.
+// ONNX Gemm, Y = alpha * A' B' + beta * C: as Caffe2's FC, Y = X W^T + b,
+// where that folds, else as opgraph's general Gemm operator (ops/gemm_op.cc).
 //
 // FC takes W as [N, K] and a bias b of [N]. Gemm with transA = 0 maps onto
 // it when
@@ -8,8 +9,10 @@
 //   - C is absent (b = 0), or a constant that does not vary along rows
 //     (shape [], [1], [N], [1, N]; b = beta * C broadcast to [N]), or a
 //     1-D input when beta = 1.
-// Anything else (transA = 1, a C that varies along rows, a non-constant B
-// that would need transposing) is refused until opgraph has a general Gemm.
+// Everything else (transA = 1, a C that varies along rows, a non-constant B
+// that would need transposing or scaling, no C with a non-constant B) maps
+// to the Gemm operator with alpha, beta, trans_a and trans_b, which
+// broadcasts C to [M, N] itself.
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +56,26 @@ absl::StatusOr<Tensor> MakeBias(const Tensor& c, int64_t n, float beta) {
 
 bool IsFloat(DType d) { return d == DType::kFloat32 || d == DType::kFloat64; }
 
+// Whether the FC mapping above applies. A constant B or C of a type FC
+// cannot take counts as foldable, so that the FC path reports it.
+bool FoldsToFc(const ImportContext& ctx, const std::string& b, const std::string& c, float alpha,
+               float beta, int64_t trans_a, int64_t trans_b) {
+  if (trans_a != 0) return false;
+  const Tensor* bv = ctx.Constant(b);
+  if (bv != nullptr && (bv->ndim() != 2 || !IsFloat(bv->dtype()))) return true;
+  const int64_t n = bv != nullptr ? bv->dim(trans_b != 0 ? 0 : 1) : -1;
+  if ((trans_b == 0 || alpha != 1.0f) && bv == nullptr) return false;
+  if (c.empty() || beta == 0.0f) return n >= 0;
+  const Tensor* cv = ctx.Constant(c);
+  if (cv == nullptr) return beta == 1.0f && ctx.Rank(c) == 1;
+  if (!IsFloat(cv->dtype()) || (bv != nullptr && cv->dtype() != bv->dtype())) return true;
+  const std::vector<int64_t>& d = cv->dims();
+  const bool row = d.size() <= 1 || (d.size() == 2 && d[0] == 1);
+  const int64_t c_n = cv->numel();
+  if (!row || (n >= 0 && c_n != 1 && c_n != n)) return false;
+  return !(n < 0 && c_n == 1);
+}
+
 }  // namespace
 
 absl::Status ConvertGemm(const onnx::NodeProto& node, NodeAttrs& attrs, ImportContext& ctx) {
@@ -68,17 +91,22 @@ absl::Status ConvertGemm(const onnx::NodeProto& node, NodeAttrs& attrs, ImportCo
   OPGRAPH_ASSIGN_OR_RETURN(float beta, attrs.Float("beta", 1.0f));
   OPGRAPH_ASSIGN_OR_RETURN(int64_t trans_a, attrs.Int("transA", 0));
   OPGRAPH_ASSIGN_OR_RETURN(int64_t trans_b, attrs.Int("transB", 0));
-  if (trans_a != 0) {
-    return absl::UnimplementedError(
-        "transA = 1 is not supported (Gemm maps to FC, whose X is "
-        "not transposed)");
-  }
   const std::string& a = node.input(0);
   const std::string& b = node.input(1);
   const std::string c = node.input_size() > 2 ? node.input(2) : std::string();
   if (ctx.Rank(a) >= 0 && ctx.Rank(a) != 2) {
     return absl::InvalidArgumentError(
         absl::StrCat("A '", a, "' has rank ", ctx.Rank(a), "; Gemm needs a matrix"));
+  }
+  if (!FoldsToFc(ctx, b, c, alpha, beta, trans_a, trans_b)) {
+    std::vector<std::string> inputs = {a, b};
+    if (!c.empty()) inputs.push_back(c);
+    OperatorDef* op = ctx.AddOp("Gemm", inputs, {node.output(0)}, node.name(), 2);
+    AddFloatArg(op, "alpha", alpha);
+    AddFloatArg(op, "beta", beta);
+    AddIntArg(op, "trans_a", trans_a != 0 ? 1 : 0);
+    AddIntArg(op, "trans_b", trans_b != 0 ? 1 : 0);
+    return absl::OkStatus();
   }
 
   // W, and N when known.

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "onnx_import/binary_nodes.h"
 #include "onnx_import/import_context.h"
 #include "onnx_import/unary_nodes.h"
 
@@ -198,6 +199,12 @@ const std::map<std::string, std::pair<int64_t, Converter>>& Converters() {
       {"Log", {6, ConvertPlainUnary}},
       {"Neg", {6, ConvertPlainUnary}},
       {"Sqrt", {6, ConvertPlainUnary}},
+      // binary_nodes.cc
+      {"Add", {7, ConvertBinaryArithmetic}},
+      {"Sub", {7, ConvertBinaryArithmetic}},
+      {"Mul", {7, ConvertBinaryArithmetic}},
+      {"Div", {7, ConvertBinaryArithmetic}},
+      {"MatMul", {1, ConvertMatMul}},
   };
   return *table;
 }

@@ -35,26 +35,18 @@ except ImportError as e:
 SUPPORTED = {"Constant", "Dropout", "Gemm", "Identity", "Relu", "Selu", "Sigmoid", "Softmax", "Tanh"}
 # Element-wise unary nodes (onnx_import/unary_nodes.cc).
 SUPPORTED |= {"Abs", "Elu", "Exp", "LeakyRelu", "Log", "Neg", "Sqrt"}
+# The broadcasting binary operators (onnx_import/binary_nodes.cc).
+SUPPORTED |= {"Add", "Div", "MatMul", "Mul", "Sub"}
 
 # Node tests of supported op_types that opgraph refuses on purpose, with why
 # (docs/ONNX.md lists the same). Each was seen to fail with the import's
 # refusal, never with a wrong result.
-GEMM_B_INPUT = ("Gemm whose B is a graph input and needs transposing (transB = 0) or "
-                "scaling (alpha != 1): FC takes W as [N, K]; no general Gemm operator yet")
 EXCLUDED = {
-    # Gemm maps to FC.
-    "test_gemm_transposeA": "Gemm with transA = 1 (FC never transposes X)",
-    "test_gemm_all_attributes": "Gemm with transA = 1 (FC never transposes X)",
-    "test_gemm_alpha": GEMM_B_INPUT,
-    "test_gemm_beta": GEMM_B_INPUT,
-    "test_gemm_default_matrix_bias": GEMM_B_INPUT,
-    "test_gemm_default_no_bias": GEMM_B_INPUT,
-    "test_gemm_default_scalar_bias": GEMM_B_INPUT,
-    "test_gemm_default_single_elem_vector_bias": GEMM_B_INPUT,
-    "test_gemm_default_vector_bias": GEMM_B_INPUT,
-    "test_gemm_default_zero_bias": GEMM_B_INPUT,
-    "test_gemm_transposeB": ("Gemm whose C is a graph input of shape [M, N]: FC's bias is "
-                             "one row"),
+    # opgraph's Add, Sub, Mul, Div take float32, float64, int32 and int64.
+    "test_add_uint8": "uint8 operands (Add takes float32, float64, int32, int64)",
+    "test_sub_uint8": "uint8 operands (Sub takes float32, float64, int32, int64)",
+    "test_mul_uint8": "uint8 operands (Mul takes float32, float64, int32, int64)",
+    "test_div_uint8": "uint8 operands (Div takes float32, float64, int32, int64)",
     # Dropout runs for inference only, without its mask output.
     "test_dropout_default_mask": "Dropout's mask output",
     "test_dropout_default_mask_ratio": "Dropout's mask output",

@@ -192,34 +192,74 @@ TEST(OnnxImportTest, GemmWithoutCGetsAZeroBias) {
   EXPECT_THAT(ToVector<float>(out->at("y")), ElementsAre(4, 6));
 }
 
-TEST(OnnxImportTest, GemmRefusalsNameTheNode) {
+// Gemm nodes FC cannot take map to the Gemm operator (golden values by
+// hand, exact in float32).
+TEST(OnnxImportTest, GemmOutsideFcMapsToTheGemmOperator) {
   {
+    // B is a graph input with transB = 0: y = a B.
     OnnxModelBuilder b(13);
     b.Input("a", {2, 2}).Input("B", {2, 2}).Output("y");
     b.Node("Gemm", {"a", "B"}, {"y"}, "g0");
-    EXPECT_THAT(b.Import(), StatusIs(absl::StatusCode::kUnimplemented,
-                                     AllOf(HasSubstr("node #0 'g0' (op_type Gemm, domain '', "
-                                                     "opset 13)"),
-                                           HasSubstr("B 'B' is not a constant"))));
+    absl::StatusOr<ImportedModel> m = b.Import();
+    ASSERT_THAT(m, IsOk());
+    ASSERT_EQ(m->predict_net.op_size(), 1);
+    EXPECT_EQ(m->predict_net.op(0).type(), "Gemm");
+    auto out = RunImported(*m, {{"a", MakeTensor<float>({2, 2}, {1, 2, 3, 4})},
+                                {"B", MakeTensor<float>({2, 2}, {5, 6, 7, 8})}});
+    ASSERT_THAT(out, IsOk());
+    EXPECT_THAT(ToVector<float>(out->at("y")), ElementsAre(19, 22, 43, 50));
   }
   {
+    // transA = 1: y = a^T B.
     OnnxModelBuilder b(13);
     b.Input("a", {2, 2}).Output("y");
     b.FloatInit("B", {2, 2}, {1, 2, 3, 4});
     IntAttr(b.Node("Gemm", {"a", "B"}, {"y"}, "g1"), "transA", 1);
-    EXPECT_THAT(b.Import(), StatusIs(absl::StatusCode::kUnimplemented,
-                                     AllOf(HasSubstr("'g1'"), HasSubstr("transA = 1"))));
+    absl::StatusOr<ImportedModel> m = b.Import();
+    ASSERT_THAT(m, IsOk());
+    EXPECT_EQ(m->predict_net.op(0).type(), "Gemm");
+    auto out = RunImported(*m, {{"a", MakeTensor<float>({2, 2}, {1, 2, 3, 4})}});
+    ASSERT_THAT(out, IsOk());
+    EXPECT_THAT(ToVector<float>(out->at("y")), ElementsAre(10, 14, 14, 20));
   }
   {
-    // C that varies along rows.
+    // C that varies along rows, transB = 1: y = a B^T + C.
     OnnxModelBuilder b(13);
     b.Input("a", {2, 2}).Output("y");
     b.FloatInit("B", {2, 2}, {1, 2, 3, 4});
     b.FloatInit("C", {2, 2}, {1, 2, 3, 4});
     IntAttr(b.Node("Gemm", {"a", "B", "C"}, {"y"}, "g2"), "transB", 1);
-    EXPECT_THAT(b.Import(), StatusIs(absl::StatusCode::kUnimplemented,
-                                     AllOf(HasSubstr("'g2'"), HasSubstr("C 'C' of shape [2, 2]"))));
+    absl::StatusOr<ImportedModel> m = b.Import();
+    ASSERT_THAT(m, IsOk());
+    EXPECT_EQ(m->predict_net.op(0).type(), "Gemm");
+    auto out = RunImported(*m, {{"a", MakeTensor<float>({2, 2}, {1, 1, 0, 1})}});
+    ASSERT_THAT(out, IsOk());
+    EXPECT_THAT(ToVector<float>(out->at("y")), ElementsAre(4, 9, 5, 8));
   }
+}
+
+// Add, Sub, Mul, Div with numpy broadcasting, and MatMul of a vector by a
+// batch of matrices (golden values by hand, exact in float32).
+TEST(OnnxImportTest, BinaryNodesAndMatMul) {
+  OnnxModelBuilder b(14);
+  b.Input("x", {2, 2}).Input("v", {2}).Output("y").Output("z").Output("w");
+  b.Node("Add", {"x", "v"}, {"s"}, "add");
+  b.Node("Mul", {"s", "v"}, {"y"}, "mul");
+  b.Node("MatMul", {"v", "x"}, {"z"}, "mm");
+  b.Node("MatMul", {"v", "v"}, {"w"}, "dot");
+  absl::StatusOr<ImportedModel> m = b.Import();
+  ASSERT_THAT(m, IsOk());
+  auto out = RunImported(*m, {{"x", MakeTensor<float>({2, 2}, {1, 2, 3, 4})},
+                              {"v", MakeTensor<float>({2}, {10, 20})}});
+  ASSERT_THAT(out, IsOk());
+  // (x + v) * v = [[11, 22], [13, 24]] * [10, 20].
+  EXPECT_THAT(ToVector<float>(out->at("y")), ElementsAre(110, 440, 130, 480));
+  // [10, 20] x [[1, 2], [3, 4]] = [70, 100], shape [2].
+  EXPECT_EQ(out->at("z").dims(), std::vector<int64_t>{2});
+  EXPECT_THAT(ToVector<float>(out->at("z")), ElementsAre(70, 100));
+  // The dot product is 0-D, as numpy's.
+  EXPECT_TRUE(out->at("w").dims().empty());
+  EXPECT_THAT(ToVector<float>(out->at("w")), ElementsAre(500));
 }
 
 // Opset 11 Softmax is Caffe2's: [2, 2, 3] at axis 1 is two rows of six.
