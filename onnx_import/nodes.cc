@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "onnx_import/import_context.h"
+#include "onnx_import/shape_nodes.h"
 
 namespace opgraph {
 namespace onnx_import {
@@ -80,8 +81,7 @@ absl::Status ConvertDropout(const NodeProto& node, NodeAttrs& attrs, ImportConte
     OPGRAPH_RETURN_IF_ERROR(attrs.Float("ratio", 0.5f).status());
   }
   if (node.output_size() > 1 && !node.output(1).empty()) {
-    return absl::UnimplementedError(absl::StrCat("the mask output '", node.output(1),
-                                                 "' is not supported (only the data output is)"));
+    return ConvertDropoutWithMask(node, ctx);
   }
   return ConvertCopy(node, ctx);
 }
@@ -181,11 +181,21 @@ absl::Status ConvertConstant(const NodeProto& node, NodeAttrs& attrs, ImportCont
 // The node's main registry: op_type -> first opset handled, converter.
 const std::map<std::string, std::pair<int64_t, Converter>>& Converters() {
   static const auto* table = new std::map<std::string, std::pair<int64_t, Converter>>{
-      {"Constant", {1, ConvertConstant}},  {"Dropout", {7, ConvertDropout}},
-      {"Gemm", {7, ConvertGemm}},          {"Identity", {1, ConvertIdentity}},
-      {"Relu", {6, ConvertSameNameUnary}}, {"Sigmoid", {6, ConvertSameNameUnary}},
-      {"Tanh", {6, ConvertSameNameUnary}}, {"Selu", {6, ConvertSelu}},
+      {"Constant", {1, ConvertConstant}},
+      {"Dropout", {7, ConvertDropout}},
+      {"Gemm", {7, ConvertGemm}},
+      {"Identity", {1, ConvertIdentity}},
+      {"Relu", {6, ConvertSameNameUnary}},
+      {"Sigmoid", {6, ConvertSameNameUnary}},
+      {"Tanh", {6, ConvertSameNameUnary}},
+      {"Selu", {6, ConvertSelu}},
       {"Softmax", {1, ConvertSoftmax}},
+      {"Flatten", {1, ConvertFlatten}},
+      {"Reshape", {5, ConvertReshape}},
+      {"Transpose", {1, ConvertTranspose}},
+      {"Concat", {4, ConvertConcat}},
+      {"Cast", {6, ConvertCast}},
+      {"LogSoftmax", {1, ConvertLogSoftmax}},
   };
   return *table;
 }
