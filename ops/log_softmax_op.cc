@@ -74,8 +74,7 @@ class LogSoftmaxOp final : public OperatorBase {
       if (block == 0) return;
       const double cost = kForwardNsPerElement * static_cast<double>(block) * (sizeof(T) / 4);
       ParallelFor(NumThreads(), s.outer, cost, [&](int64_t begin, int64_t end) {
-        kernels::LogSoftmaxStrided(x + begin * block, y + begin * block, end - begin, s.d,
-                                   s.inner);
+        kernels::LogSoftmaxStrided(x + begin * block, y + begin * block, end - begin, s.d, s.inner);
       });
     });
   }

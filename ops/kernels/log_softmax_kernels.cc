@@ -175,8 +175,8 @@ void LogSoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d, int
   if (Empty(outer, d, inner)) return;
   HWY_DYNAMIC_DISPATCH(LogSoftmaxF64)(x, y, U(outer), U(d), U(inner));
 }
-void LogSoftmaxGradientStrided(const float* y, const float* dy, float* dx, int64_t outer,
-                               int64_t d, int64_t inner) {
+void LogSoftmaxGradientStrided(const float* y, const float* dy, float* dx, int64_t outer, int64_t d,
+                               int64_t inner) {
   if (Empty(outer, d, inner)) return;
   HWY_DYNAMIC_DISPATCH(LogSoftmaxGradF32)(y, dy, dx, U(outer), U(d), U(inner));
 }

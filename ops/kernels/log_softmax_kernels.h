@@ -27,8 +27,8 @@ namespace kernels {
 
 void LogSoftmaxStrided(const float* x, float* y, int64_t outer, int64_t d, int64_t inner);
 void LogSoftmaxStrided(const double* x, double* y, int64_t outer, int64_t d, int64_t inner);
-void LogSoftmaxGradientStrided(const float* y, const float* dy, float* dx, int64_t outer,
-                               int64_t d, int64_t inner);
+void LogSoftmaxGradientStrided(const float* y, const float* dy, float* dx, int64_t outer, int64_t d,
+                               int64_t inner);
 void LogSoftmaxGradientStrided(const double* y, const double* dy, double* dx, int64_t outer,
                                int64_t d, int64_t inner);
 

@@ -46,7 +46,21 @@ TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
                                               "Sigmoid",
                                               "SigmoidGradient",
                                               "Tanh",
-                                              "TanhGradient"};
+                                              "TanhGradient",
+                                              "Flatten",
+                                              "ResizeLike",
+                                              "Reshape",
+                                              "Transpose",
+                                              "Concat",
+                                              "ConcatGradient",
+                                              "Split",
+                                              "Cast",
+                                              "Dropout",
+                                              "DropoutGrad",
+                                              "LogSoftmax",
+                                              "LogSoftmaxGradient",
+                                              "LogSoftmaxAlongAxis",
+                                              "LogSoftmaxAlongAxisGradient"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);
