@@ -95,7 +95,7 @@ absl::StatusOr<NetDef> FuseFCSelu(const NetDef& net, const PassContext& ctx,
   // The pass needs no shapes, but a net it cannot type is reported, as by
   // the other passes, rather than rewritten.
   absl::StatusOr<std::vector<std::vector<TensorType>>> types =
-      InputTypesPerOp(net, ctx.input_types);
+      InputTypesPerOp(net, ctx.input_types, ctx.constants);
   if (!types.ok()) return types.status();
   const std::set<std::string> keep = KeptBlobs(net, ctx);
   std::map<int, int> fc_of;  // fused Selu index -> its FC index

@@ -67,14 +67,6 @@ for _t in ("BFLOAT16_to_FLOAT", "DOUBLE_to_FLOAT16", "FLOAT16_to_DOUBLE", "FLOAT
            "FLOAT_to_BFLOAT16", "FLOAT_to_FLOAT16", "FLOAT_to_STRING", "STRING_to_FLOAT"):
     EXCLUDED["test_cast_" + _t] = "Cast to or from float16, bfloat16 or string (no such DType)"
     EXCLUDED["test_castlike_%s_expanded" % _t] = EXCLUDED["test_cast_" + _t]
-# Reshape whose shape is a graph input: the net computes the shape from a
-# value, which the graph passes' type inference (run before any value is
-# known) cannot see; with the shape as an initializer or Constant it runs.
-RESHAPE_SHAPE_INPUT = ("Reshape whose shape is a graph input: graph passes infer types "
-                       "without input values (an initializer or Constant shape is supported)")
-for _t in ("extended_dims", "negative_dim", "negative_extended_dims", "one_dim", "reduced_dims",
-           "reordered_all_dims", "reordered_last_dims", "zero_and_negative_dim", "zero_dim"):
-    EXCLUDED["test_reshape_" + _t] = RESHAPE_SHAPE_INPUT
 EXCLUDED["test_reshape_allowzero_reordered"] = (
     "Reshape with allowzero = 1 and a 0 in the shape: opgraph's Reshape copies the input dim "
     "for a 0, as Caffe2's")

@@ -6,6 +6,8 @@
 
 #include "core/gradient.h"
 #include "core/gradient_checker.h"
+#include "core/memory_plan.h"
+#include "core/optimize.h"
 #include "core/workspace.h"
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
@@ -82,6 +84,36 @@ TEST(ReshapeOpTest, ShapeComputedByTheNetIsRefusedAtCreation) {
   absl::Status s = ws.CreateNet(net).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_TRUE(testing::Contains(s, "must be constant")) << s;
+}
+
+// Graph passes and the memory plan infer types before the net is created;
+// given the workspace's constants they see a fed shape's value too.
+TEST(ReshapeOpTest, PassesAndMemoryPlanReadAFedShape) {
+  Workspace ws;
+  ASSERT_TRUE(ws.FeedBlob("X", Iota({2, 3})).ok());
+  ASSERT_TRUE(ws.FeedBlob("S", MakeTensor<int64_t>({1}, {-1})).ok());
+  NetDef net;
+  net.set_name("n");
+  *net.add_op() = MakeOp("Reshape", {"X", "S"}, {"Y"});
+  *net.add_op() = MakeOp("Relu", {"Y"}, {"Z"});
+  net.add_external_output("Z");
+  OptimizeOptions o;
+  o.input_types = ws.BlobTypes();
+  absl::Status without = OptimizeNet(net, o).status();
+  EXPECT_TRUE(testing::Contains(without, "must be constant")) << without;
+  o.constants = MakeConstantLookup(ws, net);
+  absl::StatusOr<OptimizeResult> r = OptimizeNet(net, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  MemoryPlanOptions m;
+  m.constants = MakeConstantLookup(ws, net);
+  absl::StatusOr<MemoryPlan> plan = PlanMemory(r->net, ws.BlobTypes(), m);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_TRUE(ws.CreateNet(plan->net).ok());
+  ASSERT_TRUE(ws.RunNet("n").ok());
+  const Tensor* z = ws.GetBlob("Z");
+  ASSERT_NE(z, nullptr);
+  EXPECT_EQ(z->dims(), (std::vector<int64_t>{6}));
+  EXPECT_EQ(ToVector<float>(*z), (std::vector<float>{0, 1, 2, 3, 4, 5}));
 }
 
 TEST(ReshapeOpTest, Refusals) {
