@@ -15,6 +15,7 @@
 //     forward inputs' types.
 // All element types; elements are moved as bytes. Every operator here is
 // one loop over the outer dims copying one contiguous chunk per part.
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -331,7 +332,7 @@ void SharedArgs(OpSchema& s) {
 }  // namespace
 
 OPERATOR_SCHEMA(Concat)
-    .NumInputs(1, 1 << 20)
+    .NumInputs(1, INT32_MAX)
     .NumOutputs(1, 2)
     .TensorInference(InferConcat)
     .Apply(SharedArgs)
@@ -344,7 +345,7 @@ OPERATOR_SCHEMA(Concat)
 
 OPERATOR_SCHEMA(Split)
     .NumInputs(1, 2)
-    .NumOutputs(1, 1 << 20)
+    .NumOutputs(1, INT32_MAX)
     .ValueDependentInference(InferSplit)
     .Apply(SharedArgs)
     .Arg("split", ArgKind::kInts, "Each output's extent along axis (or give input 1).")
@@ -356,8 +357,8 @@ OPERATOR_SCHEMA(Split)
         "are given (Caffe2 Split).");
 
 OPERATOR_SCHEMA(ConcatGradient)
-    .NumInputs(2, 1 << 20)
-    .NumOutputs(1, 1 << 20)
+    .NumInputs(2, INT32_MAX)
+    .NumOutputs(1, INT32_MAX)
     .TensorInference(InferConcatGradient)
     .Apply(SharedArgs)
     .Input(0, "dY", "Gradient of Concat's concat_result.")
