@@ -51,6 +51,9 @@ struct PassContext {
   // Blobs whose final values must be kept besides the net's external
   // outputs, which a pass keeps in any case.
   std::set<std::string> protected_blobs;
+  // Values of blobs the net reads and never writes, for value-dependent
+  // inference (a Reshape shape fed as an input); nullptr: none known.
+  ConstantLookup constants;
 };
 
 using PassFunction = std::function<absl::StatusOr<NetDef>(const NetDef& net, const PassContext& ctx,

@@ -7,32 +7,11 @@
 
 namespace opgraph {
 
-absl::StatusOr<std::vector<std::vector<TensorType>>> InputTypesPerOp(const NetDef& net,
-                                                                     const TypeMap& inputs) {
-  // InferNetTypes reports a missing blob or a bad operator with the net's
-  // context; after it succeeds, the walk below cannot fail.
-  absl::StatusOr<TypeMap> checked = InferNetTypes(net, inputs);
-  if (!checked.ok()) return checked.status();
-  TypeMap types = inputs;
-  std::vector<std::vector<TensorType>> per_op(net.op_size());
-  for (int i = 0; i < net.op_size(); ++i) {
-    const OperatorDef& op = net.op(i);
-    const OpSchema* schema = OpRegistry::Global().FindSchema(op.type());
-    if (schema == nullptr) {
-      return absl::InternalError(absl::StrCat("schema of '", op.type(), "' vanished"));
-    }
-    for (const std::string& in : op.input()) {
-      auto it = types.find(in);
-      if (it == types.end()) {
-        return absl::InternalError(absl::StrCat("blob '", in, "' vanished after inference"));
-      }
-      per_op[i].push_back(it->second);
-    }
-    absl::StatusOr<std::vector<TensorType>> out = schema->InferTensors(op, per_op[i]);
-    if (!out.ok()) return out.status();
-    for (int o = 0; o < op.output_size(); ++o) types[op.output(o)] = (*out)[o];
-  }
-  return per_op;
+absl::StatusOr<std::vector<std::vector<TensorType>>> InputTypesPerOp(
+    const NetDef& net, const TypeMap& inputs, const ConstantLookup& constants) {
+  absl::StatusOr<NetTypes> types = InferNetTypesPerOp(net, inputs, constants);
+  if (!types.ok()) return types.status();
+  return std::move(types->op_inputs);
 }
 
 bool Reads(const OperatorDef& op, absl::string_view blob) {

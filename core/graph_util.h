@@ -23,9 +23,9 @@ namespace opgraph {
 // The input types of every operator, in order: result[i][k] is the type of
 // net.op(i).input(k) when operator i runs. (InferNetTypes gives only each
 // blob's final type, which a later operator may have changed.) Errors:
-// those of InferNetTypes(net, inputs).
-absl::StatusOr<std::vector<std::vector<TensorType>>> InputTypesPerOp(const NetDef& net,
-                                                                     const TypeMap& inputs);
+// those of InferNetTypesPerOp(net, inputs, constants).
+absl::StatusOr<std::vector<std::vector<TensorType>>> InputTypesPerOp(
+    const NetDef& net, const TypeMap& inputs, const ConstantLookup& constants = nullptr);
 
 // Whether `op` lists `blob` among its inputs / outputs.
 bool Reads(const OperatorDef& op, absl::string_view blob);

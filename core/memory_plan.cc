@@ -46,22 +46,13 @@ bool HasNestedNets(const NetDef& net) {
   return false;
 }
 
-// The output types of every operator, in order. The net has passed
-// InferNetTypes, so inference cannot fail here; a failure is returned anyway.
+// The output types of every operator, in order, or the errors of
+// InferNetTypesPerOp.
 absl::StatusOr<std::vector<std::vector<TensorType>>> OutputTypes(const NetDef& net,
-                                                                 const TypeMap& inputs) {
-  std::vector<std::vector<TensorType>> result;
-  TypeMap types = inputs;
-  for (const OperatorDef& op : net.op()) {
-    const OpSchema* schema = OpRegistry::Global().FindSchema(op.type());
-    if (schema == nullptr) return absl::NotFoundError(absl::StrCat("unknown operator ", op.type()));
-    std::vector<TensorType> in_types;
-    for (const std::string& in : op.input()) in_types.push_back(types.at(in));
-    OPGRAPH_ASSIGN_OR_RETURN(std::vector<TensorType> out, schema->InferTensors(op, in_types));
-    for (int o = 0; o < op.output_size(); ++o) types[op.output(o)] = out[o];
-    result.push_back(std::move(out));
-  }
-  return result;
+                                                                 const TypeMap& inputs,
+                                                                 const ConstantLookup& constants) {
+  OPGRAPH_ASSIGN_OR_RETURN(NetTypes types, InferNetTypesPerOp(net, inputs, constants));
+  return std::move(types.op_outputs);
 }
 
 // Distinct blobs of `net` and their bytes, each at its largest size.
@@ -104,9 +95,8 @@ std::string MemoryPlanReport::ToString() const {
 
 absl::StatusOr<MemoryPlan> PlanMemory(const NetDef& net, const TypeMap& inputs,
                                       const MemoryPlanOptions& options) {
-  OPGRAPH_RETURN_IF_ERROR(InferNetTypes(net, inputs).status());
   OPGRAPH_ASSIGN_OR_RETURN(std::vector<std::vector<TensorType>> out_types,
-                           OutputTypes(net, inputs));
+                           OutputTypes(net, inputs, options.constants));
   MemoryPlan plan;
   plan.net = net;
   MemoryPlanReport& report = plan.report;

@@ -43,6 +43,8 @@ struct MemoryPlanOptions {
   std::set<std::string> protected_blobs;
   bool inplace = true;  // Rewrite 1 above.
   bool share = true;    // Rewrite 2 above.
+  // Values of constant inputs for value-dependent inference; nullptr: none.
+  ConstantLookup constants;
 };
 
 struct MemoryPlanReport {

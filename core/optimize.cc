@@ -38,6 +38,7 @@ absl::StatusOr<OptimizeResult> OptimizeNet(const NetDef& net, const OptimizeOpti
   }
   PassContext ctx;
   ctx.input_types = options.input_types;
+  ctx.constants = options.constants;
   ctx.protected_blobs.insert(options.protected_blobs.begin(), options.protected_blobs.end());
 
   OptimizeResult result;
@@ -53,7 +54,8 @@ absl::StatusOr<OptimizeResult> OptimizeNet(const NetDef& net, const OptimizeOpti
     const bool changed = result.rewrites.size() > before ||
                          !google::protobuf::util::MessageDifferencer::Equals(*out, result.net);
     if (changed) {
-      absl::StatusOr<TypeMap> checked = InferNetTypes(*out, options.input_types);
+      absl::StatusOr<NetTypes> checked =
+          InferNetTypesPerOp(*out, options.input_types, options.constants);
       if (!checked.ok()) {
         return absl::InternalError(
             absl::StrCat("graph pass ", pass.name(), " (", pass.source(),

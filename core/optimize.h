@@ -35,6 +35,9 @@ struct OptimizeOptions {
   // Passes not to run, by name (`opgraph --disable-pass`). A name that no
   // pass has is an InvalidArgument error listing the known passes.
   std::set<std::string> disabled_passes;
+  // Values of constant inputs for value-dependent inference
+  // (PassContext::constants); nullptr: none known.
+  ConstantLookup constants;
 };
 
 struct OptimizeResult {

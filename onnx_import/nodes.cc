@@ -12,6 +12,7 @@
 #include "onnx_import/binary_nodes.h"
 #include "onnx_import/import_context.h"
 #include "onnx_import/unary_nodes.h"
+#include "onnx_import/shape_nodes.h"
 
 namespace opgraph {
 namespace onnx_import {
@@ -82,8 +83,7 @@ absl::Status ConvertDropout(const NodeProto& node, NodeAttrs& attrs, ImportConte
     OPGRAPH_RETURN_IF_ERROR(attrs.Float("ratio", 0.5f).status());
   }
   if (node.output_size() > 1 && !node.output(1).empty()) {
-    return absl::UnimplementedError(absl::StrCat("the mask output '", node.output(1),
-                                                 "' is not supported (only the data output is)"));
+    return ConvertDropoutWithMask(node, ctx);
   }
   return ConvertCopy(node, ctx);
 }
@@ -205,6 +205,12 @@ const std::map<std::string, std::pair<int64_t, Converter>>& Converters() {
       {"Mul", {7, ConvertBinaryArithmetic}},
       {"Div", {7, ConvertBinaryArithmetic}},
       {"MatMul", {1, ConvertMatMul}},
+      {"Flatten", {1, ConvertFlatten}},
+      {"Reshape", {5, ConvertReshape}},
+      {"Transpose", {1, ConvertTranspose}},
+      {"Concat", {4, ConvertConcat}},
+      {"Cast", {6, ConvertCast}},
+      {"LogSoftmax", {1, ConvertLogSoftmax}},
   };
   return *table;
 }

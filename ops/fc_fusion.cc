@@ -138,7 +138,7 @@ absl::StatusOr<NetDef> FuseFCActivations(const char* pass_name, const FusedTypes
   // The pass needs no shapes, but a net it cannot type is reported, as by
   // the other passes, rather than rewritten.
   absl::StatusOr<std::vector<std::vector<TensorType>>> types =
-      InputTypesPerOp(net, ctx.input_types);
+      InputTypesPerOp(net, ctx.input_types, ctx.constants);
   if (!types.ok()) return types.status();
   const std::set<std::string> keep = KeptBlobs(net, ctx);
   std::map<int, int> fc_of;  // fused activation index -> its FC index

@@ -18,7 +18,7 @@
 // A Selu running in place (X == H) qualifies like any other; blob X then
 // keeps its value from before the Selu. The result is bit for bit what the
 // unfused net computes for every blob other than the removed H values.
-// Errors: those of InferNetTypes(net, ctx.input_types), since the pass
+// Errors: those of InferNetTypesPerOp(net, ctx.input_types, ctx.constants), since the pass
 // needs every shape.
 #include <map>
 #include <set>
@@ -60,7 +60,7 @@ int FusedAxis(const OperatorDef& softmax, const TensorType& type, int64_t defaul
 absl::StatusOr<NetDef> FuseSeluSoftmax(const NetDef& net, const PassContext& ctx,
                                        std::vector<Rewrite>* rewrites) {
   absl::StatusOr<std::vector<std::vector<TensorType>>> in_types =
-      InputTypesPerOp(net, ctx.input_types);
+      InputTypesPerOp(net, ctx.input_types, ctx.constants);
   if (!in_types.ok()) return in_types.status();
   absl::StatusOr<int64_t> default_axis = SoftmaxDefaultAxis();
   if (!default_axis.ok()) return default_axis.status();

@@ -323,6 +323,7 @@ absl::StatusOr<Net*> Session::CreateNet(const RewriteOptions& options, RewriteRe
     o.input_types = types;
     o.protected_blobs = options.keep;
     o.disabled_passes = options.disabled_passes;
+    o.constants = MakeConstantLookup(*ws_, net);
     absl::StatusOr<OptimizeResult> r = OptimizeNet(net, o);
     if (r.ok()) {
       net = std::move(r->net);
@@ -335,6 +336,7 @@ absl::StatusOr<Net*> Session::CreateNet(const RewriteOptions& options, RewriteRe
   if (options.plan_memory && pass_error.ok()) {
     MemoryPlanOptions o;
     o.protected_blobs.insert(options.keep.begin(), options.keep.end());
+    o.constants = MakeConstantLookup(*ws_, net);
     absl::StatusOr<MemoryPlan> plan = PlanMemory(net, types, o);
     if (plan.ok()) {
       net = std::move(plan->net);

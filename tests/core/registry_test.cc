@@ -59,7 +59,21 @@ TEST(RegistryTest, EveryBuiltinOperatorIsRegistered) {
                                               "SqrtGradient",
                                               "Negative",
                                               "Abs",
-                                              "AbsGradient"};
+                                              "AbsGradient",
+                                              "Flatten",
+                                              "ResizeLike",
+                                              "Reshape",
+                                              "Transpose",
+                                              "Concat",
+                                              "ConcatGradient",
+                                              "Split",
+                                              "Cast",
+                                              "Dropout",
+                                              "DropoutGrad",
+                                              "LogSoftmax",
+                                              "LogSoftmaxGradient",
+                                              "LogSoftmaxAlongAxis",
+                                              "LogSoftmaxAlongAxisGradient"};
   for (const std::string& type : kBuiltins) {
     SCOPED_TRACE(type);
     const OpSchema* schema = OpRegistry::Global().FindSchema(type);

@@ -85,6 +85,33 @@ def test_mlp_matches_pytorch(make, act, opset, tmp_path, cli):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=0)
 
 
+class ShapeNet(torch.nn.Module):
+    """Flatten, Transpose, Reshape, Concat, Cast and LogSoftmax, as torch exports them."""
+
+    def forward(self, x):  # [N, 2, 3, 4]
+        a = torch.flatten(x, 1)
+        b = x.permute(0, 3, 1, 2).reshape(-1, 24)
+        c = torch.cat([a, b], dim=1).double()
+        return torch.log_softmax(c, dim=1).float()
+
+
+@pytest.mark.parametrize("opset", [11, 13, 17])
+def test_shape_ops_match_pytorch(opset, tmp_path, cli):
+    model = ShapeNet().eval()
+    path = str(tmp_path / "shape.onnx")
+    x = torch.randn(3, 2, 3, 4)
+    torch.onnx.export(model, x, path, opset_version=opset, input_names=["x"],
+                      output_names=["y"])
+    ops = {n.op_type for n in onnx.load(path).graph.node}
+    assert {"Flatten", "Transpose", "Reshape", "Concat", "Cast", "LogSoftmax"} <= ops, ops
+    xs = np.random.default_rng(opset).standard_normal((3, 2, 3, 4)).astype(np.float32)
+    with torch.no_grad():
+        want = model(torch.from_numpy(xs)).numpy()
+    got = run_opgraph(path, xs, tmp_path)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=0)
+
+
 def test_snn_mlp_convert_runs_the_same(tmp_path, cli):
     model = snn_mlp()
     path = str(tmp_path / "snn.onnx")
