@@ -9,6 +9,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -37,6 +38,9 @@ std::string FormatElement(const Tensor& t, int64_t i) {
       return t.data<bool>()[i] ? "True" : "False";
     case DType::kUint8:
       return absl::StrCat(int{t.data<uint8_t>()[i]});
+    case DType::kString:
+      // As Python writes a bytes object: b'...' with C escapes.
+      return absl::StrCat("b'", absl::CHexEscape(t.data<std::string>()[i]), "'");
     case DType::kUndefined:
       break;
   }
