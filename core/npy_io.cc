@@ -419,9 +419,10 @@ namespace internal {
 
 absl::Status NpyRefusesStrings(const std::string& where) {
   return absl::InvalidArgumentError(absl::StrCat(
-      where, ": a string tensor cannot be written as .npy (numpy holds byte strings in object "
-             "arrays, which .npy stores as pickles); write it as .pb or .pbtxt (a TensorProto "
-             "with string_data), or print it with NAME=-"));
+      where,
+      ": a string tensor cannot be written as .npy (numpy holds byte strings in object "
+      "arrays, which .npy stores as pickles); write it as .pb or .pbtxt (a TensorProto "
+      "with string_data), or print it with NAME=-"));
 }
 
 }  // namespace internal

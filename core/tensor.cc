@@ -95,9 +95,9 @@ absl::StatusOr<DType> DTypeFromProto(int32_t data_type) {
     case 13:
       return DType::kFloat64;
     default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("unsupported data_type ", data_type,
-                       " (supported: FLOAT 1, INT32 2, STRING 4, BOOL 5, UINT8 6, INT64 10, DOUBLE 13)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unsupported data_type ", data_type,
+          " (supported: FLOAT 1, INT32 2, STRING 4, BOOL 5, UINT8 6, INT64 10, DOUBLE 13)"));
   }
 }
 
@@ -170,9 +170,11 @@ absl::StatusOr<Tensor> Tensor::Clone(const TensorLimits& limits) const {
   if (dtype_ == DType::kString) {
     const size_t total = nbytes() + string_bytes();
     if (total > static_cast<uint64_t>(limits.max_bytes)) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "copying ", type().ToString(), " needs ", total, " bytes (elements and strings), over "
-          "the allocation limit of ", limits.max_bytes, " bytes (TensorLimits::max_bytes)"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("copying ", type().ToString(), " needs ", total,
+                       " bytes (elements and strings), over "
+                       "the allocation limit of ",
+                       limits.max_bytes, " bytes (TensorLimits::max_bytes)"));
     }
     t.strings_ = strings_;
     return t;

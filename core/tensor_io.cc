@@ -445,7 +445,8 @@ absl::StatusOr<int64_t> TensorProtoByteSize(const Tensor& t, const std::string& 
       // length as a varint, its bytes).
       const std::string* v = t.data<std::string>();
       for (int64_t i = 0; i < n; ++i) {
-        size += 1 + CodedOutputStream::VarintSize64(v[i].size()) + static_cast<int64_t>(v[i].size());
+        size +=
+            1 + CodedOutputStream::VarintSize64(v[i].size()) + static_cast<int64_t>(v[i].size());
       }
       return size;
     }
@@ -473,7 +474,8 @@ absl::Status CheckFitsTensorProto(const Tensor& t, const std::string& name) {
 absl::StatusOr<std::string> SerializeTensorFile(const std::string& path, const Tensor& tensor,
                                                 const std::string& name) {
   if (IsNpyPath(path)) {
-    if (tensor.dtype() == DType::kString) return internal::NpyRefusesStrings(absl::StrCat(path, " (tensor '", name, "')"));
+    if (tensor.dtype() == DType::kString)
+      return internal::NpyRefusesStrings(absl::StrCat(path, " (tensor '", name, "')"));
     return SerializeNpy(tensor);
   }
   absl::Status fits = CheckFitsTensorProto(tensor, name);

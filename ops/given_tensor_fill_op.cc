@@ -213,14 +213,14 @@ absl::StatusOr<std::vector<TensorType>> InferStringFill(const OperatorDef& def,
   const Argument* given = FindArgument(def, "values");
   if (given == nullptr) return absl::InvalidArgumentError("argument 'values' is required");
   if (given->floats_size() > 0 || given->ints_size() > 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "argument 'values' must be strings for GivenTensorStringFill, got ",
-        given->floats_size() > 0 ? "floats" : "ints"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument 'values' must be strings for GivenTensorStringFill, got ",
+                     given->floats_size() > 0 ? "floats" : "ints"));
   }
   if (given->strings_size() != *n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the output shape ", DimsToString(out.dims), " holds ", *n,
-        " elements but argument 'values' has ", given->strings_size(), " strings"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the output shape ", DimsToString(out.dims), " holds ", *n,
+                     " elements but argument 'values' has ", given->strings_size(), " strings"));
   }
   // The element array and the strings' bytes together are one allocation
   // for the limits (TensorLimits::max_bytes).

@@ -9,7 +9,6 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -22,6 +21,30 @@ namespace {
 
 // The payload that marks a usage error (exit code 2).
 constexpr char kUsagePayload[] = "opgraph.cli/usage";
+
+// `bytes` as Python writes a bytes object: b'...', with \\, \', \t, \n,
+// \r and \xNN for what is not printable ASCII.
+std::string PythonBytesLiteral(const std::string& bytes) {
+  std::string out = "b'";
+  for (unsigned char c : bytes) {
+    if (c == '\\' || c == '\'') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c >= 0x7f) {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '\'';
+  return out;
+}
 
 // One element as text.
 std::string FormatElement(const Tensor& t, int64_t i) {
@@ -40,7 +63,7 @@ std::string FormatElement(const Tensor& t, int64_t i) {
       return absl::StrCat(int{t.data<uint8_t>()[i]});
     case DType::kString:
       // As Python writes a bytes object: b'...' with C escapes.
-      return absl::StrCat("b'", absl::CHexEscape(t.data<std::string>()[i]), "'");
+      return PythonBytesLiteral(t.data<std::string>()[i]);
     case DType::kUndefined:
       break;
   }
