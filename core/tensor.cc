@@ -176,7 +176,12 @@ absl::StatusOr<Tensor> Tensor::Clone(const TensorLimits& limits) const {
                        "the allocation limit of ",
                        limits.max_bytes, " bytes (TensorLimits::max_bytes)"));
     }
-    t.strings_ = strings_;
+    try {
+      t.strings_ = strings_;
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("out of memory copying ", type().ToString(), " (", total, " bytes)"));
+    }
     return t;
   }
   if (nbytes() > 0) std::memcpy(t.raw_mutable_data(), raw_data(), nbytes());
