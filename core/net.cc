@@ -66,6 +66,9 @@ std::vector<size_t> WrittenBytes(const NetDef& net, const NetTypes& types,
   std::vector<size_t> bytes(written.size(), 0);
   for (int i = 0; i < net.op_size(); ++i) {
     for (int o = 0; o < net.op(i).output_size(); ++o) {
+      // String elements are objects, made when the operator's output is
+      // typed (Tensor::SetTypeWithinCapacity); they need no byte storage.
+      if (types.op_outputs[i][o].dtype == DType::kString) continue;
       const size_t need = static_cast<size_t>(types.op_output_numel[i][o]) *
                           DTypeSize(types.op_outputs[i][o].dtype);
       size_t& b = bytes[index.at(net.op(i).output(o))];

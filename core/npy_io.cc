@@ -415,8 +415,21 @@ absl::StatusOr<Tensor> ReadNpy(const std::string& path, const TensorLimits& limi
   return t;
 }
 
+namespace internal {
+
+absl::Status NpyRefusesStrings(const std::string& where) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      where,
+      ": a string tensor cannot be written as .npy (numpy holds byte strings in object "
+      "arrays, which .npy stores as pickles); write it as .pb or .pbtxt (a TensorProto "
+      "with string_data), or print it with NAME=-"));
+}
+
+}  // namespace internal
+
 std::string SerializeNpy(const Tensor& t) {
   CHECK(t.initialized()) << "SerializeNpy of an uninitialized tensor";
+  CHECK(t.dtype() != DType::kString) << "SerializeNpy of a string tensor";
   const std::string dict = NpyHeaderText(t);
   // Version 1.0 stores the header length in 2 bytes, 2.0 in 4. The whole
   // preamble + header is padded with spaces to a multiple of 64 bytes and
@@ -446,6 +459,7 @@ std::string SerializeNpy(const Tensor& t) {
 }
 
 absl::Status WriteNpy(const std::string& path, const Tensor& tensor) {
+  if (tensor.dtype() == DType::kString) return internal::NpyRefusesStrings(path);
   return WriteStringToFile(path, SerializeNpy(tensor));
 }
 

@@ -296,6 +296,11 @@ OpSchema& OpSchema::AllowedTypes(std::set<DType> types) {
   return *this;
 }
 
+OpSchema& OpSchema::AcceptsStrings() {
+  accepts_strings_ = true;
+  return *this;
+}
+
 OpSchema& OpSchema::TensorInference(TensorInferenceFunction fn) {
   inference_ = std::move(fn);
   return *this;
@@ -420,6 +425,15 @@ absl::StatusOr<std::vector<TensorType>> OpSchema::InferTensors(
     const OperatorDef& def, absl::Span<const TensorType> inputs,
     absl::Span<const Tensor* const> values) const {
   const std::string who = OpLabel(def);
+  if (!accepts_strings_) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (inputs[i].dtype != DType::kString) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          who, ": input ", i, " '", i < static_cast<size_t>(def.input_size()) ? def.input(i) : "",
+          "' is ", inputs[i].ToString(), "; ", def.type(),
+          " does not take string tensors (only Copy and GivenTensorStringFill do)"));
+    }
+  }
   if (!allowed_types_.empty()) {
     const size_t checked = same_inputs_ ? inputs.size() : std::min<size_t>(1, inputs.size());
     for (size_t i = 0; i < checked; ++i) {
@@ -459,6 +473,15 @@ absl::StatusOr<std::vector<TensorType>> OpSchema::InferTensors(
   if (static_cast<int>(out->size()) != def.output_size()) {
     return absl::InternalError(absl::StrCat(who, ": shape inference produced ", out->size(),
                                             " outputs for ", def.output_size()));
+  }
+  if (!accepts_strings_) {
+    for (size_t o = 0; o < out->size(); ++o) {
+      if ((*out)[o].dtype != DType::kString) continue;
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, ": output ", o, " '", def.output(static_cast<int>(o)), "' would be ",
+                       (*out)[o].ToString(), "; ", def.type(),
+                       " does not make string tensors (GivenTensorStringFill does)"));
+    }
   }
   return out;
 }

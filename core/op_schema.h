@@ -125,6 +125,11 @@ class OpSchema {
   // Restricts input 0 (and with InputsHaveSameTypeAndShape, all inputs) to
   // these dtypes.
   OpSchema& AllowedTypes(std::set<DType> types);
+  // Declares that the operator takes and makes string tensors (DType::
+  // kString). Without it, InferTensors refuses a string input or output
+  // before any inference or kernel code sees one.
+  OpSchema& AcceptsStrings();
+  bool accepts_strings() const { return accepts_strings_; }
   OpSchema& TensorInference(TensorInferenceFunction fn);
   // Declares that output shapes depend on the values of some inputs, and
   // how to infer them from those values (see ValueInferenceFunction). Such
@@ -207,6 +212,7 @@ class OpSchema {
   std::vector<IoSpec> inputs_;
   std::vector<IoSpec> outputs_;
   bool same_inputs_ = false;
+  bool accepts_strings_ = false;
   std::set<DType> allowed_types_;
   TensorInferenceFunction inference_;
   ValueInferenceFunction value_inference_;

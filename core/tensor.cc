@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -46,6 +48,8 @@ size_t DTypeSize(DType dtype) {
       return 1;
     case DType::kUint8:
       return 1;
+    case DType::kString:
+      return sizeof(std::string);
     case DType::kUndefined:
       return 0;
   }
@@ -66,6 +70,8 @@ const char* DTypeName(DType dtype) {
       return "bool";
     case DType::kUint8:
       return "uint8";
+    case DType::kString:
+      return "string";
     case DType::kUndefined:
       return "undefined";
   }
@@ -78,6 +84,8 @@ absl::StatusOr<DType> DTypeFromProto(int32_t data_type) {
       return DType::kFloat32;
     case 2:
       return DType::kInt32;
+    case 4:
+      return DType::kString;
     case 5:
       return DType::kBool;
     case 6:
@@ -87,9 +95,9 @@ absl::StatusOr<DType> DTypeFromProto(int32_t data_type) {
     case 13:
       return DType::kFloat64;
     default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("unsupported data_type ", data_type,
-                       " (supported: FLOAT 1, INT32 2, BOOL 5, UINT8 6, INT64 10, DOUBLE 13)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unsupported data_type ", data_type,
+          " (supported: FLOAT 1, INT32 2, STRING 4, BOOL 5, UINT8 6, INT64 10, DOUBLE 13)"));
   }
 }
 
@@ -143,11 +151,13 @@ Tensor& Tensor::operator=(Tensor&& other) noexcept {
   numel_ = other.numel_;
   storage_ = std::move(other.storage_);
   capacity_ = other.capacity_;
+  strings_ = std::move(other.strings_);
   version_ = version;
   other.dtype_ = DType::kUndefined;
   other.dims_.clear();
   other.numel_ = 0;
   other.capacity_ = 0;
+  other.strings_.clear();
   ++other.version_;
   return *this;
 }
@@ -157,8 +167,51 @@ absl::StatusOr<Tensor> Tensor::Clone(const TensorLimits& limits) const {
   if (!initialized()) return t;
   absl::Status s = t.Resize(dtype_, dims_, limits);
   if (!s.ok()) return s;
+  if (dtype_ == DType::kString) {
+    const size_t total = nbytes() + string_bytes();
+    if (total > static_cast<uint64_t>(limits.max_bytes)) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("copying ", type().ToString(), " needs ", total,
+                       " bytes (elements and strings), over "
+                       "the allocation limit of ",
+                       limits.max_bytes, " bytes (TensorLimits::max_bytes)"));
+    }
+    try {
+      t.strings_ = strings_;
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("out of memory copying ", type().ToString(), " (", total, " bytes)"));
+    }
+    return t;
+  }
   if (nbytes() > 0) std::memcpy(t.raw_mutable_data(), raw_data(), nbytes());
   return t;
+}
+
+size_t Tensor::capacity() const {
+  if (dtype_ != DType::kString) return capacity_;
+  return capacity_ + strings_.capacity() * sizeof(std::string) + string_bytes();
+}
+
+size_t Tensor::string_bytes() const {
+  size_t total = 0;
+  for (const std::string& s : strings_) total += s.size();
+  return total;
+}
+
+bool Tensor::SetStringCount(DType new_dtype, int64_t numel) {
+  if (new_dtype != DType::kString) {
+    if (strings_.capacity() > 0) std::vector<std::string>().swap(strings_);
+    return true;
+  }
+  try {
+    strings_.resize(static_cast<size_t>(numel));
+  } catch (const std::bad_alloc&) {
+    return false;
+  } catch (const std::length_error&) {
+    return false;
+  }
+  return true;
 }
 
 absl::Status Tensor::Reserve(size_t bytes) {
@@ -168,7 +221,10 @@ absl::Status Tensor::Reserve(size_t bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "out of memory reserving ", bytes, " bytes for a ", type().ToString(), " tensor"));
   }
-  if (storage_ != nullptr && nbytes() > 0) std::memcpy(p, storage_.get(), nbytes());
+  // A string tensor's elements are not in storage_; there is nothing to copy.
+  if (storage_ != nullptr && dtype_ != DType::kString && nbytes() > 0) {
+    std::memcpy(p, storage_.get(), nbytes());
+  }
   storage_.reset(p);
   capacity_ = bytes;
   ++version_;
@@ -176,8 +232,14 @@ absl::Status Tensor::Reserve(size_t bytes) {
 }
 
 bool Tensor::SetTypeWithinCapacity(const TensorType& type, int64_t numel) {
-  const size_t bytes = static_cast<size_t>(numel) * DTypeSize(type.dtype);
-  if (storage_ == nullptr || bytes > capacity_) return false;
+  if (type.dtype == DType::kString) {
+    // The elements are objects in strings_, not bytes of storage_.
+    if (!SetStringCount(type.dtype, numel)) return false;
+  } else {
+    const size_t bytes = static_cast<size_t>(numel) * DTypeSize(type.dtype);
+    if (storage_ == nullptr || bytes > capacity_) return false;
+    SetStringCount(type.dtype, numel);
+  }
   dtype_ = type.dtype;
   dims_ = type.dims;
   numel_ = numel;
@@ -189,8 +251,8 @@ absl::Status Tensor::Resize(DType dtype, absl::Span<const int64_t> dims,
                             const TensorLimits& limits) {
   // Every operator run resizes its outputs; when nothing changes (the
   // steady state), return before any check, arithmetic or write.
-  if (dtype == dtype_ && storage_ != nullptr && dtype != DType::kUndefined &&
-      absl::MakeConstSpan(dims_) == dims) {
+  if (dtype == dtype_ && dtype != DType::kUndefined &&
+      (storage_ != nullptr || dtype == DType::kString) && absl::MakeConstSpan(dims_) == dims) {
     return absl::OkStatus();
   }
   if (dtype == DType::kUndefined) {
@@ -199,7 +261,14 @@ absl::Status Tensor::Resize(DType dtype, absl::Span<const int64_t> dims,
   absl::StatusOr<int64_t> n = CheckedNumElements(dims, dtype, limits);
   if (!n.ok()) return n.status();
   const size_t bytes = static_cast<size_t>(*n) * DTypeSize(dtype);
-  if (storage_ == nullptr || bytes > capacity_) {
+  if (dtype == DType::kString) {
+    // std::string objects, constructed and destroyed by the vector; the
+    // byte storage (if any) is kept for a later numeric type.
+    if (!SetStringCount(dtype, *n)) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("out of memory allocating ", *n, " strings for ", DimsToString(dims)));
+    }
+  } else if (storage_ == nullptr || bytes > capacity_) {
     void* p = AllocateAligned(bytes);
     if (p == nullptr) {
       return absl::ResourceExhaustedError(absl::StrCat(
@@ -208,6 +277,7 @@ absl::Status Tensor::Resize(DType dtype, absl::Span<const int64_t> dims,
     storage_.reset(p);
     capacity_ = bytes;
   }
+  if (dtype != DType::kString) SetStringCount(dtype, *n);
   dtype_ = dtype;
   dims_.assign(dims.begin(), dims.end());
   numel_ = *n;
@@ -219,7 +289,8 @@ absl::StatusOr<Tensor> Tensor::Zeros(DType dtype, absl::Span<const int64_t> dims
   Tensor t;
   absl::Status s = t.Resize(dtype, dims);
   if (!s.ok()) return s;
-  if (t.nbytes() > 0) std::memset(t.raw_mutable_data(), 0, t.nbytes());
+  // Strings start empty; numbers are zeroed.
+  if (dtype != DType::kString && t.nbytes() > 0) std::memset(t.raw_mutable_data(), 0, t.nbytes());
   return t;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -24,15 +25,23 @@ enum class DType : int32_t {
   kUndefined = 0,
   kFloat32 = 1,
   kInt32 = 2,
+  // std::string elements (Caffe2's STRING: a blob of byte strings). Only the
+  // operators that say so take them (OpSchema::AcceptsStrings); the values
+  // live in a std::vector<std::string>, never in the aligned byte storage.
+  kString = 4,
   kBool = 5,
   kUint8 = 6,
   kInt64 = 10,
   kFloat64 = 13,
 };
 
-// Size in bytes of one element; 0 for kUndefined.
+// Size in bytes of one element; 0 for kUndefined. For kString it is
+// sizeof(std::string), the fixed part of an element: limits on element
+// counts use it, and the bytes of the strings themselves are counted apart
+// (Tensor::string_bytes()).
 size_t DTypeSize(DType dtype);
-// "float32", "float64", "int32", "int64", "bool", "uint8" or "undefined".
+// "float32", "float64", "int32", "int64", "bool", "uint8", "string" or
+// "undefined".
 const char* DTypeName(DType dtype);
 // The dtype for a TensorProto::DataType value, or InvalidArgument naming the
 // value when opgraph does not support it.
@@ -63,6 +72,10 @@ struct DTypeOf<bool> {
 template <>
 struct DTypeOf<uint8_t> {
   static constexpr DType value = DType::kUint8;
+};
+template <>
+struct DTypeOf<std::string> {
+  static constexpr DType value = DType::kString;
 };
 
 // Limits on what a tensor may hold. They guard against hostile files that
@@ -108,13 +121,16 @@ class Tensor {
   Tensor& operator=(Tensor&& other) noexcept;
 
   // A deep copy. ResourceExhausted when the storage cannot be allocated or
-  // the tensor is over `limits`.
+  // the tensor is over `limits` (for kString, the element array plus the
+  // strings' bytes must fit in limits.max_bytes).
   absl::StatusOr<Tensor> Clone(const TensorLimits& limits = {}) const;
 
   // Sets dtype and dims. Existing storage is kept when it is large enough
   // (its contents are then unspecified), so rewriting an output of the same
   // size allocates nothing. Returns the errors of CheckedNumElements(dims,
-  // dtype, limits); on error the tensor is unchanged.
+  // dtype, limits); on error the tensor is unchanged. For kString the
+  // elements are std::string objects: those kept keep their value, new ones
+  // are empty, and leaving kString destroys them all.
   absl::Status Resize(DType dtype, absl::Span<const int64_t> dims, const TensorLimits& limits = {});
   absl::Status ResizeLike(const Tensor& other) { return Resize(other.dtype(), other.dims()); }
   absl::Status Resize(const TensorType& type) { return Resize(type.dtype, type.dims); }
@@ -144,23 +160,43 @@ class Tensor {
 
   // Typed access. The dtype must match T (checked: a mismatch is a
   // programmer error, since kernels run only after type inference).
+  // data<std::string>() gives the elements of a kString tensor.
   template <typename T>
   const T* data() const {
     CHECK(IsType<T>()) << "tensor holds " << DTypeName(dtype_);
-    return static_cast<const T*>(raw_data());
+    if constexpr (std::is_same_v<T, std::string>) {
+      return strings_.data();
+    } else {
+      return static_cast<const T*>(raw_data());
+    }
   }
   template <typename T>
   T* mutable_data() {
     CHECK(IsType<T>()) << "tensor holds " << DTypeName(dtype_);
-    return static_cast<T*>(raw_mutable_data());
+    if constexpr (std::is_same_v<T, std::string>) {
+      ++version_;
+      return strings_.data();
+    } else {
+      return static_cast<T*>(raw_mutable_data());
+    }
   }
-  const void* raw_data() const { return storage_.get(); }
+  // The element bytes of a numeric tensor. A kString tensor has none (its
+  // elements are objects, not bytes): asking is a programmer error, checked,
+  // so no code path can memcpy a std::string.
+  const void* raw_data() const {
+    CHECK(dtype_ != DType::kString) << "raw_data() of a string tensor";
+    return storage_.get();
+  }
   void* raw_mutable_data() {
+    CHECK(dtype_ != DType::kString) << "raw_mutable_data() of a string tensor";
     ++version_;
     return storage_.get();
   }
-  // Bytes of storage held, which may exceed nbytes().
-  size_t capacity() const { return capacity_; }
+  // Bytes held: the byte storage, which may exceed nbytes(), plus, for a
+  // kString tensor, the element array and the strings' own buffers.
+  size_t capacity() const;
+  // The total length of the strings of a kString tensor; 0 otherwise.
+  size_t string_bytes() const;
 
   // Grows the storage to at least `bytes`, keeping dtype, dims and the
   // current contents. ResourceExhausted when allocation fails (the tensor is
@@ -168,7 +204,9 @@ class Tensor {
   absl::Status Reserve(size_t bytes);
   // Sets dtype and dims without allocating: false (and no change) when the
   // storage is smaller than the new shape needs. The contents are then
-  // unspecified. `numel` must be the element count of `type` (the caller
+  // unspecified. kString is the exception: its elements are objects, which
+  // are constructed (empty) or destroyed here, and leaving kString frees
+  // them. `numel` must be the element count of `type` (the caller
   // has it from shape inference). Used by Net before each operator runs.
   bool SetTypeWithinCapacity(const TensorType& type, int64_t numel);
 
@@ -184,11 +222,17 @@ class Tensor {
   struct FreeDeleter {
     void operator()(void* p) const;
   };
+  // Makes strings_ hold `numel` elements when `new_dtype` is kString (false,
+  // and strings_ unchanged, when that cannot be allocated), and frees it
+  // otherwise.
+  bool SetStringCount(DType new_dtype, int64_t numel);
   DType dtype_ = DType::kUndefined;
   std::vector<int64_t> dims_;
   int64_t numel_ = 0;
   std::unique_ptr<void, FreeDeleter> storage_;
-  size_t capacity_ = 0;
+  size_t capacity_ = 0;  // bytes of storage_
+  // The elements of a kString tensor (numel_ of them); empty otherwise.
+  std::vector<std::string> strings_;
   uint64_t version_ = 0;
 };
 
@@ -216,7 +260,7 @@ absl::StatusOr<Tensor> Tensor::FromVector(absl::Span<const int64_t> dims,
                                       std::to_string(t.numel()) + " elements but " +
                                       std::to_string(values.size()) + " values were given");
   }
-  T* out = t.mutable_data<T>();
+  T* out = t.template mutable_data<T>();
   for (size_t i = 0; i < values.size(); ++i) out[i] = values[i];
   return t;
 }

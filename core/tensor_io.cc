@@ -76,6 +76,8 @@ std::vector<std::string> AllowedValueFields(DType dtype) {
     case DType::kBool:
     case DType::kUint8:
       return {"int32_data", "byte_data", "raw_data"};
+    case DType::kString:
+      return {"string_data"};
     case DType::kUndefined:
       break;
   }
@@ -119,8 +121,9 @@ absl::StatusOr<DType> ProtoDType(const TensorProto& p, const std::string& label)
   }
   absl::StatusOr<DType> dtype = DTypeFromProto(p.data_type());
   if (!dtype.ok()) {
-    return Invalid(label, absl::StrCat("unsupported data_type ", ProtoTypeName(p.data_type()),
-                                       " (supported: FLOAT, DOUBLE, INT32, INT64, BOOL, UINT8)"));
+    return Invalid(label,
+                   absl::StrCat("unsupported data_type ", ProtoTypeName(p.data_type()),
+                                " (supported: FLOAT, DOUBLE, INT32, INT64, BOOL, UINT8, STRING)"));
   }
   if (p.has_segment()) {
     return Invalid(label, "segment (a chunk of a larger tensor) is not supported");
@@ -174,6 +177,11 @@ absl::StatusOr<const ValueField*> CheckValueField(const TensorProto& p,
 absl::Status CopyTypedValues(const TensorProto& p, const std::string& label, Tensor* t) {
   const DType dtype = t->dtype();
   const size_t count = static_cast<size_t>(t->numel());
+  if (dtype == DType::kString) {
+    std::string* dst = t->mutable_data<std::string>();
+    for (size_t i = 0; i < count; ++i) dst[i] = p.string_data(static_cast<int>(i));
+    return absl::OkStatus();
+  }
   const size_t bytes = count * DTypeSize(dtype);
   void* out = t->raw_mutable_data();
   switch (dtype) {
@@ -205,6 +213,7 @@ absl::Status CopyTypedValues(const TensorProto& p, const std::string& label, Ten
       }
       break;
     }
+    case DType::kString:  // copied above
     case DType::kUndefined:
       break;
   }
@@ -226,6 +235,17 @@ absl::StatusOr<Tensor> TensorFromProto(const TensorProto& p, const TensorLimits&
   const std::vector<ValueField> fields = PresentValueFields(p);
   OPGRAPH_ASSIGN_OR_RETURN(const ValueField* field,
                            CheckValueField(p, fields, dtype, *numel, label));
+  if (dtype == DType::kString) {
+    // The element array and the strings' bytes count together against
+    // the allocation limit.
+    uint64_t bytes = static_cast<uint64_t>(*numel) * DTypeSize(dtype);
+    for (const std::string& v : p.string_data()) bytes += v.size();
+    if (bytes > static_cast<uint64_t>(limits.max_bytes)) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          label, ": ", *numel, " strings need ", bytes, " bytes, over the allocation limit of ",
+          limits.max_bytes, " bytes (TensorLimits::max_bytes)"));
+    }
+  }
   Tensor t;
   OPGRAPH_RETURN_IF_ERROR(t.Resize(dtype, dims, limits));
   if (*numel == 0) return t;
@@ -266,6 +286,12 @@ TensorProto TensorToProto(const Tensor& t, const std::string& name) {
       const uint8_t* v = static_cast<const uint8_t*>(t.raw_data());
       p.mutable_int32_data()->Reserve(static_cast<int>(n));
       for (int64_t i = 0; i < n; ++i) p.add_int32_data(v[i]);
+      break;
+    }
+    case DType::kString: {
+      const std::string* v = t.data<std::string>();
+      p.mutable_string_data()->Reserve(static_cast<int>(n));
+      for (int64_t i = 0; i < n; ++i) p.add_string_data(v[i]);
       break;
     }
     case DType::kUndefined:
@@ -414,6 +440,16 @@ absl::StatusOr<int64_t> TensorProtoByteSize(const Tensor& t, const std::string& 
       for (int64_t i = 0; i < n; ++i) values += v[i] < 128 ? 1 : 2;
       break;
     }
+    case DType::kString: {
+      // Not packed: each string is its own field (one tag byte, its
+      // length as a varint, its bytes).
+      const std::string* v = t.data<std::string>();
+      for (int64_t i = 0; i < n; ++i) {
+        size +=
+            1 + CodedOutputStream::VarintSize64(v[i].size()) + static_cast<int64_t>(v[i].size());
+      }
+      return size;
+    }
     case DType::kUndefined:
       break;
   }
@@ -437,7 +473,11 @@ absl::Status CheckFitsTensorProto(const Tensor& t, const std::string& name) {
 
 absl::StatusOr<std::string> SerializeTensorFile(const std::string& path, const Tensor& tensor,
                                                 const std::string& name) {
-  if (IsNpyPath(path)) return SerializeNpy(tensor);
+  if (IsNpyPath(path)) {
+    if (tensor.dtype() == DType::kString)
+      return internal::NpyRefusesStrings(absl::StrCat(path, " (tensor '", name, "')"));
+    return SerializeNpy(tensor);
+  }
   absl::Status fits = CheckFitsTensorProto(tensor, name);
   if (!fits.ok()) return absl::Status(fits.code(), absl::StrCat(path, ": ", fits.message()));
   return SerializeProtoFile(path, TensorToProto(tensor, name));

@@ -25,15 +25,17 @@ namespace opgraph {
 //   INT64   int64_data, or byte_data / raw_data (8 bytes per element)
 //   BOOL    int32_data (0 or 1), or byte_data / raw_data (one byte, 0 or 1)
 //   UINT8   int32_data (0..255), or byte_data / raw_data
+//   STRING  string_data, one (byte) string per element
 // Empty dims mean a scalar (one element).
 // InvalidArgument, naming the tensor (proto.name()), when: data_type is not
-// one of the six above (STRING, FLOAT16, BYTE, ... are named in the
+// one of the seven above (FLOAT16, BYTE, ... are named in the
 // message); a dim is negative; the number of values carried differs from
 // the product of dims (both counts are given); raw_data or byte_data is not
 // a whole number of elements; values sit in a field that does not belong to
 // the data_type, or in two fields at once; a BOOL value is not 0 or 1, or
 // a UINT8 value is outside 0..255; a segment (chunked tensor) is present.
-// ResourceExhausted when the dims overflow or exceed `limits`.
+// ResourceExhausted when the dims overflow or exceed `limits` (for STRING,
+// when the element array plus the strings' bytes exceed limits.max_bytes).
 absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto, const TensorLimits& limits = {});
 
 // `tensor` as a TensorProto named `name`, with the values in the typed field
@@ -65,11 +67,12 @@ absl::StatusOr<Tensor> ReadNpy(const std::string& path, const TensorLimits& limi
 
 // The .npy bytes of `tensor`, exactly as numpy.save writes them: format 1.0
 // (2.0 only when the header needs it), header padded with spaces to a
-// multiple of 64 bytes. `tensor` must be initialized.
+// multiple of 64 bytes. `tensor` must be initialized and numeric (a string
+// tensor is a programmer error; WriteNpy and WriteTensorFile refuse it).
 std::string SerializeNpy(const Tensor& tensor);
 
 // Writes SerializeNpy(tensor) to `path`; an error naming the path on I/O
-// failure.
+// failure, InvalidArgument for a string tensor.
 absl::Status WriteNpy(const std::string& path, const Tensor& tensor);
 
 // True when `path` ends in ".npy", ignoring case ("x.NPY" is NumPy too).

@@ -17,6 +17,10 @@ namespace internal {
 // byte is neither 0 nor 1; OK for every other dtype.
 absl::Status CheckByteValues(const uint8_t* p, size_t n, DType dtype, const std::string& label);
 
+// InvalidArgument naming `where`: a string tensor has no .npy form here
+// (numpy keeps byte strings in object arrays, which .npy stores as pickles).
+absl::Status NpyRefusesStrings(const std::string& where);
+
 }  // namespace internal
 }  // namespace opgraph
 

@@ -98,8 +98,9 @@ absl::Status Workspace::FeedBlob(const std::string& name, const Tensor& value) {
     if (!n.ok()) return WithBlob(n.status(), name);
     const Tensor* old = GetBlob(name);
     const int64_t freed = old != nullptr ? static_cast<int64_t>(old->capacity()) : 0;
-    absl::Status s = CheckBudget(static_cast<int64_t>(value.nbytes()) - freed,
-                                 absl::StrCat("feeding blob '", name, "'"));
+    absl::Status s =
+        CheckBudget(static_cast<int64_t>(value.nbytes() + value.string_bytes()) - freed,
+                    absl::StrCat("feeding blob '", name, "'"));
     if (!s.ok()) return s;
   }
   absl::StatusOr<Tensor> copy = value.Clone(options_.tensor);

@@ -1,9 +1,10 @@
-// Copy: Y = X, any dtype.
+// Copy: Y = X, any dtype, strings included (element by element).
 //
 // Its own gradient is a Copy of the output gradient. Other gradient makers
 // (Sum's) use it to hand one gradient blob on under another name, since a
 // gradient maker cannot choose the names of the input gradients.
 #include <cstring>
+#include <string>
 
 #include "core/registry.h"
 
@@ -19,6 +20,12 @@ class CopyOp final : public OperatorBase {
   absl::Status RunOnDevice() override {
     if (IsInplace(kInputX, kOutputY)) return absl::OkStatus();
     const Tensor& x = Input(kInputX);
+    if (x.dtype() == DType::kString) {
+      const std::string* from = x.data<std::string>();
+      std::string* to = Output(kOutputY)->mutable_data<std::string>();
+      for (int64_t i = 0; i < x.numel(); ++i) to[i] = from[i];
+      return absl::OkStatus();
+    }
     CopyBytes(x.raw_data(), Output(kOutputY)->raw_mutable_data(), x.nbytes());
     return absl::OkStatus();
   }
@@ -45,7 +52,8 @@ OPERATOR_SCHEMA(Copy)
     .NumOutputs(1)
     .AllowInplace({{0, 0}})
     .IdenticalTypeAndShape()
-    .Input(0, "X", "Input tensor of any type.")
+    .AcceptsStrings()
+    .Input(0, "X", "Input tensor of any type, string included.")
     .Output(0, "Y", "A copy of X: same type, shape and values.")
     .SetDoc("Y = X. In place it does nothing.");
 

@@ -1,6 +1,7 @@
 #include "ops/export_init_net.h"
 
 #include <set>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 
@@ -60,10 +61,22 @@ absl::StatusOr<OperatorDef> GivenTensorFillDef(const Tensor& tensor, const std::
       op.set_type("GivenTensorBoolFill");
       CopyInts<bool>(tensor, values);
       break;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat("blob '", blob, "' is ", tensor.DebugString(),
-                                                     ": no GivenTensor*Fill operator writes ",
-                                                     DTypeName(tensor.dtype())));
+    case DType::kUint8: {
+      // mobile_exporter's encoding: one string holding the bytes.
+      op.set_type("GivenTensorByteStringToUInt8Fill");
+      const char* p = reinterpret_cast<const char*>(tensor.data<uint8_t>());
+      values->add_strings(std::string(p, p + tensor.numel()));
+      break;
+    }
+    case DType::kString: {
+      op.set_type("GivenTensorStringFill");
+      const std::string* p = tensor.data<std::string>();
+      values->mutable_strings()->Reserve(static_cast<int>(tensor.numel()));
+      for (int64_t i = 0; i < tensor.numel(); ++i) values->add_strings(p[i]);
+      break;
+    }
+    case DType::kUndefined:
+      return absl::InvalidArgumentError(absl::StrCat("blob '", blob, "' holds no tensor"));
   }
   return op;
 }

@@ -21,11 +21,13 @@ namespace opgraph {
 // The operator that writes `tensor` into blob `blob` when run:
 //   float32 -> GivenTensorFill, float64 -> GivenTensorDoubleFill,
 //   int32 -> GivenTensorIntFill, int64 -> GivenTensorInt64Fill,
-//   bool -> GivenTensorBoolFill.
+//   bool -> GivenTensorBoolFill,
+//   uint8 -> GivenTensorByteStringToUInt8Fill (one string of the bytes) and
+//   string -> GivenTensorStringFill (one string per element), as Caffe2's
+//   mobile_exporter writes them.
 // float64 values are stored in the float field (as Caffe2 does), so they
 // come back rounded to float32 precision.
-// InvalidArgument for an uninitialized tensor or a dtype no fill writes
-// (uint8), naming the blob.
+// InvalidArgument, naming the blob, for an uninitialized tensor.
 absl::StatusOr<OperatorDef> GivenTensorFillDef(const Tensor& tensor, const std::string& blob);
 
 // A net named `net_name` with one fill per blob of `blobs`, in that order,

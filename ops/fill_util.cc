@@ -84,6 +84,12 @@ absl::StatusOr<DType> DTypeArgument(const Argument& a) {
     return absl::InvalidArgumentError(
         absl::StrCat("argument '", a.name(), "': ", t.status().message()));
   }
+  if (*t == DType::kString) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument '", a.name(),
+                     "' is STRING (4); this operator makes numbers, and only "
+                     "GivenTensorStringFill makes strings"));
+  }
   return t;
 }
 

@@ -39,8 +39,9 @@ absl::StatusOr<std::vector<int64_t>> FillDims(const OperatorDef& def,
                                               absl::Span<const Tensor* const> values);
 
 // The `dtype` argument `a` as a DType. InvalidArgument when its value is not
-// a TensorProto.DataType value at all, or names a type opgraph tensors do
-// not hold (FLOAT16, STRING, ...).
+// a TensorProto.DataType value at all, names a type opgraph tensors do
+// not hold (FLOAT16, ...), or is STRING (the numeric fills do not make
+// strings).
 absl::StatusOr<DType> DTypeArgument(const Argument& a);
 
 // Declares `shape`, `extra_shape` and `input_as_shape` on `schema`; used

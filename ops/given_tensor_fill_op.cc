@@ -11,13 +11,14 @@
 //   GivenTensorByteStringToUInt8Fill  values: one string of bytes -> uint8
 //                                     (mobile_exporter's encoding of a uint8
 //                                     array; `dtype`, if given, is STRING)
-//   GivenTensorStringFill             refused: opgraph tensors hold numbers,
-//                                     not strings
+//   GivenTensorStringFill             values: strings -> string (DType::
+//                                     kString; `dtype` is ignored, as in
+//                                     Caffe2)
 //
 // The shape comes from `shape`, input 0, or input 0's values
 // (input_as_shape), followed by `extra_shape` (ops/fill_util.h); its element
 // count must equal the number of values. `dtype`, as in Caffe2, overrides
-// the operator's element type (FLOAT, DOUBLE, INT32, INT64 or BOOL), and
+// the numeric operators' element type (FLOAT, DOUBLE, INT32, INT64 or BOOL), and
 // the values are then read from the field of that type (floats for FLOAT
 // and DOUBLE, ints for the others). Every check runs when the net is
 // created.
@@ -196,22 +197,61 @@ class GivenTensorByteStringToUInt8FillOp final : public OperatorBase {
   }
 };
 
-constexpr char kNoStrings[] =
-    "opgraph tensors hold numbers (float32, float64, int32, int64, bool, uint8), not strings; "
-    "a Caffe2 string blob (GivenTensorStringFill, as mobile_exporter writes for an object "
-    "array) cannot be loaded. Drop the operator and the blob from the init net if no operator "
-    "of the predict net reads it.";
-
-absl::StatusOr<std::vector<TensorType>> InferStringFill(const OperatorDef&,
-                                                        absl::Span<const TensorType>) {
-  return absl::UnimplementedError(kNoStrings);
+absl::StatusOr<std::vector<TensorType>> InferStringFill(const OperatorDef& def,
+                                                        absl::Span<const TensorType> inputs,
+                                                        absl::Span<const Tensor* const> values) {
+  TensorType out;
+  out.dtype = DType::kString;
+  absl::StatusOr<std::vector<int64_t>> dims = FillDims(def, inputs, values);
+  if (!dims.ok()) return dims.status();
+  out.dims = *std::move(dims);
+  absl::StatusOr<int64_t> n = CheckedNumElements(out.dims, out.dtype);
+  if (!n.ok()) {
+    return absl::Status(n.status().code(), absl::StrCat("argument 'shape' ", DimsToString(out.dims),
+                                                        ": ", n.status().message()));
+  }
+  const Argument* given = FindArgument(def, "values");
+  if (given == nullptr) return absl::InvalidArgumentError("argument 'values' is required");
+  if (given->floats_size() > 0 || given->ints_size() > 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument 'values' must be strings for GivenTensorStringFill, got ",
+                     given->floats_size() > 0 ? "floats" : "ints"));
+  }
+  if (given->strings_size() != *n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the output shape ", DimsToString(out.dims), " holds ", *n,
+                     " elements but argument 'values' has ", given->strings_size(), " strings"));
+  }
+  // The element array and the strings' bytes together are one allocation
+  // for the limits (TensorLimits::max_bytes).
+  uint64_t bytes = static_cast<uint64_t>(*n) * DTypeSize(DType::kString);
+  for (const std::string& v : given->strings()) bytes += v.size();
+  const TensorLimits limits;
+  if (bytes > static_cast<uint64_t>(limits.max_bytes)) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("argument 'values' needs ", bytes, " bytes, over the allocation limit of ",
+                     limits.max_bytes, " bytes (TensorLimits::max_bytes)"));
+  }
+  return std::vector<TensorType>{out};
 }
 
+// Copies the strings into the output, which the net has sized. The values
+// are read from the definition (checked by inference), not kept twice.
 class GivenTensorStringFillOp final : public OperatorBase {
  public:
   using OperatorBase::OperatorBase;
-  absl::Status Init() override { return absl::UnimplementedError(kNoStrings); }
-  absl::Status RunOnDevice() override { return absl::UnimplementedError(kNoStrings); }
+  absl::Status Prepare(const PrepareContext&) override {
+    values_ = &FindArgument(def(), "values")->strings();
+    return absl::OkStatus();
+  }
+  absl::Status RunOnDevice() override {
+    std::string* out = Output(0)->mutable_data<std::string>();
+    for (int i = 0; i < values_->size(); ++i) out[i] = values_->Get(i);
+    return absl::OkStatus();
+  }
+
+ private:
+  const google::protobuf::RepeatedPtrField<std::string>* values_ = nullptr;
 };
 
 constexpr char kDtypeDoc[] =
@@ -259,10 +299,15 @@ OPERATOR_SCHEMA(GivenTensorByteStringToUInt8Fill)
 
 OPERATOR_SCHEMA(GivenTensorStringFill)
     .Apply(GivenFillArguments)
-    .TensorInference(InferStringFill)
-    .Arg("values", ArgKind::kStrings, "The strings (not supported).")
-    .Arg("dtype", ArgKind::kInt, "Ignored.")
-    .SetDoc("Refused: opgraph tensors hold numbers, not strings.");
+    .AcceptsStrings()
+    .ValueDependentInference(InferStringFill)
+    .RequiredArg("values", ArgKind::kStrings,
+                 "The strings (byte strings, any bytes), one per element in C order.")
+    .Arg("dtype", ArgKind::kInt, "Ignored, as in Caffe2 (the output is always string).")
+    .SetDoc(
+        "A string tensor of the given shape holding the given byte strings (Caffe2 "
+        "mobile_exporter's encoding of an object array). Only Copy and the writers of tensor "
+        "files read string tensors; the numeric operators refuse them.");
 
 REGISTER_CPU_OPERATOR(GivenTensorFill, GivenTensorFillOp);
 REGISTER_CPU_OPERATOR(GivenTensorDoubleFill, GivenTensorFillOp);

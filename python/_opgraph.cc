@@ -95,7 +95,8 @@ DType DTypeOfArray(const py::dtype& dt) {
   if (kind == 'u' && size == 1) return DType::kUint8;
   throw py::type_error(
       absl::StrCat("unsupported dtype ", std::string(py::str(static_cast<const py::object&>(dt))),
-                   ": opgraph holds float32, float64, int32, int64, bool and uint8"));
+                   ": opgraph holds float32, float64, int32, int64, bool, uint8 and strings "
+                   "(an object array of bytes)"));
 }
 
 py::dtype NumpyDType(DType dtype) {
@@ -150,9 +151,55 @@ Tensor TensorFromArray(const py::handle& obj, const std::string& what) {
   return t;
 }
 
+// True for the NumPy arrays that feed a string tensor: object arrays (of
+// bytes) and fixed-width byte-string arrays ('S').
+bool IsStringArray(const py::handle& obj) {
+  if (!py::isinstance<py::array>(obj)) return false;
+  const char kind = py::reinterpret_borrow<py::array>(obj).dtype().kind();
+  return kind == 'O' || kind == 'S';
+}
+
+// A string tensor from an object array whose elements are all bytes, or
+// from an 'S' array (NumPy drops an element's trailing zero bytes, as it
+// does when reading one). TypeError naming the first element that is not
+// bytes (str included: say which encoding with .encode()). Needs the GIL.
+Tensor StringTensorFromArray(const py::handle& obj, const std::string& what) {
+  py::array arr = py::reinterpret_borrow<py::array>(obj);
+  std::vector<int64_t> dims(arr.shape(), arr.shape() + arr.ndim());
+  Tensor t;
+  absl::Status s = t.Resize(DType::kString, dims);
+  if (!s.ok()) throw StatusError{absl::Status(s.code(), absl::StrCat(what, ": ", s.message()))};
+  py::list flat = arr.attr("ravel")().attr("tolist")();
+  std::string* out = t.mutable_data<std::string>();
+  for (size_t i = 0; i < flat.size(); ++i) {
+    py::handle item = flat[i];
+    if (!PyBytes_Check(item.ptr())) {
+      throw py::type_error(
+          absl::StrCat(what, ": element ", i, " of the object array is ",
+                       std::string(py::str(item.get_type().attr("__name__"))),
+                       "; a string blob holds bytes (encode str values, e.g. s.encode('utf-8'))"));
+    }
+    out[i] = item.cast<std::string>();
+  }
+  return t;
+}
+
+// A string tensor as a NumPy object array of bytes. Needs the GIL.
+py::array StringArrayFromTensor(const Tensor& t) {
+  std::vector<py::ssize_t> shape(t.dims().begin(), t.dims().end());
+  py::array arr(py::dtype("O"), shape);
+  py::array flat = arr.attr("reshape")(-1);
+  const std::string* v = t.data<std::string>();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    flat.attr("__setitem__")(i, py::bytes(v[i]));
+  }
+  return arr;
+}
+
 // An array that owns `t` (moved into a capsule): no further copy. Needs the
 // GIL.
 py::array ArrayFromTensor(Tensor t) {
+  if (t.dtype() == DType::kString) return StringArrayFromTensor(t);
   const py::dtype dt = NumpyDType(t.dtype());
   std::vector<py::ssize_t> shape(t.dims().begin(), t.dims().end());
   if (t.numel() == 0) return py::array(dt, shape);
@@ -213,6 +260,11 @@ class PyWorkspace {
 // reuse never grows the workspace).
 void FeedBlob(PyWorkspace& self, const std::string& name, const py::handle& value) {
   const std::string what = absl::StrCat("blob '", name, "'");
+  if (IsStringArray(value)) {
+    Tensor t = StringTensorFromArray(value, what);
+    RaiseIfError(self.Locked([&](Workspace& ws) { return ws.FeedBlob(name, std::move(t)); }));
+    return;
+  }
   DType dtype;
   py::array arr = ContiguousArray(value, what, &dtype);
   const std::vector<int64_t> dims(arr.shape(), arr.shape() + arr.ndim());

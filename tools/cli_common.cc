@@ -22,6 +22,30 @@ namespace {
 // The payload that marks a usage error (exit code 2).
 constexpr char kUsagePayload[] = "opgraph.cli/usage";
 
+// `bytes` as Python writes a bytes object: b'...', with \\, \', \t, \n,
+// \r and \xNN for what is not printable ASCII.
+std::string PythonBytesLiteral(const std::string& bytes) {
+  std::string out = "b'";
+  for (unsigned char c : bytes) {
+    if (c == '\\' || c == '\'') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c >= 0x7f) {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '\'';
+  return out;
+}
+
 // One element as text.
 std::string FormatElement(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
@@ -37,6 +61,9 @@ std::string FormatElement(const Tensor& t, int64_t i) {
       return t.data<bool>()[i] ? "True" : "False";
     case DType::kUint8:
       return absl::StrCat(int{t.data<uint8_t>()[i]});
+    case DType::kString:
+      // As Python writes a bytes object: b'...' with C escapes.
+      return PythonBytesLiteral(t.data<std::string>()[i]);
     case DType::kUndefined:
       break;
   }

@@ -45,9 +45,14 @@ def _net_def(net):
 
 def _as_array(name, value):
     arr = np.asarray(value)
+    if arr.dtype.kind in "OS":
+        # A string blob: bytes objects (or a fixed-width bytes array); the
+        # module checks every element.
+        return arr
     if (arr.dtype.kind, arr.dtype.itemsize) not in _SUPPORTED:
         raise TypeError("blob '%s': unsupported dtype %s: opgraph holds float32, float64, "
-                        "int32, int64, bool and uint8" % (name, arr.dtype))
+                        "int32, int64, bool, uint8 and strings (an object array of bytes)"
+                        % (name, arr.dtype))
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
     return arr
@@ -87,12 +92,14 @@ class Workspace:
 
     def feed_blob(self, name, value):
         """Sets blob ``name`` to a copy of ``value`` (anything np.asarray
-        takes, of dtype float32, float64, int32, int64, bool or uint8;
+        takes, of dtype float32, float64, int32, int64, bool or uint8; or a
+        string blob from an object array of bytes or a bytes 'S' array;
         TypeError otherwise)."""
         self._ws.feed_blob(str(name), _as_array(name, value))
 
     def fetch_blob(self, name):
-        """A copy of blob ``name`` as an ndarray. KeyError (NotFoundError)
+        """A copy of blob ``name`` as an ndarray (a string blob as an
+        object array of bytes). KeyError (NotFoundError)
         when absent; RuntimeError (FailedPreconditionError) when created
         by a net but never written."""
         return self._ws.fetch_blob(str(name))

@@ -2,6 +2,7 @@
 // TensorProtos files, and `opgraph convert` with fields opgraph does not
 // declare.
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -53,6 +54,34 @@ TEST(Caffe2CliTest, InputFromSerializedBlobs) {
                                 "--input", "data=" + Nets("data_label_protos.pb")});
   EXPECT_EQ(named.exit_code, 0) << named.err;
   EXPECT_EQ(named.out, blob.out);
+}
+
+// A mobile_exporter init net with a string blob: the strings print as
+// Python bytes literals, are written as a TensorProto (string_data) that
+// reads back as input, and are refused as .npy with the reason.
+TEST(Caffe2CliTest, StringBlobs) {
+  const std::vector<std::string> run = {"run", Nets("strings_predict.pb"), "--init",
+                                        Nets("strings_init.pb")};
+  std::vector<std::string> args = run;
+  args.insert(args.end(), {"--output", "names_out=-", "--output",
+                           "class_names=" + TestPath("names.pb"), "--output", "lut_out=-"});
+  CliResult out = RunOpgraph(args);
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_THAT(out.out, HasSubstr("names_out: string[4]"));
+  EXPECT_THAT(out.out, HasSubstr("b'cat'"));
+  EXPECT_THAT(out.out, HasSubstr("b'caf\\xc3\\xa9\\x00'"));
+  EXPECT_THAT(out.out, HasSubstr("lut_out: uint8[2, 3]"));
+  // The written file feeds the blob of another run.
+  CliResult fed =
+      RunOpgraph({"run", Nets("strings_predict.pb"), "--init", Nets("strings_init.pb"), "--input",
+                  "class_names=" + TestPath("names.pb"), "--output", "names_out=-"});
+  ASSERT_EQ(fed.exit_code, 0) << fed.err;
+  EXPECT_THAT(fed.out, HasSubstr("b'dog'"));
+  args = run;
+  args.insert(args.end(), {"--output", "names_out=" + TestPath("names.npy")});
+  CliResult npy = RunOpgraph(args);
+  EXPECT_EQ(npy.exit_code, 1) << npy.err;
+  EXPECT_THAT(npy.err, HasSubstr("a string tensor cannot be written as .npy"));
 }
 
 TEST(Caffe2CliTest, ConvertKeepsOrRefusesUnknownFields) {

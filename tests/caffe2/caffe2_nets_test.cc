@@ -10,6 +10,7 @@
 #include "core/tensor_io.h"
 #include "core/workspace.h"
 #include "gtest/gtest.h"
+#include "ops/export_init_net.h"
 #include "tests/test_util.h"
 
 namespace opgraph {
@@ -156,6 +157,43 @@ TEST(Caffe2NetsTest, MiscInitNet) {
     const Tensor u8 = Fetch(ws, "u8");
     EXPECT_EQ(u8.type(), Npy("u8").type());
     EXPECT_EQ(ToVector<uint8_t>(u8), ToVector<uint8_t>(Npy("u8")));
+  }
+}
+
+// mobile_exporter.Export of a string blob, a uint8 blob and a weight: the
+// init net fills them, Copy passes the strings on, and exporting the
+// workspace again writes the same fill operators.
+TEST(Caffe2NetsTest, MobileExporterStringAndUint8Blobs) {
+  auto expected = ReadTensorsFile(NetsDir() + "strings_class_names.pb");
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  ASSERT_EQ(expected->size(), 1u);
+  const Tensor& names = (*expected)[0].tensor;
+  ASSERT_EQ(names.type(), (TensorType{DType::kString, {4}}));
+  EXPECT_EQ(ToVector<std::string>(names)[3], std::string("caf\xc3\xa9\0", 6));
+  for (const std::string ext : {".pb", ".pbtxt"}) {
+    SCOPED_TRACE(ext);
+    Workspace ws;
+    absl::Status s = ws.RunNetOnce(Net("strings_init" + ext));
+    ASSERT_TRUE(s.ok()) << s;
+    s = ws.RunNetOnce(Net("strings_predict" + ext));
+    ASSERT_TRUE(s.ok()) << s;
+    for (const char* blob : {"class_names", "names_out"}) {
+      const Tensor got = Fetch(ws, blob);
+      ASSERT_EQ(got.type(), names.type()) << blob;
+      EXPECT_EQ(ToVector<std::string>(got), ToVector<std::string>(names)) << blob;
+    }
+    const Tensor lut = Fetch(ws, "lut_out");
+    EXPECT_EQ(lut.type(), Npy("strings_lut").type());
+    EXPECT_EQ(ToVector<uint8_t>(lut), ToVector<uint8_t>(Npy("strings_lut")));
+    EXPECT_EQ(ToVector<float>(Fetch(ws, "shifted")), std::vector<float>{2.5f});
+    absl::StatusOr<NetDef> again = ExportInitNet(ws, {"class_names", "lut", "scale"});
+    ASSERT_TRUE(again.ok()) << again.status();
+    const NetDef original = Net("strings_init" + ext);
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(again->op(i).type(), original.op(i).type());
+      EXPECT_EQ(SerializeDeterministic(again->op(i).arg(1)),
+                SerializeDeterministic(original.op(i).arg(1)));
+    }
   }
 }
 

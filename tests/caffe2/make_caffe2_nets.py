@@ -123,7 +123,11 @@ def given_tensor_fill(name, array):
     shape and values as arguments (uint8 as one byte string)."""
     kind = {np.dtype("float32"): "GivenTensorFill", np.dtype("int32"): "GivenTensorIntFill",
             np.dtype("int64"): "GivenTensorInt64Fill",
-            np.dtype("uint8"): "GivenTensorByteStringToUInt8Fill"}[array.dtype]
+            np.dtype("uint8"): "GivenTensorByteStringToUInt8Fill",
+            np.dtype("O"): "GivenTensorStringFill"}[array.dtype]
+    if array.dtype == np.dtype("O"):
+        # add_tensor asserts that every element of an object array is bytes.
+        assert all(isinstance(v, bytes) for v in array)
     values = [array.tobytes()] if array.dtype == np.uint8 else array.ravel().tolist()
     op = pb.OperatorDef()
     op.type = kind
@@ -302,6 +306,46 @@ def misc():
                 '  device_option { device_type: 0 cuda_gpu_id: 0 } }\n')
 
 
+def mobile_export_strings():
+    """predictor/mobile_exporter.Export of a model whose params hold a string
+    blob (an object array of bytes: class names for post-processing), a
+    uint8 blob and a float weight: add_tensor writes GivenTensorStringFill,
+    GivenTensorByteStringToUInt8Fill and GivenTensorFill (arguments shape then
+    values, in that order, as add_tensor passes arg=[...]), and the net's
+    input gets Export's placeholder GivenTensorFill(shape=[1, 1],
+    values=[0.0]). The predict net copies the class names (Copy is the one
+    computing operator that takes a string blob) and the uint8 table, and
+    adds the weight to the input (Sum of two [1, 1] float32 blobs).
+    Expected outputs: the string blob as a TensorProtos (string_data, as
+    caffe2/core/blob_serialization.cc writes a STRING tensor) and the
+    others as .npy."""
+    names = np.array([b"cat", b"dog", b"", b"caf\xc3\xa9\x00"], dtype=object)
+    lut = np.array([[3, 0, 255], [9, 128, 1]], np.uint8)
+    scale = np.array([[2.5]], np.float32)
+    init = net("strings_init", [given_tensor_fill("class_names", names),
+                                given_tensor_fill("lut", lut),
+                                given_tensor_fill("scale", scale)])
+    init.op.extend([create_operator("GivenTensorFill", [], ["data"], shape=[1, 1],
+                                    values=[0.0])])
+    predict = net("strings_predict",
+                  [create_operator("Copy", ["class_names"], ["names_out"]),
+                   create_operator("Copy", ["lut"], ["lut_out"]),
+                   create_operator("Sum", ["data", "scale"], ["shifted"])],
+                  external_input=["data", "class_names", "lut", "scale"],
+                  external_output=["names_out", "lut_out", "shifted"])
+    write_net(init, "strings_init")
+    write_net(predict, "strings_predict")
+    save("strings_lut", lut)
+    expected = pb.TensorProtos()
+    t = expected.protos.add()
+    t.name = "class_names"
+    t.data_type = pb.TensorProto.STRING
+    t.dims.extend(names.shape)
+    t.string_data.extend(names.tolist())
+    with open(os.path.join(OUT, "strings_class_names.pb"), "wb") as f:
+        f.write(expected.SerializeToString(deterministic=True))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.RandomState(2024)
@@ -311,6 +355,7 @@ def main():
     net_types(predict)
     saved_tensors(rng)
     misc()
+    mobile_export_strings()
 
 
 if __name__ == "__main__":

@@ -309,8 +309,7 @@ TEST_F(LimitsTest, TensorProtoRawDataOfTheWrongLength) {
 }
 
 TEST_F(LimitsTest, TensorProtoUnsupportedDataType) {
-  for (auto type :
-       {TensorProto::STRING, TensorProto::FLOAT16, TensorProto::INT8, TensorProto::UNDEFINED}) {
+  for (auto type : {TensorProto::FLOAT16, TensorProto::INT8, TensorProto::UNDEFINED}) {
     TensorProto proto;
     proto.set_name("s");
     proto.set_data_type(type);

@@ -185,14 +185,17 @@ TEST(OnnxImportTensorTest, UnsupportedTypesAndLocationsAreNamed) {
     EXPECT_THAT(b.Import(), StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("external data")));
   }
   {
-    // uint8 parses, but no fill operator writes it into the init net.
+    // A uint8 constant goes into the init net as one byte string.
     onnx::TensorProto* t;
     OnnxModelBuilder b = Passthrough(&t);
     t->set_data_type(onnx::TensorProto::UINT8);
     t->add_dims(2);
     t->set_raw_data(std::string("\1\2", 2));
-    EXPECT_THAT(b.Import(), StatusIs(absl::StatusCode::kUnimplemented,
-                                     AllOf(HasSubstr("constant 'c'"), HasSubstr("uint8"))));
+    absl::StatusOr<ImportedModel> m = b.Import();
+    ASSERT_TRUE(m.ok()) << m.status();
+    ASSERT_EQ(m->init_net.op_size(), 1);
+    EXPECT_EQ(m->init_net.op(0).type(), "GivenTensorByteStringToUInt8Fill");
+    EXPECT_EQ(m->init_net.op(0).arg(1).strings(0), std::string("\1\2", 2));
   }
 }
 

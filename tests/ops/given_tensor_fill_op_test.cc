@@ -18,6 +18,7 @@ using testing::FloatsArg;
 using testing::IntArg;
 using testing::IntsArg;
 using testing::MakeOp;
+using testing::MakeTensor;
 using testing::RunOp;
 using testing::ToVector;
 
@@ -241,11 +242,52 @@ TEST(GivenTensorFillOpTest, ByteStringToUInt8) {
   EXPECT_TRUE(Contains(s, "only STRING (4)")) << s;
 }
 
-TEST(GivenTensorFillOpTest, StringFillIsRefusedWithTheReason) {
+// GivenTensorStringFill follows Caffe2's GivenTensorFillOp<std::string>:
+// the shape from `shape` (or the input, then extra_shape), the values one
+// string per element, `dtype` ignored.
+TEST(GivenTensorFillOpTest, StringFill) {
+  const std::string odd("a\0\xff", 3);
+  auto y = Fill("GivenTensorStringFill",
+                {IntsArg("shape", {2, 2}), StringsArg("values", {"cat", "", odd, "dog"})});
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->dtype(), DType::kString);
+  EXPECT_EQ(y->dims(), (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(ToVector<std::string>(*y), (std::vector<std::string>{"cat", "", odd, "dog"}));
+  // `dtype` is ignored, as Caffe2 ignores it for a non-float fill.
+  y = Fill("GivenTensorStringFill",
+           {IntsArg("shape", {1}), IntArg("dtype", 1), StringsArg("values", {"x"})});
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->dtype(), DType::kString);
+  // An empty tensor takes an empty list (an argument with no value).
+  y = Fill("GivenTensorStringFill", {IntsArg("shape", {0, 3}), StringsArg("values", {})});
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->numel(), 0);
+
   absl::Status s = CreateStatus(MakeOp("GivenTensorStringFill", {}, {"Y"},
-                                       {IntsArg("shape", {1}), StringsArg("values", {"cat"})}));
-  EXPECT_EQ(s.code(), absl::StatusCode::kUnimplemented) << s;
-  EXPECT_TRUE(Contains(s, "not strings")) << s;
+                                       {IntsArg("shape", {3}), StringsArg("values", {"a"})}));
+  EXPECT_TRUE(Contains(s, "holds 3 elements but argument 'values' has 1 strings")) << s;
+  s = CreateStatus(MakeOp("GivenTensorStringFill", {}, {"Y"},
+                          {IntsArg("shape", {1}), FloatsArg("values", {1})}));
+  EXPECT_TRUE(Contains(s, "'values'")) << s;
+  // The numeric fills do not make strings.
+  s = CreateStatus(MakeOp("GivenTensorFill", {}, {"Y"},
+                          {IntsArg("shape", {1}), IntArg("dtype", 4), FloatsArg("values", {1})}));
+  EXPECT_TRUE(Contains(s, "only GivenTensorStringFill makes strings")) << s;
+}
+
+// With an input, the output takes its shape followed by extra_shape; the
+// input may itself be a string tensor (an in-place refill).
+TEST(GivenTensorFillOpTest, StringFillShapeFromInput) {
+  Workspace ws;
+  ASSERT_TRUE(ws.FeedBlob("like", MakeTensor<std::string>({2}, {"p", "q"})).ok());
+  NetDef net;
+  *net.add_op() = MakeOp("GivenTensorStringFill", {"like"}, {"like"},
+                         {IntsArg("extra_shape", {2}), StringsArg("values", {"a", "b", "c", "d"})});
+  absl::Status s = ws.RunNetOnce(net);
+  ASSERT_TRUE(s.ok()) << s;
+  const Tensor* y = ws.GetBlob("like");
+  EXPECT_EQ(y->dims(), (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(ToVector<std::string>(*y), (std::vector<std::string>{"a", "b", "c", "d"}));
 }
 
 TEST(GivenTensorFillOpTest, HasNoGradient) {
