@@ -11,8 +11,8 @@
 #include "core/status_macros.h"
 #include "onnx_import/binary_nodes.h"
 #include "onnx_import/import_context.h"
-#include "onnx_import/unary_nodes.h"
 #include "onnx_import/shape_nodes.h"
+#include "onnx_import/unary_nodes.h"
 
 namespace opgraph {
 namespace onnx_import {
