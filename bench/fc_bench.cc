@@ -59,13 +59,14 @@ BENCHMARK(BM_FC)->Apply(Shapes);
 void BM_FCThreads2(benchmark::State& state) { RunFC(state, 2); }
 BENCHMARK(BM_FCThreads2)->Apply(Shapes)->UseRealTime();
 
+// rows_hint 0 packs for OpenBLAS whatever M is; BM_GemmPanels passes M.
 struct Operands {
-  Operands(int64_t m, int64_t n, int64_t k)
+  Operands(int64_t m, int64_t n, int64_t k, int64_t rows_hint = 0)
       : x(FilledTensor({m, k}, -1, 1, 1)),
         w(FilledTensor({n, k}, -1, 1, 2)),
         b(FilledTensor({n}, -1, 1, 3)),
         y(FilledTensor({m, n}, 0, 1, 4)),
-        packed(*kernels::PackedMatrix<float>::Pack(w.data<float>(), k, n, k, true)) {}
+        packed(*kernels::PackedMatrix<float>::Pack(w.data<float>(), k, n, k, true, rows_hint)) {}
   Tensor x, w, b, y;
   kernels::PackedMatrix<float> packed;
 };
@@ -86,6 +87,40 @@ void BM_GemmPacked(benchmark::State& state) {
   SetFlops(state, m, n, k);
 }
 BENCHMARK(BM_GemmPacked)->Apply(Shapes);
+
+// Where the panel layout pays: GemmPacked on W packed as panels (the layout
+// FC picks for M <= kPackedPanelMaxRows) against BM_GemmPackedRows, the same
+// call on W packed for OpenBLAS, over a range of M.
+void RowSweep(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"M", "N", "K"});
+  for (int64_t m : {1, 2, 4, 8, 16, 32, 64, 128, 256}) b->Args({m, 512, 784});
+  b->Args({1, 1024, 1024});
+  b->Args({64, 512, 512});
+  b->Args({16, 10, 512});
+  b->Args({1, 10, 512});
+  b->Args({1, 512, 512});
+}
+void RunGemmPacked(benchmark::State& state, bool panels, int threads) {
+  const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
+  Operands o(m, n, k, panels ? m : 0);
+  if (o.packed.panels() != panels) {
+    state.SkipWithError("M is outside the panel layout's range");
+    return;
+  }
+  float* y = o.y.mutable_data<float>();
+  for (auto _ : state) {
+    SetBias(o.b.data<float>(), m, n, y);
+    kernels::GemmPacked<float>(false, m, 1.f, o.x.data<float>(), k, o.packed, 1.f, y, n, threads);
+    benchmark::ClobberMemory();
+  }
+  SetFlops(state, m, n, k);
+}
+void BM_GemmPanels(benchmark::State& state) { RunGemmPacked(state, true, 1); }
+BENCHMARK(BM_GemmPanels)->Apply(RowSweep);
+void BM_GemmPackedRows(benchmark::State& state) { RunGemmPacked(state, false, 1); }
+BENCHMARK(BM_GemmPackedRows)->Apply(RowSweep);
+void BM_GemmPanelsThreads2(benchmark::State& state) { RunGemmPacked(state, true, 2); }
+BENCHMARK(BM_GemmPanelsThreads2)->Args({16, 512, 784})->Args({64, 512, 512})->UseRealTime();
 
 void BM_GemmPackedAddBias(benchmark::State& state) {
   const int64_t m = state.range(0), n = state.range(1), k = state.range(2);

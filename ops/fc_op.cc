@@ -116,7 +116,8 @@ absl::Status FcForward::Prepare(const OperatorDef& def, const PrepareContext& ct
     rows_per_block_ = RowsPerBlock(d_, sizeof(T));
     if (w == nullptr) return absl::OkStatus();
     absl::StatusOr<kernels::PackedMatrix<T>> p = kernels::PackedMatrix<T>::Pack(
-        w->data<T>(), d_.k, d_.n, std::max<int64_t>(1, d_.k), /*trans_b=*/true);
+        w->data<T>(), d_.k, d_.n, std::max<int64_t>(1, d_.k), /*trans_b=*/true,
+        /*rows_hint=*/std::min(d_.m, rows_per_block_));
     if (!p.ok()) return p.status();
     if constexpr (std::is_same_v<T, float>) {
       packed_f_.emplace(*std::move(p));

@@ -13,6 +13,7 @@
 #include "cblas.h"
 #include "core/parallel.h"
 #include "core/tensor.h"
+#include "ops/kernels/panel_gemm.h"
 #include "glog/logging.h"
 
 namespace opgraph {
@@ -167,7 +168,7 @@ void PackedMatrix<T>::FreeDeleter::operator()(T* p) const {
 
 template <typename T>
 absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int64_t n, int64_t ldb,
-                                                      bool trans_b) {
+                                                      bool trans_b, int64_t rows_hint) {
   if (k < 0 || n < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("PackedMatrix::Pack: negative size k=", k, " n=", n));
@@ -179,11 +180,16 @@ absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int
   }
   constexpr int64_t kAlign = 64;
   const int64_t max_elements = (INT64_MAX - kAlign) / static_cast<int64_t>(sizeof(T));
-  if (n != 0 && k > max_elements / n) {
+  const bool panels = rows_hint >= 1 && rows_hint <= kPackedPanelMaxRows;
+  // Panels round n up to whole panels of w columns.
+  const int64_t w = internal::PanelWidth<T>();
+  const int64_t stored_n = panels ? (n / w + (n % w != 0)) * w : n;
+  if (stored_n != 0 && k > max_elements / stored_n) {
     return absl::ResourceExhaustedError(
         absl::StrCat("PackedMatrix::Pack: ", k, " x ", n, " elements overflow the address space"));
   }
-  const int64_t bytes = k * n * static_cast<int64_t>(sizeof(T));
+  const int64_t elements = k * stored_n;
+  const int64_t bytes = elements * static_cast<int64_t>(sizeof(T));
   // The same single-allocation limit as a tensor's: an absurd size is refused
   // before asking the allocator (which, under ASan, aborts instead of failing).
   const int64_t max_bytes = TensorLimits().max_bytes;
@@ -199,6 +205,10 @@ absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int
         absl::StrCat("PackedMatrix::Pack: cannot allocate ", rounded, " bytes"));
   }
   std::unique_ptr<T[], FreeDeleter> data(p);
+  if (panels) {
+    internal::PackPanels(b, k, n, ldb, trans_b, p);
+    return PackedMatrix(std::move(data), k, n, elements, true);
+  }
   // Stored as op(B) itself, k rows of n: with this right-hand side OpenBLAS
   // 0.3.21 was up to 1.2x faster at batch 16 than with the transposed one
   // (gemm_bench, OpenBLAS_NN vs OpenBLAS_NT) and never clearly slower.
@@ -209,12 +219,26 @@ absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int
   } else {
     for (int64_t q = 0; q < k; ++q) std::copy(b + q * ldb, b + q * ldb + n, p + q * n);
   }
-  return PackedMatrix(std::move(data), k, n);
+  return PackedMatrix(std::move(data), k, n, elements, false);
 }
 
 template <typename T>
 void GemmPacked(bool trans_a, int64_t m, T alpha, const T* a, int64_t lda,
                 const PackedMatrix<T>& packed, T beta, T* c, int64_t ldc, int num_threads) {
+  if (packed.panels_) {
+    const int64_t n = packed.n_, k = packed.k_;
+    CHECK_GE(m, 0);
+    CHECK_GE(lda, std::max<int64_t>(1, trans_a ? m : k));
+    CHECK_GE(ldc, std::max<int64_t>(1, n));
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+      ScaleC(m, n, beta, c, ldc);
+      return;
+    }
+    internal::PanelGemm<T>(trans_a, m, n, k, alpha, a, lda, packed.data_.get(), beta, c, ldc,
+                           num_threads);
+    return;
+  }
   GemmImpl<T>(trans_a, /*trans_b=*/false, m, packed.n_, packed.k_, alpha, a, lda,
               packed.data_.get(), std::max<int64_t>(1, packed.n_), beta, c, ldc, num_threads);
 }

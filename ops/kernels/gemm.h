@@ -58,13 +58,18 @@ template <typename T>
 void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
           int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc, int num_threads);
 
-// The right-hand operand of a product, copied once into the layout the
-// library multiplies fastest, for operands that stay constant over many
-// products (FC weights at inference). OpenBLAS 0.3.21 has no packing API
-// (no cblas_sgemm_pack/compute), so "packed" means a contiguous, 64-byte
-// aligned copy of op(B) in the orientation measured fastest (k rows of n:
-// for FC weights, W^T); the class keeps
-// that choice private so a library with real packing can replace it.
+// The right-hand operand of a product, copied once into the layout its
+// products run fastest on, for operands that stay constant over many
+// products (FC weights at inference). Two layouts, chosen by Pack from the
+// number of rows the caller expects to multiply by (`rows_hint`):
+//   - up to kPackedPanelMaxRows rows: opgraph's own panel layout and kernel
+//     (panel_gemm.h). OpenBLAS 0.3.21 has no packing API (no
+//     cblas_sgemm_pack/compute) and copies the operand on every call, which
+//     costs as much as the arithmetic when there are few rows;
+//   - more rows, or rows_hint <= 0 (unknown): a contiguous, 64-byte aligned
+//     copy of op(B) as k rows of n, multiplied by OpenBLAS.
+// Products of any number of rows work with either layout; the hint only
+// decides which is faster (docs/PERFORMANCE.md, "Few rows: packed panels").
 //
 // Immutable after Pack; movable, not copyable; safe to use from several
 // threads at once.
@@ -77,36 +82,45 @@ class PackedMatrix {
   // Returns InvalidArgument for negative sizes or a too-small ldb,
   // ResourceExhausted when the copy cannot be allocated. Never aborts.
   static absl::StatusOr<PackedMatrix> Pack(const T* b, int64_t k, int64_t n, int64_t ldb,
-                                           bool trans_b);
+                                           bool trans_b, int64_t rows_hint = 0);
 
   PackedMatrix(PackedMatrix&&) noexcept = default;
   PackedMatrix& operator=(PackedMatrix&&) noexcept = default;
 
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
+  // Whether the copy is in opgraph's panel layout (else OpenBLAS's operand).
+  bool panels() const { return panels_; }
   // Bytes held by the packed copy.
-  int64_t bytes() const { return k_ * n_ * static_cast<int64_t>(sizeof(T)); }
+  int64_t bytes() const { return elements_ * static_cast<int64_t>(sizeof(T)); }
 
  private:
   struct FreeDeleter {
     void operator()(T* p) const;
   };
-  PackedMatrix(std::unique_ptr<T[], FreeDeleter> data, int64_t k, int64_t n)
-      : data_(std::move(data)), k_(k), n_(n) {}
+  PackedMatrix(std::unique_ptr<T[], FreeDeleter> data, int64_t k, int64_t n, int64_t elements,
+               bool panels)
+      : data_(std::move(data)), k_(k), n_(n), elements_(elements), panels_(panels) {}
 
-  // op(B) stored as k rows of n (for FC weights W[N, K], that is W^T).
   std::unique_ptr<T[], FreeDeleter> data_;
   int64_t k_ = 0;
   int64_t n_ = 0;
+  int64_t elements_ = 0;
+  bool panels_ = false;
 
   template <typename U>
   friend void GemmPacked(bool, int64_t, U, const U*, int64_t, const PackedMatrix<U>&, U, U*,
                          int64_t, int);
 };
 
+// Largest rows_hint for which Pack chooses the panel layout.
+inline constexpr int64_t kPackedPanelMaxRows = 128;
+
 // C[m, n] = alpha * op(A)[m, k] * B[k, n] + beta * C[m, n], with
 // k = packed.k(), n = packed.n(); the same contract, accuracy and threads
-// as Gemm. Defined for T = float and T = double.
+// as Gemm. With the panel layout, every element's sum is formed the same way
+// whatever num_threads is (panel_gemm.h), so the result does not depend on
+// it. Defined for T = float and T = double.
 template <typename T>
 void GemmPacked(bool trans_a, int64_t m, T alpha, const T* a, int64_t lda,
                 const PackedMatrix<T>& packed, T beta, T* c, int64_t ldc, int num_threads);
