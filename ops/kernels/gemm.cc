@@ -13,8 +13,8 @@
 #include "cblas.h"
 #include "core/parallel.h"
 #include "core/tensor.h"
-#include "ops/kernels/panel_gemm.h"
 #include "glog/logging.h"
+#include "ops/kernels/panel_gemm.h"
 
 namespace opgraph {
 namespace kernels {
