@@ -9,11 +9,15 @@
 // block of kPanelSumBlock, the tile loads row q of its P panels and adds the
 // product with A[i, q], broadcast, for each of its R rows. Full tiles have
 // kMaxRows rows and one panel; the rows left over (fewer than kMaxRows) go
-// through tiles of 8, 4, 2 and 1 rows that span several panels instead, so
+// through tiles of 4, 2 and 1 rows that span several panels instead, so
 // that a tile always has enough independent accumulators to hide the
 // multiply-add latency (one row by one panel would wait on a single chain).
-// A block of B (kPanelSumBlock rows of a panel: 16 KiB) stays in the L1
-// cache while the tiles of every row group read it.
+// Panels are taken a few at a time (as many as the smallest row group's
+// tile spans, often one), and each few goes through every block of indices
+// and every row group before the next: a block of B (kPanelSumBlock rows of
+// a panel, 16 KiB) is read from memory once and then from the L1 cache by
+// every row group. On AVX2 this runs at 72-77 GFLOP/s for 8 to 128 rows,
+// about one core's peak (bench/fc_bench BM_GemmPanels; docs/PERFORMANCE.md).
 
 #include "ops/kernels/panel_gemm.h"
 
@@ -49,6 +53,12 @@ struct PanelProblem {
 }  // namespace opgraph
 #endif  // OPGRAPH_OPS_KERNELS_PANEL_GEMM_PROBLEM_
 
+// Complete unrolling of the loops over a tile's accumulators (trip counts
+// are compile-time constants of at most 24).
+#ifndef OPGRAPH_UNROLL_ALL
+#define OPGRAPH_UNROLL_ALL _Pragma("GCC unroll 32")
+#endif
+
 HWY_BEFORE_NAMESPACE();
 namespace opgraph {
 namespace kernels {
@@ -67,12 +77,15 @@ struct TileShape {
   static_assert(kWidth % kLanes == 0, "a panel is a whole number of vectors");
   // Vectors per panel row.
   static constexpr size_t kVectors = kWidth / kLanes;
-  // Rows of a full tile (one panel).
-  static constexpr size_t kMaxRows = std::clamp<size_t>(kAccumulators / kVectors, 1, 12);
-  // Panels of a tile of R rows.
+  // Rows of a full tile (one panel). At most 8, so that the leftover rows
+  // always go through the 4-, 2- and 1-row tiles that every target uses
+  // (AVX2: 6 rows of 2 vectors; AVX-512: 8 rows of 1; SSE4: 3 rows of 4).
+  static constexpr size_t kMaxRows = std::clamp<size_t>(kAccumulators / kVectors, 1, 8);
+  // Panels of a tile of R rows: as many as the accumulators allow, at most 8
+  // (each is a separate stream of loads).
   template <size_t R>
   static constexpr size_t Panels() {
-    return std::max<size_t>(1, kAccumulators / (R * kVectors));
+    return std::clamp<size_t>(kAccumulators / (R * kVectors), 1, 8);
   }
 };
 
@@ -89,6 +102,38 @@ HWY_INLINE hn::Vec<D> Combine(D d, hn::Vec<D> sum, const T* c, bool first, T alp
   return hn::MulAdd(va, sum, hn::LoadU(d, c));
 }
 
+// Writes a tile's sums (R rows of P panels, row after row) into C, whose
+// last panel has `last_cols` valid columns.
+template <class D, typename T = hn::TFromD<D>>
+HWY_INLINE void WriteTile(D d, const T* HWY_RESTRICT sums, size_t rows, size_t panels, bool first,
+                          T alpha, T beta, T* HWY_RESTRICT c, int64_t ldc, size_t last_cols) {
+  constexpr size_t L = TileShape<T>::kLanes;
+  constexpr size_t W = TileShape<T>::kWidth;
+  for (size_t r = 0; r < rows; ++r) {
+    T* crow = c + static_cast<int64_t>(r) * ldc;
+    const T* srow = sums + r * panels * W;
+    for (size_t p = 0; p < panels; ++p) {
+      T* cp = crow + p * W;
+      if (p + 1 < panels || last_cols == W) {
+        for (size_t j = 0; j < W; j += L) {
+          hn::StoreU(Combine(d, hn::Load(d, srow + p * W + j), cp + j, first, alpha, beta), d,
+                     cp + j);
+        }
+        continue;
+      }
+      // The last panel is partial: go through a buffer with the same vector
+      // operations, so that its columns round as the others do.
+      HWY_ALIGN T buf[W] = {};
+      std::memcpy(buf, cp, last_cols * sizeof(T));
+      for (size_t j = 0; j < W; j += L) {
+        hn::Store(Combine(d, hn::Load(d, srow + p * W + j), buf + j, first, alpha, beta), d,
+                  buf + j);
+      }
+      std::memcpy(cp, buf, last_cols * sizeof(T));
+    }
+  }
+}
+
 // One tile: R rows of A starting at a (row stride rs, column stride cs), P
 // panels starting at b (each panel `panel_stride` elements after the
 // previous one; b points at row q0 of the first), kc indices. C's tile
@@ -101,42 +146,40 @@ HWY_INLINE void Tile(D d, const T* HWY_RESTRICT a, int64_t rs, int64_t cs,
   constexpr size_t V = Shape::kVectors;
   constexpr size_t L = Shape::kLanes;
   constexpr size_t W = Shape::kWidth;
+  // Every loop over accumulators is unrolled completely, so that they are
+  // registers: GCC otherwise keeps the array in memory, at half the speed.
   hn::Vec<D> acc[R][P * V];
+  OPGRAPH_UNROLL_ALL
   for (size_t r = 0; r < R; ++r) {
+    OPGRAPH_UNROLL_ALL
     for (size_t j = 0; j < P * V; ++j) acc[r][j] = hn::Zero(d);
   }
   for (int64_t q = 0; q < kc; ++q) {
     hn::Vec<D> bq[P * V];
+    OPGRAPH_UNROLL_ALL
     for (size_t p = 0; p < P; ++p) {
       const T* row = b + static_cast<int64_t>(p) * panel_stride + q * static_cast<int64_t>(W);
+      OPGRAPH_UNROLL_ALL
       for (size_t v = 0; v < V; ++v) bq[p * V + v] = hn::LoadU(d, row + v * L);
     }
     const T* aq = a + q * cs;
+    OPGRAPH_UNROLL_ALL
     for (size_t r = 0; r < R; ++r) {
       const auto ar = hn::Set(d, aq[static_cast<int64_t>(r) * rs]);
+      OPGRAPH_UNROLL_ALL
       for (size_t j = 0; j < P * V; ++j) acc[r][j] = hn::MulAdd(ar, bq[j], acc[r][j]);
     }
   }
+  // The sums go through memory on their way to C: indexing the accumulators
+  // with anything but constants (as writing a partial panel would) made GCC
+  // keep some of them in memory inside the loop above.
+  HWY_ALIGN T sums[R * P * W];
+  OPGRAPH_UNROLL_ALL
   for (size_t r = 0; r < R; ++r) {
-    T* crow = c + static_cast<int64_t>(r) * ldc;
-    for (size_t p = 0; p < P; ++p) {
-      T* cp = crow + p * W;
-      if (p + 1 < P || last_cols == W) {
-        for (size_t v = 0; v < V; ++v) {
-          hn::StoreU(Combine(d, acc[r][p * V + v], cp + v * L, first, alpha, beta), d, cp + v * L);
-        }
-        continue;
-      }
-      // The last panel is partial: go through a buffer with the same vector
-      // operations, so that its columns round as the others do.
-      HWY_ALIGN T buf[W] = {};
-      std::memcpy(buf, cp, last_cols * sizeof(T));
-      for (size_t v = 0; v < V; ++v) {
-        hn::Store(Combine(d, acc[r][p * V + v], buf + v * L, first, alpha, beta), d, buf + v * L);
-      }
-      std::memcpy(cp, buf, last_cols * sizeof(T));
-    }
+    OPGRAPH_UNROLL_ALL
+    for (size_t j = 0; j < P * V; ++j) hn::Store(acc[r][j], d, sums + (r * P * V + j) * L);
   }
+  WriteTile(d, sums, R, P, first, alpha, beta, c, ldc, last_cols);
 }
 
 // Rows [i0, i0 + R) against panels [p_begin, p_end), indices [q0, q0 + kc).
@@ -165,37 +208,57 @@ HWY_INLINE void RowGroup(D d, const PanelProblem<T>& pr, int64_t i0, int64_t q0,
   }
 }
 
+// Every row of C against panels [p_begin, p_end) and indices [q0, q0 + kc).
+template <class D, typename T = hn::TFromD<D>>
+HWY_INLINE void AllRows(D d, const PanelProblem<T>& pr, int64_t q0, int64_t kc, int64_t p_begin,
+                        int64_t p_end) {
+  constexpr int64_t kRows = static_cast<int64_t>(TileShape<T>::kMaxRows);
+  int64_t i0 = 0;
+  for (; i0 + kRows <= pr.m; i0 += kRows) {
+    RowGroup<static_cast<size_t>(kRows)>(d, pr, i0, q0, kc, p_begin, p_end);
+  }
+  const int64_t rest = pr.m - i0;
+  if constexpr (kRows > 4) {
+    if (rest & 4) {
+      RowGroup<4>(d, pr, i0, q0, kc, p_begin, p_end);
+      i0 += 4;
+    }
+  }
+  if constexpr (kRows > 2) {
+    if (rest & 2) {
+      RowGroup<2>(d, pr, i0, q0, kc, p_begin, p_end);
+      i0 += 2;
+    }
+  }
+  if constexpr (kRows > 1) {
+    if (rest & 1) RowGroup<1>(d, pr, i0, q0, kc, p_begin, p_end);
+  }
+}
+
+// The panels a tile of the smallest row group spans (1 when every group
+// is full).
+template <typename T>
+int64_t ChunkPanels(int64_t m) {
+  using Shape = TileShape<T>;
+  const int64_t rest = m % static_cast<int64_t>(Shape::kMaxRows);
+  if (rest == 0) return static_cast<int64_t>(Shape::template Panels<Shape::kMaxRows>());
+  if (rest & 1) return static_cast<int64_t>(Shape::template Panels<1>());
+  if (rest & 2) return static_cast<int64_t>(Shape::template Panels<2>());
+  return static_cast<int64_t>(Shape::template Panels<4>());
+}
+
+// Panels [p_begin, p_end) a few at a time (as many as the smallest row
+// group's tile spans), each few through all index blocks and all rows, so
+// that a block of those panels is read from memory once and then from the
+// L1 cache by every row group.
 template <typename T>
 void PanelRangeT(const PanelProblem<T>& pr, int64_t p_begin, int64_t p_end) {
   const hn::ScalableTag<T> d;
-  constexpr int64_t kRows = static_cast<int64_t>(TileShape<T>::kMaxRows);
-  for (int64_t q0 = 0; q0 < pr.k; q0 += internal::kPanelSumBlock) {
-    const int64_t kc = std::min(internal::kPanelSumBlock, pr.k - q0);
-    int64_t i0 = 0;
-    for (; i0 + kRows <= pr.m; i0 += kRows) {
-      RowGroup<static_cast<size_t>(kRows)>(d, pr, i0, q0, kc, p_begin, p_end);
-    }
-    const int64_t rest = pr.m - i0;
-    if constexpr (kRows > 8) {
-      if (rest & 8) {
-        RowGroup<8>(d, pr, i0, q0, kc, p_begin, p_end);
-        i0 += 8;
-      }
-    }
-    if constexpr (kRows > 4) {
-      if (rest & 4) {
-        RowGroup<4>(d, pr, i0, q0, kc, p_begin, p_end);
-        i0 += 4;
-      }
-    }
-    if constexpr (kRows > 2) {
-      if (rest & 2) {
-        RowGroup<2>(d, pr, i0, q0, kc, p_begin, p_end);
-        i0 += 2;
-      }
-    }
-    if constexpr (kRows > 1) {
-      if (rest & 1) RowGroup<1>(d, pr, i0, q0, kc, p_begin, p_end);
+  const int64_t chunk = ChunkPanels<T>(pr.m);
+  for (int64_t c0 = p_begin; c0 < p_end; c0 += chunk) {
+    const int64_t c1 = std::min(p_end, c0 + chunk);
+    for (int64_t q0 = 0; q0 < pr.k; q0 += internal::kPanelSumBlock) {
+      AllRows(d, pr, q0, std::min(internal::kPanelSumBlock, pr.k - q0), c0, c1);
     }
   }
 }

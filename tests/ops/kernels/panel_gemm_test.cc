@@ -56,8 +56,8 @@ TEST(PanelLayoutTest, ChosenForFewRowsOnly) {
   }
 }
 
-// Every row count up to two full tiles (tiles have 3, 6 or 12 rows
-// depending on the target, and leftovers go through 8-, 4-, 2- and 1-row
+// Every row count up to three full tiles (tiles have 3, 6 or 8 rows
+// depending on the target, and leftovers go through 4-, 2- and 1-row
 // tiles), column counts around the panel width (16 floats, 8 doubles),
 // index counts around the 256-term summation block, both transpositions,
 // three (alpha, beta) pairs, on each SIMD target.
