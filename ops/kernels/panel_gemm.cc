@@ -139,9 +139,9 @@ HWY_INLINE void WriteTile(D d, const T* HWY_RESTRICT sums, size_t rows, size_t p
 // previous one; b points at row q0 of the first), kc indices. C's tile
 // starts at c; the last of the P panels has `last_cols` valid columns.
 template <size_t R, size_t P, class D, typename T = hn::TFromD<D>>
-HWY_INLINE void Tile(D d, const T* HWY_RESTRICT a, int64_t rs, int64_t cs,
-                     const T* HWY_RESTRICT b, int64_t panel_stride, int64_t kc, bool first,
-                     T alpha, T beta, T* HWY_RESTRICT c, int64_t ldc, size_t last_cols) {
+HWY_INLINE void Tile(D d, const T* HWY_RESTRICT a, int64_t rs, int64_t cs, const T* HWY_RESTRICT b,
+                     int64_t panel_stride, int64_t kc, bool first, T alpha, T beta,
+                     T* HWY_RESTRICT c, int64_t ldc, size_t last_cols) {
   using Shape = TileShape<T>;
   constexpr size_t V = Shape::kVectors;
   constexpr size_t L = Shape::kLanes;
@@ -322,8 +322,8 @@ void PackPanels(const T* b, int64_t k, int64_t n, int64_t ldb, bool trans_b, T* 
 template <typename T>
 void PanelGemm(bool trans_a, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
                const T* panels, T beta, T* c, int64_t ldc, int num_threads) {
-  const PanelProblem<T> pr{m,      n,  k,         alpha, beta, a, trans_a ? 1 : lda,
-                           trans_a ? lda : 1, panels, c,     ldc};
+  const PanelProblem<T> pr{m,      n, k,  alpha, beta, a, trans_a ? 1 : lda, trans_a ? lda : 1,
+                           panels, c, ldc};
   const int64_t w = PanelWidth<T>();
   const int64_t num_panels = (n + w - 1) / w;
   ParallelFor(num_threads, num_panels,

@@ -1,6 +1,8 @@
 // The panel layout of PackedMatrix (ops/kernels/panel_gemm.h), through
 // kernels::GemmPacked, against the long double reference of
 // tests/ops/gemm_reference.h, on every SIMD target this CPU runs.
+#include "ops/kernels/panel_gemm.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -12,7 +14,6 @@
 #include "gtest/gtest.h"
 #include "ops/kernels/activation_kernels.h"
 #include "ops/kernels/gemm.h"
-#include "ops/kernels/panel_gemm.h"
 #include "tests/ops/gemm_reference.h"
 
 namespace opgraph {
@@ -34,22 +35,24 @@ PackedMatrix<T> PackPanelsFor(const Problem<T>& pr) {
 template <typename T>
 std::vector<T> RunPanels(const Problem<T>& pr, const PackedMatrix<T>& packed, int threads) {
   std::vector<T> c = pr.c0;
-  GemmPacked<T>(pr.trans_a, pr.m, pr.alpha, pr.a.data(), pr.lda, packed, pr.beta, c.data(),
-                pr.ldc, threads);
+  GemmPacked<T>(pr.trans_a, pr.m, pr.alpha, pr.a.data(), pr.lda, packed, pr.beta, c.data(), pr.ldc,
+                threads);
   return c;
 }
 
 TEST(PanelLayoutTest, ChosenForFewRowsOnly) {
   std::vector<float> w(17 * 5, 1.0f);
   for (int64_t hint : {int64_t{1}, int64_t{16}, kPackedPanelMaxRows}) {
-    absl::StatusOr<PackedMatrix<float>> p = PackedMatrix<float>::Pack(w.data(), 5, 17, 17, false, hint);
+    absl::StatusOr<PackedMatrix<float>> p =
+        PackedMatrix<float>::Pack(w.data(), 5, 17, 17, false, hint);
     ASSERT_TRUE(p.ok()) << p.status();
     EXPECT_TRUE(p->panels()) << hint;
     // 17 columns take two panels of 16 floats.
     EXPECT_EQ(p->bytes(), 5 * 32 * 4) << hint;
   }
   for (int64_t hint : {int64_t{0}, int64_t{-3}, kPackedPanelMaxRows + 1}) {
-    absl::StatusOr<PackedMatrix<float>> p = PackedMatrix<float>::Pack(w.data(), 5, 17, 17, false, hint);
+    absl::StatusOr<PackedMatrix<float>> p =
+        PackedMatrix<float>::Pack(w.data(), 5, 17, 17, false, hint);
     ASSERT_TRUE(p.ok()) << p.status();
     EXPECT_FALSE(p->panels()) << hint;
     EXPECT_EQ(p->bytes(), 5 * 17 * 4) << hint;
@@ -81,10 +84,9 @@ void CheckAllShapesOnTarget(const std::string& target) {
           Problem<T> pr(ta, tb, m, n, k, T(sc[0]), T(sc[1]));
           PackedMatrix<T> packed = PackPanelsFor(pr);
           CheckAgainstReference(pr, RunPanels(pr, packed, 1),
-                                target + " ta=" + std::to_string(ta) + " tb=" +
-                                    std::to_string(tb) + " m=" + std::to_string(m) +
-                                    " n=" + std::to_string(n) + " k=" + std::to_string(k) +
-                                    " beta=" + std::to_string(sc[1]));
+                                target + " ta=" + std::to_string(ta) + " tb=" + std::to_string(tb) +
+                                    " m=" + std::to_string(m) + " n=" + std::to_string(n) +
+                                    " k=" + std::to_string(k) + " beta=" + std::to_string(sc[1]));
           ++checked;
         }
       }
