@@ -23,6 +23,9 @@ namespace {
 // OpenBLAS (Debian's build) takes 32-bit int sizes. Larger dimensions are
 // split into pieces of at most this many.
 constexpr int64_t kMaxBlasDim = int64_t{1} << 30;
+// Bytes of zero columns the panel layout may add beyond a quarter of the
+// matrix (see Pack).
+constexpr double kMaxPanelPadding = 1 << 20;
 // Terms per gemv call on the one-row path (see GemmImpl).
 constexpr int64_t kGemvSumChunk = 4096;
 
@@ -180,10 +183,16 @@ absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int
   }
   constexpr int64_t kAlign = 64;
   const int64_t max_elements = (INT64_MAX - kAlign) / static_cast<int64_t>(sizeof(T));
-  const bool panels = rows_hint >= 1 && rows_hint <= kPackedPanelMaxRows;
-  // Panels round n up to whole panels of w columns.
+  // Panels round n up to whole panels of w columns. They are used for few
+  // rows unless the rounding would add more than a quarter and more than
+  // kMaxPanelPadding bytes (a [1, 10^8] weight would grow 16-fold).
   const int64_t w = internal::PanelWidth<T>();
-  const int64_t stored_n = panels ? (n / w + (n % w != 0)) * w : n;
+  const int64_t padded_n = (n / w + (n % w != 0)) * w;
+  const double padding_bytes =
+      static_cast<double>(k) * static_cast<double>(padded_n - n) * static_cast<double>(sizeof(T));
+  const bool panels = rows_hint >= 1 && rows_hint <= kPackedPanelMaxRows &&
+                      (4 * (padded_n - n) <= n || padding_bytes <= kMaxPanelPadding);
+  const int64_t stored_n = panels ? padded_n : n;
   if (stored_n != 0 && k > max_elements / stored_n) {
     return absl::ResourceExhaustedError(
         absl::StrCat("PackedMatrix::Pack: ", k, " x ", n, " elements overflow the address space"));

@@ -63,7 +63,8 @@ void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
 // products (FC weights at inference). Two layouts, chosen by Pack from the
 // number of rows the caller expects to multiply by (`rows_hint`):
 //   - up to kPackedPanelMaxRows rows: opgraph's own panel layout and kernel
-//     (panel_gemm.h). OpenBLAS 0.3.21 has no packing API (no
+//     (panel_gemm.h), unless rounding n up to whole panels would add more
+//     than a quarter to the copy and more than 1 MiB. OpenBLAS 0.3.21 has no packing API (no
 //     cblas_sgemm_pack/compute) and copies the operand on every call, which
 //     costs as much as the arithmetic when there are few rows;
 //   - more rows, or rows_hint <= 0 (unknown): a contiguous, 64-byte aligned

@@ -50,6 +50,14 @@ TEST(PanelLayoutTest, ChosenForFewRowsOnly) {
     // 17 columns take two panels of 16 floats.
     EXPECT_EQ(p->bytes(), 5 * 32 * 4) << hint;
   }
+  // Few columns and many rows: 15 zero columns per row would be 60 MiB.
+  const int64_t long_k = int64_t{1} << 20;
+  std::vector<float> tall(static_cast<size_t>(long_k), 1.0f);
+  absl::StatusOr<PackedMatrix<float>> narrow =
+      PackedMatrix<float>::Pack(tall.data(), long_k, 1, 1, false, 1);
+  ASSERT_TRUE(narrow.ok()) << narrow.status();
+  EXPECT_FALSE(narrow->panels());
+  EXPECT_EQ(narrow->bytes(), long_k * 4);
   for (int64_t hint : {int64_t{0}, int64_t{-3}, kPackedPanelMaxRows + 1}) {
     absl::StatusOr<PackedMatrix<float>> p =
         PackedMatrix<float>::Pack(w.data(), 5, 17, 17, false, hint);
@@ -146,22 +154,23 @@ TEST(PanelGemmTest, EmptyShapes) {
 // double from the float input) has at most 256 + k / 256 + 2 roundings of
 // at most u * S each (u = 2^-24, S = 1048.58): 0.27. A single running float
 // sum over all terms, computed here for contrast, is off by far more, so
-// the test tells the two apart.
+// the test tells the two apart. B has one panel of columns, all ones.
 TEST(PanelGemmTest, LongSumsAreBlocked) {
-  const int64_t k = int64_t{1} << 20;
+  const int64_t k = int64_t{1} << 20, n = internal::PanelWidth<float>();
   const std::vector<float> a(static_cast<size_t>(k), 0.001f);
-  const std::vector<float> b(static_cast<size_t>(k), 1.0f);
+  const std::vector<float> b(static_cast<size_t>(k * n), 1.0f);
   const double exact = static_cast<double>(k) * static_cast<double>(0.001f);
   const double bound = (256.0 + static_cast<double>(k) / 256 + 2) * 0x1p-24 * exact;
   float naive = 0;
   for (int64_t i = 0; i < k; ++i) naive += a[static_cast<size_t>(i)];
   ASSERT_GT(std::fabs(naive - exact), 10 * bound) << "the contrast case no longer fails";
-  absl::StatusOr<PackedMatrix<float>> p = PackedMatrix<float>::Pack(b.data(), k, 1, 1, false, 1);
+  absl::StatusOr<PackedMatrix<float>> p = PackedMatrix<float>::Pack(b.data(), k, n, n, false, 1);
   ASSERT_TRUE(p.ok()) << p.status();
-  float c = -1;
-  GemmPacked<float>(false, 1, 1.0f, a.data(), k, *p, 0.0f, &c, 1, 1);
-  EXPECT_NEAR(c, exact, bound);
-  std::printf("2^20 x 0.001: panels %.4f, one running sum %.4f, exact %.4f\n", c, naive, exact);
+  ASSERT_TRUE(p->panels());
+  std::vector<float> c(static_cast<size_t>(n), -1.0f);
+  GemmPacked<float>(false, 1, 1.0f, a.data(), k, *p, 0.0f, c.data(), n, 1);
+  for (int64_t j = 0; j < n; ++j) EXPECT_NEAR(c[static_cast<size_t>(j)], exact, bound) << j;
+  std::printf("2^20 x 0.001: panels %.4f, one running sum %.4f, exact %.4f\n", c[0], naive, exact);
 }
 
 }  // namespace
