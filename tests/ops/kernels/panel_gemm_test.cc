@@ -12,9 +12,9 @@
 
 #include "core/parallel.h"
 #include "gtest/gtest.h"
-#include "ops/kernels/activation_kernels.h"
 #include "ops/kernels/gemm.h"
 #include "tests/ops/gemm_reference.h"
+#include "tests/ops/kernels/kernel_test_util.h"
 
 namespace opgraph {
 namespace kernels {
@@ -103,16 +103,10 @@ void CheckAllShapesOnTarget(const std::string& target) {
   EXPECT_GT(checked, 500);
 }
 
-class PanelTargetTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override { ASSERT_TRUE(ForceTargetForTesting(GetParam())); }
-  void TearDown() override { ForceTargetForTesting(""); }
-};
+TEST_P(KernelTargetTest, FloatMatchesLongDouble) { CheckAllShapesOnTarget<float>(GetParam()); }
+TEST_P(KernelTargetTest, DoubleMatchesLongDouble) { CheckAllShapesOnTarget<double>(GetParam()); }
 
-TEST_P(PanelTargetTest, FloatMatchesLongDouble) { CheckAllShapesOnTarget<float>(GetParam()); }
-TEST_P(PanelTargetTest, DoubleMatchesLongDouble) { CheckAllShapesOnTarget<double>(GetParam()); }
-
-INSTANTIATE_TEST_SUITE_P(AllTargets, PanelTargetTest, ::testing::ValuesIn(AvailableTargets()),
+INSTANTIATE_TEST_SUITE_P(AllTargets, KernelTargetTest, ::testing::ValuesIn(AvailableTargets()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return info.param;
                          });
