@@ -8,7 +8,8 @@
 // columns) in R * P * (w / lanes) vector accumulators. For each index q of a
 // block of kPanelSumBlock, the tile loads row q of its P panels and adds the
 // product with A[i, q], broadcast, for each of its R rows. Full tiles have
-// kMaxRows rows and one panel; the rows left over (fewer than kMaxRows) go
+// kMaxRows rows and as many panels as the accumulators allow (AVX2: 6 rows
+// by 1 panel; AVX-512: 8 rows by 3); the rows left over (fewer than kMaxRows) go
 // through tiles of 4, 2 and 1 rows that span several panels instead, so
 // that a tile always has enough independent accumulators to hide the
 // multiply-add latency (one row by one panel would wait on a single chain).
@@ -77,9 +78,9 @@ struct TileShape {
   static_assert(kWidth % kLanes == 0, "a panel is a whole number of vectors");
   // Vectors per panel row.
   static constexpr size_t kVectors = kWidth / kLanes;
-  // Rows of a full tile (one panel). At most 8, so that the leftover rows
-  // always go through the 4-, 2- and 1-row tiles that every target uses
-  // (AVX2: 6 rows of 2 vectors; AVX-512: 8 rows of 1; SSE4: 3 rows of 4).
+  // Rows of a full tile. At most 8, so that the leftover rows always go
+  // through the 4-, 2- and 1-row tiles that every target uses (AVX2: 6 rows
+  // of 2 vectors; AVX-512: 8 rows of 1; SSE4: 3 rows of 4).
   static constexpr size_t kMaxRows = std::clamp<size_t>(kAccumulators / kVectors, 1, 8);
   // Panels of a tile of R rows: as many as the accumulators allow, at most 8
   // (each is a separate stream of loads).
