@@ -18,9 +18,10 @@
 //
 // The products run on the GEMM wrapper (ops/kernels/gemm.h, OpenBLAS) with
 // the workspace's threads; a B constant across runs (fed once, or made by an
-// init net) is packed once at Prepare (ops/packed_operand.h). Each element of Y, dA and dB is
-// within (K + 2) eps times the sum of its terms' magnitudes (gemm.h). dC's sums run serially in
-// dY's order: at most M eps (or N eps) times the sum of the magnitudes. float32 and float64.
+// init net) is packed once at Prepare (ops/packed_operand.h). Each element
+// of Y, dA and dB is within (K + 2) eps times the sum of its terms'
+// magnitudes (gemm.h). dC's sums run serially in dY's order: at most M eps
+// (or N eps) times the sum of the magnitudes. float32 and float64.
 #include <algorithm>
 #include <string>
 #include <vector>
