@@ -1,16 +1,24 @@
 #include "ops/packed_operand.h"
 
 #include <algorithm>
+#include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "core/dispatch.h"
+#include "core/status_macros.h"
 
 namespace opgraph {
 
 absl::Status ConstantRightOperand::Prepare(const PrepareContext& ctx, int input, DType dtype,
                                            int64_t k, int64_t n, bool trans_b, int64_t rows_hint) {
+  // A copy of the same type, shape and layout is packed again in place: a
+  // weight fed again before every run then costs no allocation (whose fresh
+  // pages the kernel clears) per run.
+  std::optional<kernels::PackedMatrix<float>> old_f = std::move(packed_f_);
+  std::optional<kernels::PackedMatrix<double>> old_d = std::move(packed_d_);
   packed_f_.reset();
   packed_d_.reset();
   k_ = k;
@@ -27,14 +35,27 @@ absl::Status ConstantRightOperand::Prepare(const PrepareContext& ctx, int input,
           "constant input ", input, " is ", DTypeName(b->dtype()), " with ", b->numel(),
           " elements, expected ", DTypeName(dtype), " [", k, ", ", n, "]"));
     }
-    absl::StatusOr<kernels::PackedMatrix<T>> p = kernels::PackedMatrix<T>::Pack(
-        b->template data<T>(), k, n, std::max<int64_t>(1, trans_b ? k : n), trans_b, rows_hint);
-    if (!p.ok()) return p.status();
+    std::optional<kernels::PackedMatrix<T>>* old;
+    std::optional<kernels::PackedMatrix<T>>* out;
     if constexpr (std::is_same_v<T, float>) {
-      packed_f_.emplace(*std::move(p));
+      old = &old_f;
+      out = &packed_f_;
     } else {
-      packed_d_.emplace(*std::move(p));
+      old = &old_d;
+      out = &packed_d_;
     }
+    const T* data = b->template data<T>();
+    const int64_t ldb = std::max<int64_t>(1, trans_b ? k : n);
+    const bool panels = rows_hint >= 1 && rows_hint <= kernels::kPackedPanelMaxRows;
+    if (*old && (*old)->k() == k && (*old)->n() == n && (*old)->panels() == panels) {
+      OPGRAPH_RETURN_IF_ERROR((*old)->Repack(data, ldb, trans_b));
+      *out = std::move(*old);
+      return absl::OkStatus();
+    }
+    absl::StatusOr<kernels::PackedMatrix<T>> p =
+        kernels::PackedMatrix<T>::Pack(data, k, n, ldb, trans_b, rows_hint);
+    if (!p.ok()) return p.status();
+    out->emplace(*std::move(p));
     return absl::OkStatus();
   });
 }

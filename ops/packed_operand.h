@@ -32,8 +32,9 @@ class ConstantRightOperand {
   // Fixes op(B)[k, n]: input `input` of the operator holds B as k rows of n,
   // or with trans_b as n rows of k, contiguous, of type dtype. When
   // ctx.ConstantInput(input) is non-null, packs it for products of about
-  // rows_hint rows (kernels::PackedMatrix::Pack); otherwise drops any copy
-  // packed before. Returns OK; InvalidArgument when dtype is not float32 or
+  // rows_hint rows (kernels::PackedMatrix::Pack; into the previous copy's
+  // storage when its type, shape and layout are the same); otherwise drops
+  // any copy packed before. Returns OK; InvalidArgument when dtype is not float32 or
   // float64, or when the constant tensor does not hold k * n elements of
   // dtype; ResourceExhausted when the copy cannot be allocated. On error,
   // nothing is packed.

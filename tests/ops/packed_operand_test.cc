@@ -155,6 +155,45 @@ TEST(ConstantRightOperandTest, RefusesOtherTypesAndMismatchedShapes) {
   EXPECT_FALSE(op.packed());
 }
 
+// Preparing again for a new value of the same shape (packed again in the
+// old copy's storage) multiplies by the new value, in both layouts and
+// whichever way B is stored; a transposed B of the same k and n too.
+TEST(ConstantRightOperandTest, PreparedAgainForNewValues) {
+  Rng rng(9);
+  const int64_t k = 30, n = 19;
+  for (int64_t m : {4, 200}) {
+    ConstantRightOperand op;
+    for (int round = 0; round < 3; ++round) {
+      SCOPED_TRACE(::testing::Message() << "m " << m << " round " << round);
+      const bool tb = round == 2;
+      const Tensor b = RandomTensor<double>(tb ? Dims{n, k} : Dims{k, n}, rng, -1, 1);
+      const Tensor a = RandomTensor<double>({m, k}, rng, -1, 1);
+      const PrepareContext ctx(
+          {TensorType{DType::kFloat64, {m, k}}, TensorType{b.dtype(), b.dims()}},
+          {TensorType{DType::kFloat64, {m, n}}}, {nullptr, &b});
+      ASSERT_THAT(op.Prepare(ctx, 1, DType::kFloat64, k, n, tb, m), IsOk());
+      ASSERT_TRUE(op.packed());
+      Tensor y;
+      ASSERT_THAT(y.Resize(DType::kFloat64, {m, n}), IsOk());
+      op.Multiply<double>(false, m, 1.0, a.data<double>(), k, nullptr, 0, 0.0,
+                          y.mutable_data<double>(), n, 1);
+      ExpectWithinBound<double>({1, m, n, k, false, tb}, a, b, y);
+    }
+  }
+}
+
+TEST(PackedMatrixTest, RepackRefusesAShortLeadingDimension) {
+  const std::vector<float> b(12, 1.0f);
+  absl::StatusOr<kernels::PackedMatrix<float>> p =
+      kernels::PackedMatrix<float>::Pack(b.data(), 3, 4, 4, false, 2);
+  ASSERT_THAT(p, IsOk());
+  EXPECT_THAT(p->Repack(b.data(), 3, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ldb=3 is less than 4")));
+  EXPECT_THAT(p->Repack(b.data(), 2, true),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ldb=2 is less than 3")));
+  EXPECT_THAT(p->Repack(b.data(), 3, true), IsOk());
+}
+
 // --- Gemm -----------------------------------------------------------------
 
 // Every transpose, with and without C (full [M, N] and a broadcast row),
