@@ -131,7 +131,6 @@ class BatchMatMulOp final : public OperatorBase {
     if (!s.ok()) return s.status();
     s_ = *std::move(s);
     dtype_ = ctx.input(0).dtype;
-    b_ = ConstantRightOperand();
     one_product_ = false;
     // A B that is one matrix for every batch (no batch dimensions, or all 1)
     // is packed when constant. Its output batches are then A's batches in
@@ -142,7 +141,10 @@ class BatchMatMulOp final : public OperatorBase {
     const std::vector<int64_t>& b_dims = ctx.input(1).dims;
     const int a_batch_rank = std::max(0, static_cast<int>(a_dims.size()) - 2);
     const int b_batch_rank = std::max(0, static_cast<int>(b_dims.size()) - 2);
-    if (DimsProduct(b_dims, 0, b_batch_rank) != 1) return absl::OkStatus();
+    if (DimsProduct(b_dims, 0, b_batch_rank) != 1) {
+      b_ = ConstantRightOperand();  // B differs per batch: multiplied as stored
+      return absl::OkStatus();
+    }
     const int64_t batches =
         DimsProduct(s_.batch.out_dims, 0, static_cast<int>(s_.batch.out_dims.size()));
     one_product_ =
