@@ -10,6 +10,9 @@
 //   BM_GemmPackedBlocks    the product in blocks of `block` rows (what FC
 //                    would do with smaller row blocks)
 //   BM_FCGradient    FCGradient with all three outputs
+//   BM_MatMulConstantB    MatMul, B fed once (so packed in Prepare)
+//   BM_MatMulFedEachRun   the same with B fed again before every run (a
+//                    copy of B into the workspace, then Prepare packs again)
 //   BM_ReadBandwidth one thread reading a warm buffer of `bytes` (the MLP's
 //                    2,678,824 weight and bias bytes: L3 here, L2 is 1 MiB): the
 //                    weight-streaming bound of a batch-1 forward pass is
@@ -58,6 +61,24 @@ void BM_FC(benchmark::State& state) { RunFC(state, 1); }
 BENCHMARK(BM_FC)->Apply(Shapes);
 void BM_FCThreads2(benchmark::State& state) { RunFC(state, 2); }
 BENCHMARK(BM_FCThreads2)->Apply(Shapes)->UseRealTime();
+
+void RunMatMul(benchmark::State& state, bool feed_each_run) {
+  const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
+  const Tensor b = FilledTensor({k, n}, -1, 1, 2);
+  std::vector<std::pair<std::string, Tensor>> feeds;
+  feeds.emplace_back("a", FilledTensor({m, k}, -1, 1, 1));
+  feeds.emplace_back("b", FilledTensor({k, n}, -1, 1, 2));
+  WarmNet net({Op("MatMul", {"a", "b"}, {"y"})}, std::move(feeds));
+  for (auto _ : state) {
+    if (feed_each_run) CHECK(net.ws().FeedBlob("b", b).ok());
+    net.Run();
+  }
+  SetFlops(state, m, n, k);
+}
+void BM_MatMulConstantB(benchmark::State& state) { RunMatMul(state, false); }
+BENCHMARK(BM_MatMulConstantB)->Apply(Shapes);
+void BM_MatMulFedEachRun(benchmark::State& state) { RunMatMul(state, true); }
+BENCHMARK(BM_MatMulFedEachRun)->Apply(Shapes);
 
 // rows_hint 0 packs for OpenBLAS whatever M is; BM_GemmPanels passes M.
 struct Operands {

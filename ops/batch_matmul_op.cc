@@ -15,7 +15,10 @@
 //     trans_a with a 1-D A (trans_b with a 1-D B) is refused.
 //
 // Each product runs on the GEMM wrapper (ops/kernels/gemm.h), one call per
-// batch, with the workspace's threads; accuracy is that of the wrapper:
+// batch, with the workspace's threads. A B that is constant across runs and
+// one matrix for all batches (no batch dimensions, or all 1) is packed once
+// (ops/packed_operand.h); then, without trans_a, all batches of A are
+// multiplied as the rows of one product. Accuracy is that of the wrapper:
 // each element is a sum of K products accumulated in T, within
 // (K + 2) eps sum |a b|.
 //
@@ -33,6 +36,7 @@
 #include "core/registry.h"
 #include "ops/binary_broadcast.h"
 #include "ops/kernels/gemm.h"
+#include "ops/packed_operand.h"
 
 namespace opgraph {
 namespace {
@@ -127,7 +131,27 @@ class BatchMatMulOp final : public OperatorBase {
     if (!s.ok()) return s.status();
     s_ = *std::move(s);
     dtype_ = ctx.input(0).dtype;
-    return absl::OkStatus();
+    one_product_ = false;
+    // A B that is one matrix for every batch (no batch dimensions, or all 1)
+    // is packed when constant. Its output batches are then A's batches in
+    // A's order (broadcasting against 1s changes no index), and Y is
+    // contiguous [batches, M, N]; so without trans_a, whose batches are then
+    // contiguous rows [batches * M, K], one product covers them all.
+    const std::vector<int64_t>& a_dims = ctx.input(0).dims;
+    const std::vector<int64_t>& b_dims = ctx.input(1).dims;
+    const int a_batch_rank = std::max(0, static_cast<int>(a_dims.size()) - 2);
+    const int b_batch_rank = std::max(0, static_cast<int>(b_dims.size()) - 2);
+    if (DimsProduct(b_dims, 0, b_batch_rank) != 1) {
+      b_ = ConstantRightOperand();  // B differs per batch: multiplied as stored
+      return absl::OkStatus();
+    }
+    const int64_t batches =
+        DimsProduct(s_.batch.out_dims, 0, static_cast<int>(s_.batch.out_dims.size()));
+    one_product_ =
+        !s_.trans_a && DimsProduct(a_dims, 0, a_batch_rank) == batches &&
+        DimsProduct(s_.out_dims, 0, static_cast<int>(s_.out_dims.size())) == batches * s_.m * s_.n;
+    rows_ = one_product_ ? batches * s_.m : s_.m;
+    return b_.Prepare(ctx, 1, dtype_, s_.k, s_.n, s_.trans_b, /*rows_hint=*/rows_);
   }
 
   absl::Status RunOnDevice() override {
@@ -138,6 +162,22 @@ class BatchMatMulOp final : public OperatorBase {
       T* y = Output(0)->template mutable_data<T>();
       const int64_t m = s_.m, n = s_.n, k = s_.k;
       const int64_t lda = s_.trans_a ? m : k, ldb = s_.trans_b ? k : n;
+      if (b_.packed()) {
+        if (one_product_) {
+          b_.Multiply<T>(false, rows_, T(1), a, std::max<int64_t>(1, k), nullptr, 1, T(0), y,
+                         std::max<int64_t>(1, n), NumThreads());
+          return;
+        }
+        ForEachRun(s_.batch, 0, OuterRows(s_.batch),
+                   [&](int64_t yo, int64_t ao, int64_t, int64_t as, int64_t, int64_t len) {
+                     for (int64_t j = 0; j < len; ++j) {
+                       b_.Multiply<T>(s_.trans_a, m, T(1), a + (ao + j * as) * m * k,
+                                      std::max<int64_t>(1, lda), nullptr, 1, T(0),
+                                      y + (yo + j) * m * n, std::max<int64_t>(1, n), NumThreads());
+                     }
+                   });
+        return;
+      }
       ForEachRun(s_.batch, 0, OuterRows(s_.batch),
                  [&](int64_t yo, int64_t ao, int64_t bo, int64_t as, int64_t bs, int64_t len) {
                    for (int64_t j = 0; j < len; ++j) {
@@ -153,6 +193,9 @@ class BatchMatMulOp final : public OperatorBase {
  private:
   MatMulShape s_;
   DType dtype_ = DType::kUndefined;
+  ConstantRightOperand b_;    // packed when B is constant and one matrix
+  bool one_product_ = false;  // with b_ packed: all batches as rows_ rows
+  int64_t rows_ = 0;
 };
 
 // BatchMatMulGradient(A, B, dY) -> dA, dB for broadcast = 1: per output

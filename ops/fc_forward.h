@@ -13,14 +13,13 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <optional>
-#include <type_traits>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "core/operator.h"
 #include "ops/kernels/gemm.h"
+#include "ops/packed_operand.h"
 
 namespace opgraph {
 
@@ -54,7 +53,7 @@ class FcForward {
 
   const FcDims& dims() const { return d_; }
   DType dtype() const { return dtype_; }
-  bool packed() const { return packed_f_.has_value() || packed_d_.has_value(); }
+  bool packed() const { return w_.packed(); }
   int64_t rows_per_block() const { return rows_per_block_; }
 
   // Writes Y block by block and calls epilogue(y_block, elements) on each
@@ -64,7 +63,6 @@ class FcForward {
   void Run(const T* x, const T* w, const T* b, T* y, int num_threads, Epilogue&& epilogue) const {
     const int64_t m = d_.m, n = d_.n, k = d_.k;
     const int64_t ldx = std::max<int64_t>(1, k), ldy = std::max<int64_t>(1, n);
-    const kernels::PackedMatrix<T>* packed = Packed<T>();
     for (int64_t r0 = 0; r0 < m; r0 += rows_per_block_) {
       const int64_t rows = std::min(rows_per_block_, m - r0);
       T* yb = y + r0 * n;
@@ -72,32 +70,16 @@ class FcForward {
       // (beta = 1): measured no slower than adding b afterwards, and it
       // needs no second pass over Y (docs/PERFORMANCE.md, "FC on the GEMM").
       for (int64_t i = 0; i < rows; ++i) std::copy(b, b + n, yb + i * n);
-      if (packed != nullptr) {
-        kernels::GemmPacked<T>(false, rows, T(1), x + r0 * k, ldx, *packed, T(1), yb, ldy,
-                               num_threads);
-      } else {
-        kernels::Gemm<T>(false, true, rows, n, k, T(1), x + r0 * k, ldx, w, ldx, T(1), yb, ldy,
-                         num_threads);
-      }
+      w_.Multiply<T>(false, rows, T(1), x + r0 * k, ldx, w, ldx, T(1), yb, ldy, num_threads);
       epilogue(yb, rows * n);
     }
   }
 
  private:
-  template <typename T>
-  const kernels::PackedMatrix<T>* Packed() const {
-    if constexpr (std::is_same_v<T, float>) {
-      return packed_f_ ? &*packed_f_ : nullptr;
-    } else {
-      return packed_d_ ? &*packed_d_ : nullptr;
-    }
-  }
-
   FcDims d_;
   DType dtype_ = DType::kUndefined;
   int64_t rows_per_block_ = 1;
-  std::optional<kernels::PackedMatrix<float>> packed_f_;
-  std::optional<kernels::PackedMatrix<double>> packed_d_;
+  ConstantRightOperand w_;  // op(B) = W^T, [K, N]
 };
 
 }  // namespace opgraph

@@ -108,23 +108,11 @@ absl::Status FcForward::Prepare(const OperatorDef& def, const PrepareContext& ct
   if (!d.ok()) return d.status();
   d_ = *d;
   dtype_ = ctx.input(kInputX).dtype;
-  packed_f_.reset();
-  packed_d_.reset();
-  const Tensor* w = ctx.ConstantInput(kInputW);
   return DispatchFloat(dtype_, [&](auto tag) -> absl::Status {
     using T = typename decltype(tag)::type;
     rows_per_block_ = RowsPerBlock(d_, sizeof(T));
-    if (w == nullptr) return absl::OkStatus();
-    absl::StatusOr<kernels::PackedMatrix<T>> p = kernels::PackedMatrix<T>::Pack(
-        w->data<T>(), d_.k, d_.n, std::max<int64_t>(1, d_.k), /*trans_b=*/true,
-        /*rows_hint=*/std::min(d_.m, rows_per_block_));
-    if (!p.ok()) return p.status();
-    if constexpr (std::is_same_v<T, float>) {
-      packed_f_.emplace(*std::move(p));
-    } else {
-      packed_d_.emplace(*std::move(p));
-    }
-    return absl::OkStatus();
+    return w_.Prepare(ctx, kInputW, dtype_, d_.k, d_.n, /*trans_b=*/true,
+                      /*rows_hint=*/std::min(d_.m, rows_per_block_));
   });
 }
 

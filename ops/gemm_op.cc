@@ -17,10 +17,11 @@
 //        (it reads only C's shape).
 //
 // The products run on the GEMM wrapper (ops/kernels/gemm.h, OpenBLAS) with
-// the workspace's threads; each element of Y, dA and dB is within
-// (K + 2) eps times the sum of its terms' magnitudes (gemm.h). dC's sums run
-// serially in dY's order: at most M eps (or N eps) times the sum of the
-// magnitudes. float32 and float64.
+// the workspace's threads; a B constant across runs (fed once, or made by an
+// init net) is packed once at Prepare (ops/packed_operand.h). Each element
+// of Y, dA and dB is within (K + 2) eps times the sum of its terms'
+// magnitudes (gemm.h). dC's sums run serially in dY's order: at most M eps
+// (or N eps) times the sum of the magnitudes. float32 and float64.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "core/registry.h"
 #include "ops/binary_broadcast.h"
 #include "ops/kernels/gemm.h"
+#include "ops/packed_operand.h"
 
 namespace opgraph {
 namespace {
@@ -121,7 +123,7 @@ class GemmOp final : public OperatorBase {
     if (!s.ok()) return s.status();
     s_ = *std::move(s);
     dtype_ = ctx.input(0).dtype;
-    return absl::OkStatus();
+    return b_.Prepare(ctx, 1, dtype_, s_.k, s_.n, s_.trans_b, /*rows_hint=*/s_.m);
   }
 
   absl::Status RunOnDevice() override {
@@ -130,26 +132,29 @@ class GemmOp final : public OperatorBase {
       const T* a = Input(0).template data<T>();
       const T* b = Input(1).template data<T>();
       T* y = Output(0)->template mutable_data<T>();
-      if (!s_.has_c) {
-        Product<T>(s_.trans_a, s_.trans_b, s_.m, s_.n, s_.k, s_.alpha, a, b, y, NumThreads());
-        return;
+      // Without C, Y is written without being read (beta = 0); with C,
+      // beta * C is written first and the product added to it.
+      T beta_y = T(0);
+      if (s_.has_c) {
+        const T* c = Input(2).template data<T>();
+        const T beta = static_cast<T>(s_.beta);
+        ForEachRun(s_.c_plan, 0, OuterRows(s_.c_plan),
+                   [&](int64_t yo, int64_t, int64_t co, int64_t, int64_t cs, int64_t len) {
+                     for (int64_t j = 0; j < len; ++j) y[yo + j] = beta * c[co + j * cs];
+                   });
+        beta_y = T(1);
       }
-      const T* c = Input(2).template data<T>();
-      const T beta = static_cast<T>(s_.beta);
-      ForEachRun(s_.c_plan, 0, OuterRows(s_.c_plan),
-                 [&](int64_t yo, int64_t, int64_t co, int64_t, int64_t cs, int64_t len) {
-                   for (int64_t j = 0; j < len; ++j) y[yo + j] = beta * c[co + j * cs];
-                 });
       const int64_t lda = std::max<int64_t>(1, s_.trans_a ? s_.m : s_.k);
       const int64_t ldb = std::max<int64_t>(1, s_.trans_b ? s_.k : s_.n);
-      kernels::Gemm<T>(s_.trans_a, s_.trans_b, s_.m, s_.n, s_.k, static_cast<T>(s_.alpha), a, lda,
-                       b, ldb, T(1), y, std::max<int64_t>(1, s_.n), NumThreads());
+      b_.Multiply<T>(s_.trans_a, s_.m, static_cast<T>(s_.alpha), a, lda, b, ldb, beta_y, y,
+                     std::max<int64_t>(1, s_.n), NumThreads());
     });
   }
 
  private:
   GemmShape s_;
   DType dtype_ = DType::kUndefined;
+  ConstantRightOperand b_;  // packed when B is constant
 };
 
 class GemmGradientOp final : public OperatorBase {

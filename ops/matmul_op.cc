@@ -10,7 +10,8 @@
 // with broadcast = 1 (ops/batch_matmul_op.cc).
 //
 // The product runs on the GEMM wrapper (ops/kernels/gemm.h) with the
-// workspace's threads: each element within (K + 2) eps sum |a b|.
+// workspace's threads: each element within (K + 2) eps sum |a b|. A B
+// constant across runs is packed once at Prepare (ops/packed_operand.h).
 //
 // Gradient (two inputs), as Caffe2's, two MatMuls that take the forward
 // input as their shape input:
@@ -27,6 +28,7 @@
 #include "core/dispatch.h"
 #include "core/registry.h"
 #include "ops/kernels/gemm.h"
+#include "ops/packed_operand.h"
 
 namespace opgraph {
 namespace {
@@ -104,7 +106,7 @@ class MatMulOp final : public OperatorBase {
     if (!s.ok()) return s.status();
     s_ = *std::move(s);
     dtype_ = ctx.input(0).dtype;
-    return absl::OkStatus();
+    return b_.Prepare(ctx, 1, dtype_, s_.k, s_.n, s_.trans_b, /*rows_hint=*/s_.m);
   }
 
   absl::Status RunOnDevice() override {
@@ -112,16 +114,16 @@ class MatMulOp final : public OperatorBase {
       using T = typename decltype(tag)::type;
       const int64_t lda = std::max<int64_t>(1, s_.trans_a ? s_.m : s_.k);
       const int64_t ldb = std::max<int64_t>(1, s_.trans_b ? s_.k : s_.n);
-      kernels::Gemm<T>(s_.trans_a, s_.trans_b, s_.m, s_.n, s_.k, T(1), Input(0).template data<T>(),
-                       lda, Input(1).template data<T>(), ldb, T(0),
-                       Output(0)->template mutable_data<T>(), std::max<int64_t>(1, s_.n),
-                       NumThreads());
+      b_.Multiply<T>(s_.trans_a, s_.m, T(1), Input(0).template data<T>(), lda,
+                     Input(1).template data<T>(), ldb, T(0), Output(0)->template mutable_data<T>(),
+                     std::max<int64_t>(1, s_.n), NumThreads());
     });
   }
 
  private:
   MatMul2dShape s_;
   DType dtype_ = DType::kUndefined;
+  ConstantRightOperand b_;  // packed when B is constant
 };
 
 class GetMatMulGradient final : public GradientMakerBase {

@@ -214,9 +214,27 @@ absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int
         absl::StrCat("PackedMatrix::Pack: cannot allocate ", rounded, " bytes"));
   }
   std::unique_ptr<T[], FreeDeleter> data(p);
+  Fill(b, k, n, ldb, trans_b, panels, p);
+  return PackedMatrix(std::move(data), k, n, elements, panels);
+}
+
+template <typename T>
+absl::Status PackedMatrix<T>::Repack(const T* b, int64_t ldb, bool trans_b) {
+  const int64_t min_ld = std::max<int64_t>(1, trans_b ? k_ : n_);
+  if (ldb < min_ld) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("PackedMatrix::Repack: ldb=", ldb, " is less than ", min_ld));
+  }
+  Fill(b, k_, n_, ldb, trans_b, panels_, data_.get());
+  return absl::OkStatus();
+}
+
+template <typename T>
+void PackedMatrix<T>::Fill(const T* b, int64_t k, int64_t n, int64_t ldb, bool trans_b, bool panels,
+                           T* p) {
   if (panels) {
     internal::PackPanels(b, k, n, ldb, trans_b, p);
-    return PackedMatrix(std::move(data), k, n, elements, true);
+    return;
   }
   // Stored as op(B) itself, k rows of n: with this right-hand side OpenBLAS
   // 0.3.21 was up to 1.2x faster at batch 16 than with the transposed one
@@ -228,7 +246,6 @@ absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int
   } else {
     for (int64_t q = 0; q < k; ++q) std::copy(b + q * ldb, b + q * ldb + n, p + q * n);
   }
-  return PackedMatrix(std::move(data), k, n, elements, false);
 }
 
 template <typename T>

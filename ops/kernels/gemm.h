@@ -72,8 +72,8 @@ void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
 // Products of any number of rows work with either layout; the hint only
 // decides which is faster (docs/PERFORMANCE.md, "Few rows: packed panels").
 //
-// Immutable after Pack; movable, not copyable; safe to use from several
-// threads at once.
+// Changed only by Repack; movable, not copyable; safe to use from several
+// threads at once between Repacks.
 template <typename T>
 class PackedMatrix {
  public:
@@ -84,6 +84,13 @@ class PackedMatrix {
   // ResourceExhausted when the copy cannot be allocated. Never aborts.
   static absl::StatusOr<PackedMatrix> Pack(const T* b, int64_t k, int64_t n, int64_t ldb,
                                            bool trans_b, int64_t rows_hint = 0);
+
+  // Packs b, which holds op(B) of this matrix's k and n (trans_b and ldb as
+  // for Pack), into this matrix's own storage and layout: an operand
+  // rewritten with its shape unchanged is packed again without allocating.
+  // Returns InvalidArgument for a too-small ldb (the matrix is then
+  // unchanged). Must not run while a product reads this matrix.
+  absl::Status Repack(const T* b, int64_t ldb, bool trans_b);
 
   PackedMatrix(PackedMatrix&&) noexcept = default;
   PackedMatrix& operator=(PackedMatrix&&) noexcept = default;
@@ -102,6 +109,9 @@ class PackedMatrix {
   PackedMatrix(std::unique_ptr<T[], FreeDeleter> data, int64_t k, int64_t n, int64_t elements,
                bool panels)
       : data_(std::move(data)), k_(k), n_(n), elements_(elements), panels_(panels) {}
+
+  // Writes op(B) into p in the panel layout or as k rows of n.
+  static void Fill(const T* b, int64_t k, int64_t n, int64_t ldb, bool trans_b, bool panels, T* p);
 
   std::unique_ptr<T[], FreeDeleter> data_;
   int64_t k_ = 0;
