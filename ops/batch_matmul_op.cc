@@ -142,7 +142,7 @@ class BatchMatMulOp final : public OperatorBase {
     const int a_batch_rank = std::max(0, static_cast<int>(a_dims.size()) - 2);
     const int b_batch_rank = std::max(0, static_cast<int>(b_dims.size()) - 2);
     if (DimsProduct(b_dims, 0, b_batch_rank) != 1) {
-      b_ = ConstantRightOperand();  // B differs per batch: multiplied as stored
+      b_.Reset();  // B differs per batch: multiplied as stored
       return absl::OkStatus();
     }
     const int64_t batches =

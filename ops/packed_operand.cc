@@ -25,9 +25,16 @@ absl::Status ConstantRightOperand::Prepare(const PrepareContext& ctx, int input,
   n_ = n;
   trans_b_ = trans_b;
   const Tensor* b = ctx.ConstantInput(input);
+  // Rewritten since the last Prepare, after serving at most one product:
+  // likely fed before every run, so packing would cost more than it saves.
+  const bool refed_every_run = b != nullptr && b == last_b_ && b->version() != last_version_ &&
+                               products_.load(std::memory_order_relaxed) <= 1;
+  last_b_ = b;
+  last_version_ = b != nullptr ? b->version() : 0;
+  products_.store(0, std::memory_order_relaxed);
   return DispatchFloat(dtype, [&](auto tag) -> absl::Status {
     using T = typename decltype(tag)::type;
-    if (b == nullptr) return absl::OkStatus();
+    if (b == nullptr || refed_every_run) return absl::OkStatus();
     // Inference already checked the input's type; a mismatch here is a
     // caller that passed the wrong shape, reported rather than read past.
     if (b->dtype() != dtype || b->numel() != k * n) {
@@ -46,7 +53,7 @@ absl::Status ConstantRightOperand::Prepare(const PrepareContext& ctx, int input,
     }
     const T* data = b->template data<T>();
     const int64_t ldb = std::max<int64_t>(1, trans_b ? k : n);
-    const bool panels = rows_hint >= 1 && rows_hint <= kernels::kPackedPanelMaxRows;
+    const bool panels = kernels::PackedMatrix<T>::UsesPanels(k, n, rows_hint);
     if (*old && (*old)->k() == k && (*old)->n() == n && (*old)->panels() == panels) {
       OPGRAPH_RETURN_IF_ERROR((*old)->Repack(data, ldb, trans_b));
       *out = std::move(*old);
@@ -58,6 +65,14 @@ absl::Status ConstantRightOperand::Prepare(const PrepareContext& ctx, int input,
     out->emplace(*std::move(p));
     return absl::OkStatus();
   });
+}
+
+void ConstantRightOperand::Reset() {
+  packed_f_.reset();
+  packed_d_.reset();
+  last_b_ = nullptr;
+  last_version_ = 0;
+  products_.store(0, std::memory_order_relaxed);
 }
 
 bool ConstantRightOperand::panels() const {

@@ -170,6 +170,19 @@ void PackedMatrix<T>::FreeDeleter::operator()(T* p) const {
 }
 
 template <typename T>
+bool PackedMatrix<T>::UsesPanels(int64_t k, int64_t n, int64_t rows_hint) {
+  if (rows_hint < 1 || rows_hint > kPackedPanelMaxRows || k < 0 || n < 0) return false;
+  // Panels round n up to whole panels of w columns: not when the rounding
+  // would add more than a quarter and more than kMaxPanelPadding bytes (a
+  // [1, 10^8] weight would grow 16-fold).
+  const int64_t w = internal::PanelWidth<T>();
+  const int64_t padded_n = (n / w + (n % w != 0)) * w;
+  const double padding_bytes =
+      static_cast<double>(k) * static_cast<double>(padded_n - n) * static_cast<double>(sizeof(T));
+  return 4 * (padded_n - n) <= n || padding_bytes <= kMaxPanelPadding;
+}
+
+template <typename T>
 absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int64_t n, int64_t ldb,
                                                       bool trans_b, int64_t rows_hint) {
   if (k < 0 || n < 0) {
@@ -183,16 +196,9 @@ absl::StatusOr<PackedMatrix<T>> PackedMatrix<T>::Pack(const T* b, int64_t k, int
   }
   constexpr int64_t kAlign = 64;
   const int64_t max_elements = (INT64_MAX - kAlign) / static_cast<int64_t>(sizeof(T));
-  // Panels round n up to whole panels of w columns. They are used for few
-  // rows unless the rounding would add more than a quarter and more than
-  // kMaxPanelPadding bytes (a [1, 10^8] weight would grow 16-fold).
+  const bool panels = UsesPanels(k, n, rows_hint);
   const int64_t w = internal::PanelWidth<T>();
-  const int64_t padded_n = (n / w + (n % w != 0)) * w;
-  const double padding_bytes =
-      static_cast<double>(k) * static_cast<double>(padded_n - n) * static_cast<double>(sizeof(T));
-  const bool panels = rows_hint >= 1 && rows_hint <= kPackedPanelMaxRows &&
-                      (4 * (padded_n - n) <= n || padding_bytes <= kMaxPanelPadding);
-  const int64_t stored_n = panels ? padded_n : n;
+  const int64_t stored_n = panels ? (n / w + (n % w != 0)) * w : n;
   if (stored_n != 0 && k > max_elements / stored_n) {
     return absl::ResourceExhaustedError(
         absl::StrCat("PackedMatrix::Pack: ", k, " x ", n, " elements overflow the address space"));

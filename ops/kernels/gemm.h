@@ -85,6 +85,9 @@ class PackedMatrix {
   static absl::StatusOr<PackedMatrix> Pack(const T* b, int64_t k, int64_t n, int64_t ldb,
                                            bool trans_b, int64_t rows_hint = 0);
 
+  // Whether Pack(..., k, n, ..., rows_hint) chooses the panel layout.
+  static bool UsesPanels(int64_t k, int64_t n, int64_t rows_hint);
+
   // Packs b, which holds op(B) of this matrix's k and n (trans_b and ldb as
   // for Pack), into this matrix's own storage and layout: an operand
   // rewritten with its shape unchanged is packed again without allocating.

@@ -182,6 +182,57 @@ TEST(ConstantRightOperandTest, PreparedAgainForNewValues) {
   }
 }
 
+// A B rewritten before every run stops being packed (packing would cost more
+// than it saves), and is packed again once it stays unchanged or serves two
+// products between rewrites. Every product is checked against long double
+// whichever way it ran.
+TEST(ConstantRightOperandTest, OperandRewrittenBeforeEveryRunIsNotPacked) {
+  Rng rng(21);
+  const int64_t m = 3, k = 20, n = 17;
+  Tensor b = RandomTensor<float>({k, n}, rng, -1, 1);
+  const Tensor a = RandomTensor<float>({m, k}, rng, -1, 1);
+  const PrepareContext ctx({TensorType{DType::kFloat32, {m, k}}, TensorType{b.dtype(), b.dims()}},
+                           {TensorType{DType::kFloat32, {m, n}}}, {nullptr, &b});
+  ConstantRightOperand op;
+  auto multiply = [&] {
+    Tensor y;
+    ASSERT_THAT(y.Resize(DType::kFloat32, {m, n}), IsOk());
+    op.Multiply<float>(false, m, 1.0f, a.data<float>(), k, b.data<float>(), n, 0.0f,
+                       y.mutable_data<float>(), n, 1);
+    ExpectWithinBound<float>({1, m, n, k}, a, b, y);
+  };
+  auto rewrite = [&] {
+    float* p = b.mutable_data<float>();
+    for (int64_t i = 0; i < k * n; ++i) p[i] = static_cast<float>(rng.Uniform(-1, 1));
+  };
+  // Prepare, run once (the pattern of a B fed before every run).
+  const bool expected[] = {true, false, false};
+  for (bool packed : expected) {
+    ASSERT_THAT(op.Prepare(ctx, 1, DType::kFloat32, k, n, false, m), IsOk());
+    EXPECT_EQ(op.packed(), packed);
+    multiply();
+    rewrite();
+  }
+  // Prepared again with B unchanged since (another input changed): packed.
+  ASSERT_THAT(op.Prepare(ctx, 1, DType::kFloat32, k, n, false, m), IsOk());
+  ASSERT_THAT(op.Prepare(ctx, 1, DType::kFloat32, k, n, false, m), IsOk());
+  EXPECT_TRUE(op.packed());
+  multiply();
+  multiply();
+  // Rewritten after two products: still worth packing.
+  rewrite();
+  ASSERT_THAT(op.Prepare(ctx, 1, DType::kFloat32, k, n, false, m), IsOk());
+  EXPECT_TRUE(op.packed());
+  multiply();
+  // Reset forgets the history: the next Prepare packs.
+  rewrite();
+  op.Reset();
+  EXPECT_FALSE(op.packed());
+  ASSERT_THAT(op.Prepare(ctx, 1, DType::kFloat32, k, n, false, m), IsOk());
+  EXPECT_TRUE(op.packed());
+  multiply();
+}
+
 TEST(PackedMatrixTest, RepackRefusesAShortLeadingDimension) {
   const std::vector<float> b(12, 1.0f);
   absl::StatusOr<kernels::PackedMatrix<float>> p =
